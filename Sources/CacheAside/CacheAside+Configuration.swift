@@ -1,0 +1,53 @@
+extension CacheAside {
+    /// Options of a ``CacheAside``.
+    public struct Configuration: Sendable {
+        /// The first part of every prefix, for example `api` in `api:{u:42}`.
+        public var namespace: String
+        /// The time to live when a call passes `ttl: nil`.
+        public var defaultTTL: Duration
+        /// The relative spread applied to every time to live (0.1 is ±10%), so entries stored
+        /// together do not expire together. 0 turns it off.
+        public var ttlJitter: Double
+        /// Consecutive store failures that open the circuit breaker.
+        public var failureThreshold: Int
+        /// How long an open circuit skips the store before trying it again.
+        public var failureCoolDown: Duration
+
+        /// Creates a configuration; by default namespace `api`, five minutes ±10%, and a breaker that
+        /// opens after 5 failures for 5 seconds.
+        public init(
+            namespace: String = "api",
+            defaultTTL: Duration = .seconds(300),
+            ttlJitter: Double = 0.1,
+            failureThreshold: Int = 5,
+            failureCoolDown: Duration = .seconds(5)
+        ) {
+            self.namespace = namespace
+            self.defaultTTL = defaultTTL
+            self.ttlJitter = min(max(ttlJitter, 0), 1)
+            self.failureThreshold = failureThreshold
+            self.failureCoolDown = failureCoolDown
+        }
+
+        static func isValidNamespace(_ namespace: String) -> Bool {
+            !namespace.isEmpty
+                && namespace.utf8.allSatisfy { byte in
+                    switch byte {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                        UInt8(ascii: "-"):
+                        true
+                    default:
+                        false
+                    }
+                }
+        }
+
+        /// `ttl` (or the default) spread by the jitter; zero or less means "do not store".
+        func effectiveTTL(_ ttl: Duration?) -> Duration {
+            let base = ttl ?? defaultTTL
+            guard ttlJitter > 0, base > .zero else { return base }
+            return base * Double.random(in: (1 - ttlJitter)...(1 + ttlJitter))
+        }
+    }
+}

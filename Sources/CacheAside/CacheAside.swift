@@ -1,0 +1,64 @@
+import Foundation
+
+/// Cache-aside for an API: compute once, store the serialized result under the user's prefix, serve
+/// it until it expires or the user's prefix is purged.
+///
+/// ```swift
+/// let cache = CacheAside(store: MemoryStore(), configuration: .init(namespace: "api", defaultTTL: .seconds(300)))
+/// let summary: Summary = try await cache.cached(key: "/dashboard/summary?page=2", user: "42", ttl: .seconds(60)) {
+///     try await computeSummary(user: 42)
+/// }
+/// try await cache.purge(user: "42")   // in the write handler: the user's next read recomputes
+/// ```
+///
+/// Concurrent misses on one key compute once (single-flight). A purge while a value is being computed
+/// wins: the late value is not stored (generation fencing). If the store fails, values are computed
+/// and served uncached, and after repeated failures the store is skipped for a cool-down (fail-open).
+public final class CacheAside: Sendable {
+    /// The store behind the cache.
+    public let store: any CacheStore
+    /// The namespace, time to live and failure policy.
+    public let configuration: Configuration
+    /// Identifies this process in snapshots, so a monitor can tell instances and restarts apart.
+    public let instance: String
+
+    let clock: CacheClock
+    let breaker: CircuitBreaker
+    let flights = SingleFlight<FlightKey>()
+
+    /// Creates a cache over `store`.
+    ///
+    /// - Parameters:
+    ///   - store: a ``MemoryStore`` or any other ``CacheStore``.
+    ///   - configuration: namespace, default time to live and jitter, circuit breaker.
+    ///   - clock: where the circuit breaker's time comes from.
+    /// - Precondition: the namespace is not empty and holds only `A–Z a–z 0–9 _ . -`.
+    public init(
+        store: any CacheStore, configuration: Configuration = .init(), clock: some Clock<Duration> = ContinuousClock()
+    ) {
+        precondition(
+            Configuration.isValidNamespace(configuration.namespace),
+            "namespace \"\(configuration.namespace)\" must be non-empty and use only A-Z a-z 0-9 _ . -")
+        self.store = store
+        self.configuration = configuration
+        self.clock = CacheClock(clock)
+        self.breaker = CircuitBreaker(
+            threshold: configuration.failureThreshold, coolDown: configuration.failureCoolDown)
+        self.instance = String(UInt32.random(in: .min ... .max), radix: 16)
+    }
+
+    /// The prefix of `user` in this cache's namespace; `nil` is the shared public prefix.
+    public func prefix(user: String?) -> CachePrefix {
+        CachePrefix(namespace: configuration.namespace, user: user)
+    }
+
+    /// Whether the circuit breaker is skipping the store now.
+    public var isCircuitOpen: Bool { breaker.isOpen(now: clock.now()) }
+}
+
+/// What single-flight keys on: a miss in a later generation never joins a computation of an earlier one.
+struct FlightKey: Hashable, Sendable {
+    var key: CacheKey
+    /// `nil` for a computation that will not be stored because the store is failing.
+    var generation: UInt64?
+}

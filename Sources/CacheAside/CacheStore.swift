@@ -1,0 +1,92 @@
+/// Where cached values live. ``MemoryStore`` is the embedded default; a Redis store shares one cache
+/// between many instances.
+///
+/// Every store keeps the semantics of the design: a hit returns the stored bytes unchanged (an empty
+/// value is a hit like any other), writes are fenced by the prefix generation, a purge is
+/// proportional to the prefix's entries, expired entries are never served, and every operation is
+/// counted per prefix and in total. ``CacheAside`` adds single-flight, time-to-live jitter and
+/// fail-open on top.
+public protocol CacheStore: Sendable {
+    /// A short name shown by the monitor, such as `memory` or `redis`.
+    var backend: String { get }
+
+    /// Looks a key up, counting a hit or a miss; a miss carries the generation a computation must
+    /// present when it stores its result.
+    func lookup(_ key: CacheKey) async throws -> CacheLookup
+
+    /// Stores `value` under `key` for `ttl` if the key's prefix is still in `generation`;
+    /// otherwise drops it and counts a rejected stale write.
+    func store(_ value: [UInt8], for key: CacheKey, ttl: Duration, generation: UInt64) async throws -> StoreOutcome
+
+    /// Moves the prefix to a new generation and removes its entries.
+    func purge(_ prefix: CachePrefix) async throws -> PurgeResult
+
+    /// Totals and one page of prefixes, sorted, filtered and paged by the store.
+    func statistics(_ query: StatsQuery) async throws -> StoreStatistics
+
+    /// The live entries of a prefix, ordered by route key; `nil` if the store has never seen the prefix.
+    func keys(in prefix: CachePrefix, limit: Int, offset: Int) async throws -> [KeyInfo]?
+
+    /// Events after sequence number `after`, oldest first.
+    func events(after: UInt64, limit: Int) async throws -> EventPage
+
+    /// Counts a failed store operation and records a `storeError` event; it must not fail itself.
+    func recordStoreError(_ message: String, prefix: CachePrefix?)
+
+    /// Counts a request served uncached, without touching the store, because the store is failing.
+    func recordUncachedRequest(_ prefix: CachePrefix)
+}
+
+/// A full cache key: the user's prefix and the route key inside it.
+public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
+    /// The user's prefix.
+    public var prefix: CachePrefix
+    /// The route key, for example `GET /api/users/42/orders?page=2`.
+    public var route: String
+
+    /// Creates a key.
+    public init(prefix: CachePrefix, route: String) {
+        self.prefix = prefix
+        self.route = route
+    }
+
+    public var description: String { prefix.rawValue + ":" + route }
+}
+
+/// What a lookup found.
+public enum CacheLookup: Sendable, Equatable {
+    /// The stored bytes, unchanged.
+    case hit([UInt8])
+    /// Nothing usable; store the computed value with this generation.
+    case miss(generation: UInt64)
+}
+
+/// What happened to a write.
+public enum StoreOutcome: Sendable, Equatable {
+    /// Stored.
+    case stored
+    /// Dropped: the prefix was purged after the computation started.
+    case rejectedStale
+    /// Dropped: the value alone is larger than the store's budget.
+    case tooLarge
+}
+
+/// What a store reports for ``CacheStore/statistics(_:)``; ``CacheAside`` turns it into a ``StatsSnapshot``.
+public struct StoreStatistics: Sendable, Equatable {
+    /// Counters and gauges of the whole store.
+    public var totals: CacheTotals
+    /// How many prefixes match the query's filter.
+    public var prefixCount: Int
+    /// The requested page.
+    public var prefixes: [PrefixStats]
+    /// Seconds since the store started.
+    public var uptimeSeconds: Double
+
+    /// Creates store statistics.
+    public init(totals: CacheTotals, prefixCount: Int, prefixes: [PrefixStats], uptimeSeconds: Double) {
+        self.totals = totals
+        self.prefixCount = prefixCount
+        self.prefixes = prefixes
+        self.uptimeSeconds = uptimeSeconds
+    }
+}

@@ -1,0 +1,58 @@
+extension MemoryStorage {
+    /// Totals and one page of prefixes in O(prefixes × log(offset + limit)); entries are never visited.
+    func statistics(_ query: StatsQuery, now: Int64, clock: CacheClock) -> StoreStatistics {
+        let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        let precedes = ordering(for: query)
+        var best = TopSelection(capacity: query.offset + query.limit, precedes: precedes)
+        var matching = 0
+        for index in records.indices {
+            if let needle {
+                guard let user = records[index].foldedUser, user.contains(needle) else { continue }
+            }
+            matching += 1
+            best.offer(index)
+        }
+        let page = best.sorted().dropFirst(query.offset).map { prefixStats($0, clock: clock) }
+        return StoreStatistics(
+            totals: totals.totals(keys: keys, bytes: bytes, expiringSoon: expiringSoon), prefixCount: matching,
+            prefixes: page, uptimeSeconds: Double(now) / 1e9)
+    }
+
+    func prefixStats(_ index: Int, clock: CacheClock) -> PrefixStats {
+        let record = records[index]
+        let counters = record.counters
+        return PrefixStats(
+            prefix: record.prefix.rawValue, user: record.prefix.user, keys: record.entries.count, bytes: record.bytes,
+            hits: counters.hits, misses: counters.misses, sets: counters.sets,
+            staleSetsRejected: counters.staleSetsRejected, expirations: counters.expirations,
+            evictions: counters.evictions, purges: counters.purges, expiringSoon: record.expiringSoon,
+            lastPurgeAt: record.lastPurgeAt.map(clock.date(at:)), generation: record.generation)
+    }
+
+    /// "Comes first in the answer", with ties broken by prefix so pages never overlap.
+    private func ordering(for query: StatsQuery) -> (Int, Int) -> Bool {
+        let descending = query.order == .descending
+        func compare<Value: Comparable>(_ value: @escaping (PrefixRecord) -> Value) -> (Int, Int) -> Bool {
+            { left, right in
+                let a = value(records[left])
+                let b = value(records[right])
+                if a != b { return descending ? a > b : a < b }
+                return records[left].prefix.rawValue < records[right].prefix.rawValue
+            }
+        }
+        switch query.sort {
+        case .user: return compare { $0.prefix.user ?? "" }
+        case .keys: return compare { $0.entries.count }
+        case .bytes: return compare { $0.bytes }
+        case .hits: return compare { $0.counters.hits }
+        case .misses: return compare { $0.counters.misses }
+        case .expiringSoon: return compare { $0.expiringSoon }
+        case .lastPurge: return compare { $0.lastPurgeAt ?? .min }
+        case .hitRatio:
+            return compare { record in
+                let lookups = record.counters.hits + record.counters.misses
+                return lookups == 0 ? -1 : Double(record.counters.hits) / Double(lookups)
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Something the cache did that an operator may want to see as it happens.
+public struct CacheEvent: Codable, Sendable, Equatable {
+    /// What happened.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// An entry's time to live ran out.
+        case expired
+        /// An entry was removed to stay within the byte budget.
+        case evicted
+        /// A prefix was purged.
+        case purged
+        /// A value computed before a purge arrived after it and was not stored.
+        case staleSetRejected
+        /// The store failed; the request was served uncached.
+        case storeError
+    }
+
+    /// Increases by one for every event; ``EventPage`` uses it to page and to count what was missed.
+    public var seq: UInt64
+    /// When it happened, by the server's clock.
+    public var time: Date
+    /// What happened.
+    public var kind: Kind
+    /// The prefix concerned, if any.
+    public var prefix: String?
+    /// The user of that prefix; `nil` for the public prefix or when no prefix is concerned.
+    public var user: String?
+    /// The route key concerned (expired, evicted, staleSetRejected).
+    public var key: String?
+    /// How many entries went (purged).
+    public var count: Int?
+    /// How long it took, in seconds (purged).
+    public var durationSeconds: Double?
+    /// A human-readable explanation (storeError).
+    public var message: String?
+
+    /// Creates an event.
+    public init(
+        seq: UInt64, time: Date, kind: Kind, prefix: String? = nil, user: String? = nil, key: String? = nil,
+        count: Int? = nil, durationSeconds: Double? = nil, message: String? = nil
+    ) {
+        self.seq = seq
+        self.time = time
+        self.kind = kind
+        self.prefix = prefix
+        self.user = user
+        self.key = key
+        self.count = count
+        self.durationSeconds = durationSeconds
+        self.message = message
+    }
+}
