@@ -51,6 +51,7 @@ extension CacheAside {
             breaker.recordSuccess()
         } catch {
             storeFailed(error, operation: "lookup", prefix: cacheKey.prefix)
+            store.recordUncachedRequest(cacheKey.prefix)
             return try await flights.run(FlightKey(key: cacheKey, generation: nil), compute)
         }
         switch lookup {

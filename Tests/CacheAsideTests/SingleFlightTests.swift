@@ -1,0 +1,78 @@
+import CacheAside
+import Testing
+
+@Suite("Single-flight")
+struct SingleFlightTests {
+    @Test("100 concurrent misses on one key compute once and all get the value")
+    func hundredCallersOneComputation() async throws {
+        let fixture = Fixture()
+        let gate = Gate()
+        let counter = CallCounter()
+        let results = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await fixture.cache.cachedBytes(key: "/slow", user: "42") {
+                        counter.increment()
+                        await gate.wait()
+                        return [7, 7]
+                    }
+                }
+            }
+            // Let every caller reach the cache before the computation finishes.
+            try await gate.waitForArrivals(1)
+            for _ in 0..<200 { await Task.yield() }
+            gate.open()
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counter.value == 1)
+        #expect(results.count == 100 && results.allSatisfy { $0 == [7, 7] })
+        #expect(try await fixture.totals().sets == 1)
+    }
+
+    @Test("when the computation throws, every waiting caller gets the error and nothing is cached")
+    func errorReachesEveryCaller() async throws {
+        struct Boom: Error {}
+        let fixture = Fixture()
+        let gate = Gate()
+        let counter = CallCounter()
+        let failures = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    do {
+                        _ = try await fixture.cache.cachedBytes(key: "/boom", user: "1") {
+                            counter.increment()
+                            await gate.wait()
+                            throw Boom()
+                        }
+                        return false
+                    } catch {
+                        return error is Boom
+                    }
+                }
+            }
+            try? await gate.waitForArrivals(1)
+            for _ in 0..<200 { await Task.yield() }
+            gate.open()
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(failures == 20)
+        #expect(counter.value <= 2, "callers that arrive together share one computation")
+        #expect(try await fixture.totals().keys == 0)
+        #expect(try await fixture.read("/boom", user: "1", value: [1]).computed)
+    }
+
+    @Test("a computation's own error is thrown once and the computation is not run again")
+    func computationErrorIsNotRetried() async throws {
+        struct Boom: Error {}
+        let fixture = Fixture()
+        let counter = CallCounter()
+        await #expect(throws: Boom.self) {
+            _ = try await fixture.cache.cachedBytes(key: "/boom", user: "1") {
+                counter.increment()
+                throw Boom()
+            }
+        }
+        #expect(counter.value == 1)
+        #expect(try await fixture.totals().errors == 0, "a computation error is not a store error")
+    }
+}

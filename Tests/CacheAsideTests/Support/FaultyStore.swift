@@ -1,0 +1,55 @@
+import CacheAside
+import Synchronization
+
+/// A ``MemoryStore`` whose operations can be made to fail, to test fail-open and the circuit breaker.
+final class FaultyStore: CacheStore {
+    struct Outage: Error, CustomStringConvertible {
+        var description: String { "connection refused (injected)" }
+    }
+
+    let inner: MemoryStore
+    private let failing = Atomic<Bool>(false)
+    private let calls = Atomic<Int>(0)
+
+    init(_ inner: MemoryStore) { self.inner = inner }
+
+    /// Makes every lookup, store and purge throw (or stop throwing).
+    func setFailing(_ value: Bool) { failing.store(value, ordering: .relaxed) }
+
+    /// Lookups, stores and purges attempted, failed or not.
+    var attempts: Int { calls.load(ordering: .relaxed) }
+
+    private func attempt() throws {
+        calls.add(1, ordering: .relaxed)
+        if failing.load(ordering: .relaxed) { throw Outage() }
+    }
+
+    var backend: String { "faulty" }
+
+    func lookup(_ key: CacheKey) async throws -> CacheLookup {
+        try attempt()
+        return inner.lookup(key)
+    }
+
+    func store(_ value: [UInt8], for key: CacheKey, ttl: Duration, generation: UInt64) async throws -> StoreOutcome {
+        try attempt()
+        return inner.store(value, for: key, ttl: ttl, generation: generation)
+    }
+
+    func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
+        try attempt()
+        return inner.purge(prefix)
+    }
+
+    func statistics(_ query: StatsQuery) async throws -> StoreStatistics { inner.statistics(query) }
+
+    func keys(in prefix: CachePrefix, limit: Int, offset: Int) async throws -> [KeyInfo]? {
+        inner.keys(in: prefix, limit: limit, offset: offset)
+    }
+
+    func events(after: UInt64, limit: Int) async throws -> EventPage { inner.events(after: after, limit: limit) }
+
+    func recordStoreError(_ message: String, prefix: CachePrefix?) { inner.recordStoreError(message, prefix: prefix) }
+
+    func recordUncachedRequest(_ prefix: CachePrefix) { inner.recordUncachedRequest(prefix) }
+}

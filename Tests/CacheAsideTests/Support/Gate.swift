@@ -1,0 +1,65 @@
+import Synchronization
+
+/// Holds computations until the test opens it, so a test can purge while a value is being computed.
+final class Gate: Sendable {
+    private struct State {
+        var open = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var arrived = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Waits until ``open()``; returns at once if it already happened.
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resume = state.withLock { state -> Bool in
+                state.arrived += 1
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resume { continuation.resume() }
+        }
+    }
+
+    /// How many tasks have reached ``wait()``.
+    var arrived: Int { state.withLock { $0.arrived } }
+
+    func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits, yielding, until `count` tasks are waiting; bounded so a broken test fails instead of hanging.
+    func waitForArrivals(_ count: Int) async throws {
+        for _ in 0..<100_000 where arrived < count {
+            try await Task.sleep(for: .microseconds(50))
+        }
+        if arrived < count { throw GateTimeout(expected: count, arrived: arrived) }
+    }
+
+    struct GateTimeout: Error {
+        var expected: Int
+        var arrived: Int
+    }
+}
+
+/// Counts how many times a computation ran.
+final class CallCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    @discardableResult
+    func increment() -> Int { count.add(1, ordering: .relaxed).newValue }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// A value shared between test tasks behind a lock (a `Mutex` itself cannot be captured by them).
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+}
