@@ -27,7 +27,8 @@ extension MemoryStorage {
         guard cost <= configuration.maxBytes else { return .tooLarge }
         if let existing = records[Int(record)].entries[key.route] { remove(existing) }
         guard ttl > 0 else { return .stored }
-        _ = insert(route: key.route, value: value, record: record, ttl: ttl, generation: generation, now: now, cost: cost)
+        _ = insert(
+            route: key.route, value: value, record: record, ttl: ttl, generation: generation, now: now, cost: cost)
         records[Int(record)].counters.sets += 1
         totals.sets += 1
         evictToBudget(now: now, clock: clock)

@@ -14,7 +14,8 @@ extension MemoryStorage {
             switch item.phase {
             case .soon:
                 markExpiringSoon(item.slot)
-                heap.push(.init(deadline: slot.expiresAt, slot: item.slot, incarnation: item.incarnation, phase: .expire))
+                heap.push(
+                    .init(deadline: slot.expiresAt, slot: item.slot, incarnation: item.incarnation, phase: .expire))
             case .expire:
                 expire(item.slot, now: now, clock: clock)
             }

@@ -40,7 +40,9 @@ public final class MemoryStore: CacheStore {
     public func store(_ value: [UInt8], for key: CacheKey, ttl: Duration, generation: UInt64) -> StoreOutcome {
         let now = clock.now()
         let nanoseconds = CacheClock.nanoseconds(ttl)
-        return state.withLock { $0.store(value, for: key, ttl: nanoseconds, generation: generation, now: now, clock: clock) }
+        return state.withLock {
+            $0.store(value, for: key, ttl: nanoseconds, generation: generation, now: now, clock: clock)
+        }
     }
 
     public func purge(_ prefix: CachePrefix) -> PurgeResult {

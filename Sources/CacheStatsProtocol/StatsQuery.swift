@@ -31,7 +31,8 @@ public struct StatsQuery: Codable, Sendable, Equatable {
     public var filter: String?
 
     /// Creates a query; by default the 50 prefixes with the most hits.
-    public init(sort: Sort = .hits, order: Order = .descending, limit: Int = 50, offset: Int = 0, filter: String? = nil) {
+    public init(sort: Sort = .hits, order: Order = .descending, limit: Int = 50, offset: Int = 0, filter: String? = nil)
+    {
         self.sort = sort
         self.order = order
         self.limit = limit

@@ -16,7 +16,8 @@ struct FencingTests {
         try await gate.waitForArrivals(1)
         let purge = try await fixture.cache.purge(user: "42")
         gate.open()
-        #expect(try await slow.value == Array("before purge".utf8), "the caller that started first still gets its value")
+        #expect(
+            try await slow.value == Array("before purge".utf8), "the caller that started first still gets its value")
 
         let after = try await fixture.read("/summary", user: "42", value: Array("after purge".utf8))
         #expect(after.computed && after.bytes == Array("after purge".utf8))

@@ -28,14 +28,22 @@ struct HitMissTests {
         let fixture = Fixture()
         let counter = CallCounter()
         for _ in 0..<3 {
-            let list: [Int] = try await fixture.cache.cached(key: "/list", user: "7") { counter.increment(); return [] }
+            let list: [Int] = try await fixture.cache.cached(key: "/list", user: "7") {
+                counter.increment(); return []
+            }
             let map: [String: Int] = try await fixture.cache.cached(key: "/map", user: "7") {
                 counter.increment()
                 return [:]
             }
-            let text: String = try await fixture.cache.cached(key: "/text", user: "7") { counter.increment(); return "" }
-            let zero: Int = try await fixture.cache.cached(key: "/zero", user: "7") { counter.increment(); return 0 }
-            let no: Bool = try await fixture.cache.cached(key: "/no", user: "7") { counter.increment(); return false }
+            let text: String = try await fixture.cache.cached(key: "/text", user: "7") {
+                counter.increment(); return ""
+            }
+            let zero: Int = try await fixture.cache.cached(key: "/zero", user: "7") {
+                counter.increment(); return 0
+            }
+            let no: Bool = try await fixture.cache.cached(key: "/no", user: "7") {
+                counter.increment(); return false
+            }
             #expect(list == [] && map == [:] && text == "" && zero == 0 && no == false)
         }
         #expect(counter.value == 5, "each value is computed once, then served from the cache")
@@ -52,7 +60,9 @@ struct HitMissTests {
         let fixture = Fixture()
         let expected = Summary(orders: 3, revenue: 12.5, tags: ["a", "b"])
         let first: Summary = try await fixture.cache.cached(key: "/s", user: "1", ttl: .seconds(60)) { expected }
-        let second: Summary = try await fixture.cache.cached(key: "/s", user: "1") { Summary(orders: 0, revenue: 0, tags: []) }
+        let second: Summary = try await fixture.cache.cached(key: "/s", user: "1") {
+            Summary(orders: 0, revenue: 0, tags: [])
+        }
         #expect(first == expected && second == expected)
     }
 

@@ -46,7 +46,8 @@ struct WireFormatTests {
     @Test("an API error has the documented shape")
     func apiErrorShape() throws {
         let data = try WireFormat.encoder().encode(APIError(code: "bad_request", message: "limit must be …"))
-        #expect(String(decoding: data, as: UTF8.self) == #"{"error":{"code":"bad_request","message":"limit must be …"}}"#)
+        #expect(
+            String(decoding: data, as: UTF8.self) == #"{"error":{"code":"bad_request","message":"limit must be …"}}"#)
     }
 
     @Test("query validation names the field out of range")
