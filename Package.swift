@@ -1,5 +1,7 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
+
+import class Foundation.ProcessInfo
 
 /// One settings array for every target: Swift 6 mode is the package default; these two keep
 /// existential types explicit and imports honest.
@@ -16,7 +18,8 @@ let package = Package(
         .library(name: "CacheStatsProtocol", targets: ["CacheStatsProtocol"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0")
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -27,6 +30,7 @@ let package = Package(
             name: "CacheAside",
             dependencies: [
                 "CacheStatsProtocol",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -40,6 +44,7 @@ let package = Package(
             name: "CacheAsideTests",
             dependencies: [
                 "CacheAside",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -47,3 +52,18 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The benchmark harness is added only for `make bench` (CACHEMON_BENCHMARKS=1, its own build folder),
+// so `make test` and users of the library never resolve or build it.
+if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "CacheAsideBenchmarks",
+            dependencies: ["CacheAside", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/CacheAsideBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}

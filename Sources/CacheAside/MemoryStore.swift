@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The embedded cache store: a byte-bounded, least-recently-used map in this process.
 ///
@@ -17,7 +17,7 @@ public final class MemoryStore: CacheStore {
 
     public let configuration: Configuration
     let clock: CacheClock
-    let state: Mutex<MemoryStorage>
+    let state: NIOLockedValueBox<MemoryStorage>
 
     /// Creates an empty store.
     ///
@@ -27,50 +27,50 @@ public final class MemoryStore: CacheStore {
     public init(configuration: Configuration = .init(), clock: some Clock<Duration> = ContinuousClock()) {
         self.configuration = configuration
         self.clock = CacheClock(clock)
-        self.state = Mutex(MemoryStorage(configuration: configuration))
+        self.state = NIOLockedValueBox(MemoryStorage(configuration: configuration))
     }
 
     public var backend: String { "memory" }
 
     public func lookup(_ key: CacheKey) -> CacheLookup {
         let now = clock.now()
-        return state.withLock { $0.lookup(key, now: now, clock: clock) }
+        return state.withLockedValue { $0.lookup(key, now: now, clock: clock) }
     }
 
     public func store(_ value: [UInt8], for key: CacheKey, ttl: Duration, generation: UInt64) -> StoreOutcome {
         let now = clock.now()
         let nanoseconds = CacheClock.nanoseconds(ttl)
-        return state.withLock {
+        return state.withLockedValue {
             $0.store(value, for: key, ttl: nanoseconds, generation: generation, now: now, clock: clock)
         }
     }
 
     public func purge(_ prefix: CachePrefix) -> PurgeResult {
         let now = clock.now()
-        return state.withLock { $0.purge(prefix, now: now, clock: clock) }
+        return state.withLockedValue { $0.purge(prefix, now: now, clock: clock) }
     }
 
     public func statistics(_ query: StatsQuery) -> StoreStatistics {
         let now = clock.now()
-        return state.withLock { $0.statistics(query, now: now, clock: clock) }
+        return state.withLockedValue { $0.statistics(query, now: now, clock: clock) }
     }
 
     public func keys(in prefix: CachePrefix, limit: Int, offset: Int) -> [KeyInfo]? {
         let now = clock.now()
-        return state.withLock { $0.keys(in: prefix, limit: limit, offset: offset, now: now) }
+        return state.withLockedValue { $0.keys(in: prefix, limit: limit, offset: offset, now: now) }
     }
 
     public func events(after: UInt64, limit: Int) -> EventPage {
-        state.withLock { $0.events.page(after: after, limit: limit) }
+        state.withLockedValue { $0.events.page(after: after, limit: limit) }
     }
 
     public func recordStoreError(_ message: String, prefix: CachePrefix?) {
         let now = clock.now()
-        state.withLock { $0.recordStoreError(message, prefix: prefix, now: now, clock: clock) }
+        state.withLockedValue { $0.recordStoreError(message, prefix: prefix, now: now, clock: clock) }
     }
 
     public func recordUncachedRequest(_ prefix: CachePrefix) {
-        state.withLock { $0.recordUncachedRequest(prefix) }
+        state.withLockedValue { $0.recordUncachedRequest(prefix) }
     }
 
     /// Removes expired entries and counts entries entering the expiring-soon horizon, now.
@@ -81,7 +81,7 @@ public final class MemoryStore: CacheStore {
         let now = clock.now()
         var more = true
         while more {
-            more = state.withLock { $0.sweep(now: now, budget: configuration.sweepBatchSize, clock: clock) }
+            more = state.withLockedValue { $0.sweep(now: now, budget: configuration.sweepBatchSize, clock: clock) }
         }
     }
 }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Holds computations until the test opens it, so a test can purge while a value is being computed.
@@ -8,12 +9,12 @@ final class Gate: Sendable {
         var arrived = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Waits until ``open()``; returns at once if it already happened.
     func wait() async {
         await withCheckedContinuation { continuation in
-            let resume = state.withLock { state -> Bool in
+            let resume = state.withLockedValue { state -> Bool in
                 state.arrived += 1
                 if state.open { return true }
                 state.waiters.append(continuation)
@@ -24,10 +25,10 @@ final class Gate: Sendable {
     }
 
     /// How many tasks have reached ``wait()``.
-    var arrived: Int { state.withLock { $0.arrived } }
+    var arrived: Int { state.withLockedValue { $0.arrived } }
 
     func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.open = true
             defer { state.waiters = [] }
             return state.waiters
@@ -57,9 +58,9 @@ final class CallCounter: Sendable {
     var value: Int { count.load(ordering: .relaxed) }
 }
 
-/// A value shared between test tasks behind a lock (a `Mutex` itself cannot be captured by them).
+/// A value shared between test tasks behind a lock.
 final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
+    private let box: NIOLockedValueBox<Value>
+    init(_ value: Value) { box = NIOLockedValueBox(value) }
+    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { box.withLockedValue { body(&$0) } }
 }

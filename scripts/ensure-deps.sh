@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what cachemon's build, tests and demo need from Debian's packages, when it can;
+# otherwise prints the exact command to run and fails.
+set -euo pipefail
+
+need_packages=()
+have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "cachemon: 'swift' is not on PATH. Install Swift 6.0 or later from https://www.swift.org/install/linux/" >&2
+    exit 1
+fi
+
+for package in libncurses-dev tmux redis-server; do
+    have_package "$package" || need_packages+=("$package")
+done
+[ ${#need_packages[@]} -eq 0 ] && exit 0
+
+command_line="apt-get install -y ${need_packages[*]}"
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "cachemon: installing ${need_packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if apt-get install -y -q "${need_packages[@]}" >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${need_packages[@]}" >/dev/null; }; then
+        exit 0
+    fi
+    echo "cachemon: could not install ${need_packages[*]}; run: apt-get update && $command_line" >&2
+    exit 1
+fi
+echo "cachemon: missing ${need_packages[*]}; run: sudo apt-get update && sudo $command_line" >&2
+exit 1
