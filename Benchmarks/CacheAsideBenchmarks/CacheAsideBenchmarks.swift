@@ -75,6 +75,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "hit 1 KiB warm, 1 task",
+        configuration: .init(scalingFactor: .kilo),
         closure: { benchmark, warm in
             for _ in benchmark.scaledIterations { blackHole(try? await warm.hit()) }
         },
@@ -82,6 +83,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark(
         "hit 1 KiB warm, 2 concurrent tasks",
+        configuration: .init(scalingFactor: .kilo),
         closure: { benchmark, warm in
             for _ in benchmark.scaledIterations { blackHole(try? await warm.hit()) }
         },
@@ -128,7 +130,8 @@ let benchmarks: @Sendable () -> Void = {
             let large = try? await LargeStore()
             let after = residentBytes()
             let entries = LargeStore.users * LargeStore.entriesPerUser
-            let payload = (0..<LargeStore.entriesPerUser).reduce(0) { $0 + LargeStore.route($1).utf8.count }
+            let payload =
+                (0..<LargeStore.entriesPerUser).reduce(0) { $0 + LargeStore.route($1).utf8.count }
                 * LargeStore.users + entries * LargeStore.value.count
             benchmark.measurement(.custom("overhead bytes/entry"), (after - before - payload) / entries)
             blackHole(large)

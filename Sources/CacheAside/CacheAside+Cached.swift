@@ -40,8 +40,7 @@ extension CacheAside {
         key: String, user: String?, ttl: Duration? = nil, _ compute: @escaping @Sendable () async throws -> [UInt8]
     ) async throws -> [UInt8] {
         let cacheKey = CacheKey(prefix: prefix(user: user), route: RouteKey.normalized(key))
-        let now = clock.now()
-        guard breaker.allowsRequest(now: now) else {
+        guard breaker.allowsRequest(now: clock.now) else {
             store.recordUncachedRequest(cacheKey.prefix)
             return try await flights.run(FlightKey(key: cacheKey, generation: nil), compute)
         }

@@ -55,6 +55,8 @@ public struct CachePrefix: Hashable, Sendable, CustomStringConvertible {
     /// Percent-encodes every byte that is not plainly safe in a key, a glob or a hash tag.
     static func escape(_ user: String) -> String {
         if user == publicMarker { return "%2D" }
+        // Most ids need no escaping: keep the string as it is and allocate nothing.
+        if user.utf8.allSatisfy(isUnreserved) { return user }
         var output: [UInt8] = []
         output.reserveCapacity(user.utf8.count)
         for byte in user.utf8 {

@@ -15,18 +15,20 @@ final class CircuitBreaker: Sendable {
         self.coolDown = CacheClock.nanoseconds(coolDown)
     }
 
-    /// Whether a request may use the store at `now`.
-    func allowsRequest(now: Int64) -> Bool {
-        openUntil.load(ordering: .relaxed) <= now
+    /// Whether a request may use the store; `now` is read only while the circuit has been opened.
+    func allowsRequest(now: () -> Int64) -> Bool {
+        let until = openUntil.load(ordering: .relaxed)
+        return until == .min || until <= now()
     }
 
     /// Whether it is skipping the store at `now`.
-    func isOpen(now: Int64) -> Bool { !allowsRequest(now: now) }
+    func isOpen(now: Int64) -> Bool { !allowsRequest { now } }
 
     func recordSuccess() {
         // Read first: on the hit path the counter is almost always zero and a store would contend.
         if consecutiveFailures.load(ordering: .relaxed) != 0 {
             consecutiveFailures.store(0, ordering: .relaxed)
+            openUntil.store(.min, ordering: .relaxed)
         }
     }
 

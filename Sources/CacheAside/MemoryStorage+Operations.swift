@@ -1,6 +1,6 @@
 extension MemoryStorage {
     mutating func lookup(_ key: CacheKey, now: Int64, clock: CacheClock) -> CacheLookup {
-        let record = recordIndex(for: key.prefix)
+        let record = recordIndex(for: key.prefix, now: now)
         guard let slot = liveSlot(route: key.route, record: record, now: now, clock: clock) else {
             records[Int(record)].counters.misses += 1
             totals.misses += 1
@@ -16,7 +16,7 @@ extension MemoryStorage {
     mutating func store(
         _ value: [UInt8], for key: CacheKey, ttl: Int64, generation: UInt64, now: Int64, clock: CacheClock
     ) -> StoreOutcome {
-        let record = recordIndex(for: key.prefix)
+        let record = recordIndex(for: key.prefix, now: now)
         guard records[Int(record)].generation == generation else {
             records[Int(record)].counters.staleSetsRejected += 1
             totals.staleSetsRejected += 1
@@ -37,7 +37,7 @@ extension MemoryStorage {
     }
 
     mutating func purge(_ prefix: CachePrefix, now: Int64, clock: CacheClock) -> PurgeResult {
-        let record = Int(recordIndex(for: prefix))
+        let record = Int(recordIndex(for: prefix, now: now))
         lastGeneration += 1
         records[record].generation = lastGeneration
         let doomed = records[record].entries
@@ -71,14 +71,14 @@ extension MemoryStorage {
     }
 
     mutating func recordStoreError(_ message: String, prefix: CachePrefix?, now: Int64, clock: CacheClock) {
-        let record = prefix.map { Int(recordIndex(for: $0)) }
+        let record = prefix.map { Int(recordIndex(for: $0, now: now)) }
         if let record { records[record].counters.errors += 1 }
         totals.errors += 1
         emit(.storeError, record: record, message: message, now: now, clock: clock)
     }
 
-    mutating func recordUncachedRequest(_ prefix: CachePrefix) {
-        let record = Int(recordIndex(for: prefix))
+    mutating func recordUncachedRequest(_ prefix: CachePrefix, now: Int64) {
+        let record = Int(recordIndex(for: prefix, now: now))
         records[record].counters.misses += 1
         totals.misses += 1
     }

@@ -33,6 +33,8 @@ struct MemoryStorage: Sendable {
         var bytes = 0
         var expiringSoon = 0
         var lastPurgeAt: Int64?
+        /// The last lookup, write or purge; an empty prefix idle for long enough is forgotten.
+        var lastUsed: Int64
     }
 
     let configuration: MemoryStore.Configuration
@@ -50,6 +52,8 @@ struct MemoryStorage: Sendable {
     /// Generations are drawn from one store-wide sequence, so a generation is never reused by any prefix.
     var lastGeneration: UInt64 = 0
     var events: EventRing
+    /// Where the next search for idle prefixes starts.
+    var reclaimCursor = 0
 
     init(configuration: MemoryStore.Configuration) {
         self.configuration = configuration
@@ -59,13 +63,50 @@ struct MemoryStorage: Sendable {
     // MARK: Prefixes
 
     /// The record of `prefix`, created at its first use.
-    mutating func recordIndex(for prefix: CachePrefix) -> Int32 {
-        if let index = prefixIndex[prefix.rawValue] { return index }
+    mutating func recordIndex(for prefix: CachePrefix, now: Int64) -> Int32 {
+        if let index = prefixIndex[prefix.rawValue] {
+            records[Int(index)].lastUsed = now
+            return index
+        }
         lastGeneration += 1
         let index = Int32(records.count)
-        records.append(PrefixRecord(prefix: prefix, foldedUser: prefix.user?.lowercased(), generation: lastGeneration))
+        records.append(
+            PrefixRecord(
+                prefix: prefix, foldedUser: prefix.user?.lowercased(), generation: lastGeneration, lastUsed: now))
         prefixIndex[prefix.rawValue] = index
         return index
+    }
+
+    /// Forgets up to `budget` prefixes that hold no entries and have been idle for the retention
+    /// period, so a long-running store does not grow with every user it ever saw.
+    ///
+    /// Forgetting is safe for fencing: a prefix seen again starts in a generation never used before,
+    /// so a computation that began before it was forgotten is still not stored.
+    mutating func reclaimIdlePrefixes(now: Int64, budget: Int) {
+        let retention = configuration.idlePrefixRetentionNanoseconds
+        var checked = 0
+        while checked < budget, !records.isEmpty {
+            checked += 1
+            if reclaimCursor >= records.count { reclaimCursor = 0 }
+            let record = records[reclaimCursor]
+            guard record.entries.isEmpty, now - record.lastUsed >= retention else {
+                reclaimCursor += 1
+                continue
+            }
+            removeRecord(at: reclaimCursor)
+        }
+    }
+
+    /// Removes a record by moving the last one into its place.
+    private mutating func removeRecord(at index: Int) {
+        prefixIndex[records[index].prefix.rawValue] = nil
+        let last = records.count - 1
+        if index != last {
+            records.swapAt(index, last)
+            prefixIndex[records[index].prefix.rawValue] = Int32(index)
+            for slot in records[index].entries.values { slots[Int(slot)].prefix = Int32(index) }
+        }
+        records.removeLast()
     }
 
     // MARK: Entries

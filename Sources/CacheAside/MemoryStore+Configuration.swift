@@ -11,22 +11,29 @@ extension MemoryStore {
         public var sweepBatchSize: Int
         /// How many events the ring keeps.
         public var eventCapacity: Int
+        /// How long a prefix that holds no entries is remembered after its last use (with its
+        /// per-prefix counters and last purge time); the totals keep counting it.
+        public var idlePrefixRetention: Duration
 
-        /// Creates a configuration; by default 64 MiB, a 60 s horizon, a sweep every second and 10,000 events.
+        /// Creates a configuration; by default 64 MiB, a 60 s horizon, a sweep every second, 10,000
+        /// events, and empty prefixes forgotten after an idle hour.
         public init(
             maxBytes: Int = 64 * 1024 * 1024,
             expiringSoonHorizon: Duration = .seconds(60),
             sweepInterval: Duration = .seconds(1),
             sweepBatchSize: Int = 10_000,
-            eventCapacity: Int = 10_000
+            eventCapacity: Int = 10_000,
+            idlePrefixRetention: Duration = .seconds(3600)
         ) {
             self.maxBytes = maxBytes
             self.expiringSoonHorizon = expiringSoonHorizon
             self.sweepInterval = sweepInterval
             self.sweepBatchSize = max(1, sweepBatchSize)
             self.eventCapacity = eventCapacity
+            self.idlePrefixRetention = idlePrefixRetention
         }
 
         var horizonNanoseconds: Int64 { CacheClock.nanoseconds(expiringSoonHorizon) }
+        var idlePrefixRetentionNanoseconds: Int64 { CacheClock.nanoseconds(idlePrefixRetention) }
     }
 }

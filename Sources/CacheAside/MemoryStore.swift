@@ -70,18 +70,22 @@ public final class MemoryStore: CacheStore {
     }
 
     public func recordUncachedRequest(_ prefix: CachePrefix) {
-        state.withLockedValue { $0.recordUncachedRequest(prefix) }
+        let now = clock.now()
+        state.withLockedValue { $0.recordUncachedRequest(prefix, now: now) }
     }
 
-    /// Removes expired entries and counts entries entering the expiring-soon horizon, now.
+    /// Removes expired entries, counts entries entering the expiring-soon horizon, and forgets
+    /// prefixes that hold nothing and have been idle for ``Configuration/idlePrefixRetention``.
     ///
     /// The sweeper calls it every ``Configuration/sweepInterval``; it works in batches of
     /// ``Configuration/sweepBatchSize`` and releases the lock between them.
     public func sweep() {
         let now = clock.now()
+        let batch = configuration.sweepBatchSize
         var more = true
         while more {
-            more = state.withLockedValue { $0.sweep(now: now, budget: configuration.sweepBatchSize, clock: clock) }
+            more = state.withLockedValue { $0.sweep(now: now, budget: batch, clock: clock) }
         }
+        state.withLockedValue { $0.reclaimIdlePrefixes(now: now, budget: batch) }
     }
 }

@@ -43,7 +43,8 @@ final class ManualClock: Clock, Sendable {
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            state.withLockedValue { $0.sleepers.removeValue(forKey: id) }?.continuation.resume(throwing: CancellationError())
+            state.withLockedValue { $0.sleepers.removeValue(forKey: id) }?.continuation.resume(
+                throwing: CancellationError())
         }
         try Task.checkCancellation()
     }
