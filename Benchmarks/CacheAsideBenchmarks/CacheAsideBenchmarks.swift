@@ -38,6 +38,7 @@ final class WarmCache: Sendable {
     let cache = CacheAside(store: MemoryStore(), configuration: .init(namespace: "api", defaultTTL: .seconds(3600)))
     let value = [UInt8](repeating: 7, count: 1024)
     private static let stop = Atomic<Bool>(false)
+    private static let competingHits = Atomic<Int>(0)
 
     init(competingTasks: Int) async throws {
         Self.stop.store(false, ordering: .relaxed)
@@ -49,6 +50,7 @@ final class WarmCache: Sendable {
                 let deadline = ContinuousClock.now + .seconds(120)
                 while !Self.stop.load(ordering: .relaxed), ContinuousClock.now < deadline {
                     for _ in 0..<1000 { blackHole(try await self.hit()) }
+                    Self.competingHits.add(1000, ordering: .relaxed)
                 }
             }
         }
@@ -58,7 +60,11 @@ final class WarmCache: Sendable {
         try await cache.cachedBytes(key: "/dashboard/summary", user: "42") { [] }
     }
 
-    static func stopCompetingTasks() { stop.store(true, ordering: .relaxed) }
+    /// Stops the competing tasks, checking that they really competed.
+    static func stopCompetingTasks() {
+        stop.store(true, ordering: .relaxed)
+        precondition(competingHits.load(ordering: .relaxed) > 0, "the competing task never ran")
+    }
 }
 
 /// Resident set size of this process, from /proc/self/statm.

@@ -12,7 +12,8 @@ import NIOConcurrencyHelpers
 /// served, they are just removed when next looked up.
 public final class MemoryStore: CacheStore {
     /// Bytes counted for each entry on top of its key and value: slot, index, recency links and
-    /// expiry items, as measured by `make bench`.
+    /// expiry items. `make bench` measures about 135 resident bytes at a million entries; the
+    /// budget counts a little more so a store never exceeds it.
     public static let entryOverhead = 160
 
     public let configuration: Configuration
