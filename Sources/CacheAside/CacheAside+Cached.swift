@@ -18,7 +18,7 @@ extension CacheAside {
     /// - Throws: only what `compute` throws (once, to every caller waiting on it), or an encoding
     ///   error of `T`; store failures are counted and served around.
     public func cached<T: Codable & Sendable>(
-        key: String, user: String?, ttl: Duration? = nil, _ compute: @escaping @Sendable () async throws -> T
+        key: String, user: String?, ttl: Duration? = nil, _ compute: () async throws -> T
     ) async throws -> T {
         let bytes = try await cachedBytes(key: key, user: user, ttl: ttl) {
             try Array(JSONEncoder().encode(try await compute()))
@@ -37,35 +37,91 @@ extension CacheAside {
     ///
     /// The bytes are returned exactly as stored: an empty array is a hit like any other value.
     public func cachedBytes(
-        key: String, user: String?, ttl: Duration? = nil, _ compute: @escaping @Sendable () async throws -> [UInt8]
+        key: String, user: String?, ttl: Duration? = nil, _ compute: () async throws -> [UInt8]
     ) async throws -> [UInt8] {
+        try await lookupOrCompute(key: key, user: user, ttl: ttl) { ComputedValue(bytes: try await compute()) }.bytes
+    }
+
+    /// The building block of ``cachedBytes(key:user:ttl:_:)`` for callers that must know where the
+    /// bytes came from, or whose computation may produce a value that must not be cached.
+    ///
+    /// A computation that returns ``ComputedValue/isCacheable`` `false` is not stored, and the
+    /// callers that were waiting for it compute their own value instead of receiving it.
+    public func lookupOrCompute(
+        key: String, user: String?, ttl: Duration? = nil, _ compute: () async throws -> ComputedValue
+    ) async throws -> CachedBytes {
         let cacheKey = CacheKey(prefix: prefix(user: user), route: RouteKey.normalized(key))
-        guard breaker.allowsRequest(now: clock.now) else {
-            store.recordUncachedRequest(cacheKey.prefix)
-            return try await flights.run(FlightKey(key: cacheKey, generation: nil), compute)
-        }
-        let lookup: CacheLookup
-        do {
-            lookup = try await store.lookup(cacheKey)
-            breaker.recordSuccess()
-        } catch {
-            storeFailed(error, operation: "lookup", prefix: cacheKey.prefix)
-            store.recordUncachedRequest(cacheKey.prefix)
-            return try await flights.run(FlightKey(key: cacheKey, generation: nil), compute)
-        }
-        switch lookup {
-        case .hit(let bytes):
-            return bytes
-        case .miss(let generation):
-            let effectiveTTL = configuration.effectiveTTL(ttl)
-            return try await flights.run(FlightKey(key: cacheKey, generation: generation)) {
-                let value = try await compute()
-                if effectiveTTL > .zero {
-                    await self.storeFenced(value, key: cacheKey, ttl: effectiveTTL, generation: generation)
+        // A caller retries only when the computation it waited for was cancelled with its leader.
+        for _ in 0..<3 {
+            guard breaker.allowsRequest(now: clock.now) else {
+                store.recordUncachedRequest(cacheKey.prefix)
+                return try await computeWithoutStore(cacheKey, compute)
+            }
+            let lookup: CacheLookup
+            do {
+                lookup = try await store.lookup(cacheKey)
+                breaker.recordSuccess()
+            } catch {
+                storeFailed(error, operation: "lookup", prefix: cacheKey.prefix)
+                store.recordUncachedRequest(cacheKey.prefix)
+                return try await computeWithoutStore(cacheKey, compute)
+            }
+            switch lookup {
+            case .hit(let bytes):
+                return CachedBytes(bytes: bytes, source: .hit)
+            case .miss(let generation):
+                let flightKey = FlightKey(key: cacheKey, generation: generation)
+                if let result = try await computeOnce(flightKey, ttl: configuration.effectiveTTL(ttl), compute) {
+                    return result
                 }
-                return value
             }
         }
+        return try await uncached(compute)
+    }
+
+    /// Computes as the leader of the key's flight, or waits for the leader; `nil` if the leader was
+    /// cancelled and the caller should start over.
+    private func computeOnce(
+        _ flightKey: FlightKey, ttl: Duration, _ compute: () async throws -> ComputedValue
+    ) async throws -> CachedBytes? {
+        switch flights.join(flightKey) {
+        case .follower(let flight):
+            switch await flight.wait() {
+            case .value(let bytes): return CachedBytes(bytes: bytes, source: .shared)
+            case .failed(let error): throw error
+            case .notShareable: return try await uncached(compute)
+            case .abandoned: return nil
+            }
+        case .leader(let flight):
+            let computed: ComputedValue
+            do {
+                computed = try await compute()
+            } catch {
+                flights.finish(flightKey, flight, with: Task.isCancelled ? .abandoned : .failed(error))
+                throw error
+            }
+            let stored = computed.isCacheable && ttl > .zero
+            if stored, let generation = flightKey.generation {
+                await storeFenced(computed.bytes, key: flightKey.key, ttl: ttl, generation: generation)
+            }
+            flights.finish(flightKey, flight, with: computed.isCacheable ? .value(computed.bytes) : .notShareable)
+            let source: CachedBytes.Source = stored && flightKey.generation != nil ? .computed : .uncached
+            return CachedBytes(bytes: computed.bytes, source: source)
+        }
+    }
+
+    /// While the store is failing: still one computation per key, never stored.
+    private func computeWithoutStore(
+        _ key: CacheKey, _ compute: () async throws -> ComputedValue
+    ) async throws -> CachedBytes {
+        if let result = try await computeOnce(FlightKey(key: key, generation: nil), ttl: .zero, compute) {
+            return result
+        }
+        return try await uncached(compute)
+    }
+
+    private func uncached(_ compute: () async throws -> ComputedValue) async throws -> CachedBytes {
+        CachedBytes(bytes: try await compute().bytes, source: .uncached)
     }
 
     /// Stores a computed value if its generation still holds; a failure is counted, never thrown.

@@ -75,4 +75,61 @@ struct SingleFlightTests {
         #expect(counter.value == 1)
         #expect(try await fixture.totals().errors == 0, "a computation error is not a store error")
     }
+
+    @Test("a value that is not cacheable is neither stored nor handed to the callers that waited")
+    func notShareable() async throws {
+        let fixture = Fixture()
+        let gate = Gate()
+        let counter = CallCounter()
+        let results = try await withThrowingTaskGroup(of: CachedBytes.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    try await fixture.cache.lookupOrCompute(key: "/private", user: "1") {
+                        let call = counter.increment()
+                        await gate.wait()
+                        return ComputedValue(bytes: [UInt8(call)], isCacheable: false)
+                    }
+                }
+            }
+            try await gate.waitForArrivals(1)
+            for _ in 0..<200 { await Task.yield() }
+            gate.open()
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(results.map(\.bytes)).count == counter.value, "every caller got its own computation")
+        #expect(results.allSatisfy { $0.source == .uncached })
+        #expect(try await fixture.totals().keys == 0)
+    }
+
+    @Test("callers waiting on a cancelled computation start over instead of failing")
+    func leaderCancelled() async throws {
+        let fixture = Fixture()
+        let gate = Gate()
+        let leader = Task {
+            try await fixture.cache.cachedBytes(key: "/k", user: "1") {
+                await gate.wait()
+                try Task.checkCancellation()
+                return [0]
+            }
+        }
+        try await gate.waitForArrivals(1)
+        let follower = Task {
+            try await fixture.cache.lookupOrCompute(key: "/k", user: "1") { ComputedValue(bytes: [1]) }
+        }
+        for _ in 0..<200 { await Task.yield() }
+        leader.cancel()
+        gate.open()
+        await #expect(throws: CancellationError.self) { try await leader.value }
+        let result = try await follower.value
+        #expect(result.bytes == [1] && result.source == .computed)
+    }
+
+    @Test("lookupOrCompute says whether the bytes were a hit, computed, or shared")
+    func sources() async throws {
+        let fixture = Fixture()
+        let first = try await fixture.cache.lookupOrCompute(key: "/k", user: "1") { ComputedValue(bytes: [1]) }
+        let second = try await fixture.cache.lookupOrCompute(key: "/k", user: "1") { ComputedValue(bytes: [2]) }
+        #expect(first == CachedBytes(bytes: [1], source: .computed))
+        #expect(second == CachedBytes(bytes: [1], source: .hit))
+    }
 }
