@@ -7,11 +7,21 @@ FORMAT_PATHS = Package.swift Sources Tests Benchmarks
 deps:
 	@bash scripts/ensure-deps.sh
 
+# Until the terminal monitor lands, the demo is the demo API under its own traffic, queried with
+# the cachemon commands from another terminal. PORT picks another port if 8080 is taken.
+PORT ?= 8080
 demo: deps
-	@echo "cachemon demo: the embedded demo API with traffic and the terminal monitor on it."
-	@echo "The demo API and the monitor are not built yet (they arrive with the Hummingbird and"
-	@echo "monitor issues). Today the package provides the CacheAside library: see README.md."
-	@echo "Run 'make test' to exercise it, or 'make bench' to measure it."
+	$(SWIFT) build --product cachemon
+	@token=$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n'); \
+	url=http://127.0.0.1:$(PORT); \
+	echo "cachemon demo: the demo dashboard API at $$url with 200 requests/s of its own traffic."; \
+	echo "In another terminal, watch and purge it:"; \
+	echo "  $$(pwd)/.build/debug/cachemon stats $$url --token $$token"; \
+	echo "  $$(pwd)/.build/debug/cachemon keys $$url --token $$token --user 1"; \
+	echo "  $$(pwd)/.build/debug/cachemon purge $$url --token $$token --user 1"; \
+	echo "  curl -i $$url/api/users/1/dashboard/summary    # X-Cache: HIT or MISS"; \
+	echo "Ctrl-C stops it."; \
+	exec $(SWIFT) run --skip-build cachemon serve --port $(PORT) --token $$token --traffic 200
 
 build:
 	$(SWIFT) build --build-tests

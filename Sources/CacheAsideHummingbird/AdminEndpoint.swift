@@ -1,0 +1,39 @@
+import HTTPTypes
+import Hummingbird
+
+/// The routes of the admin API, in one table: ``CacheAdminRoutes`` registers exactly these, and the
+/// tests check each against `docs/openapi.yaml`.
+public enum AdminEndpoint: CaseIterable, Sendable {
+    case stats
+    case keys
+    case events
+    case purge
+    case metrics
+
+    /// The HTTP method.
+    public var method: HTTPRequest.Method {
+        self == .purge ? .post : .get
+    }
+
+    /// The path as OpenAPI writes it, for example `/_cache/prefixes/{prefix}/keys`.
+    public var path: String {
+        switch self {
+        case .stats: "/_cache/stats"
+        case .keys: "/_cache/prefixes/{prefix}/keys"
+        case .events: "/_cache/events"
+        case .purge: "/_cache/purge"
+        case .metrics: "/metrics"
+        }
+    }
+
+    /// Whether the route needs the bearer token (every `/_cache` route does).
+    public var requiresToken: Bool { self != .metrics }
+
+    /// The path as the router writes it: `{name}` becomes `:name`.
+    var routerPath: RouterPath {
+        RouterPath(
+            path.split(separator: "/").map { segment in
+                segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
+            }.joined(separator: "/"))
+    }
+}

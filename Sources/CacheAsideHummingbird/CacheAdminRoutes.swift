@@ -1,0 +1,147 @@
+import CacheAside
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+
+/// The admin API that `cachemon` polls, under `/_cache`, behind a bearer token.
+///
+/// ```swift
+/// let router = Router()
+/// CacheAdminRoutes(cache: cache, token: token, metrics: CacheMetrics(cache: cache)).register(on: router)
+/// ```
+///
+/// | route | answer |
+/// |---|---|
+/// | `GET /_cache/stats?sort=&order=&limit=&offset=&filter=` | ``StatsSnapshot`` |
+/// | `GET /_cache/prefixes/{prefix}/keys?limit=&offset=` | `[KeyInfo]` |
+/// | `GET /_cache/events?after=&limit=` | ``EventPage`` |
+/// | `POST /_cache/purge` with `{"user": "42"}` or `{"prefix": "api:{u:42}"}` | ``PurgeResult`` |
+/// | `GET /metrics` (no token) | Prometheus text |
+///
+/// Bad input gets a 4xx with an ``APIError`` body and changes nothing.
+public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
+    /// The largest purge request body accepted.
+    public static var maxBodyBytes: Int { 64 * 1024 }
+
+    let cache: CacheAside
+    let token: String
+    let metrics: CacheMetrics?
+
+    /// Creates the routes.
+    ///
+    /// - Parameters:
+    ///   - token: the bearer token every `/_cache` request must carry.
+    ///   - metrics: serves `GET /metrics` when given.
+    public init(cache: CacheAside, token: String, metrics: CacheMetrics? = nil) {
+        self.cache = cache
+        self.token = token
+        self.metrics = metrics
+    }
+
+    /// Adds the routes to `router`: every ``AdminEndpoint``, `/metrics` only if metrics were given.
+    public func register(on router: Router<Context>) {
+        let guarded = router.group().add(middleware: AdminTokenMiddleware(token: token))
+        for endpoint in AdminEndpoint.allCases {
+            let respond: @Sendable (Request, Context) async throws -> Response = { request, context in
+                try await handle(endpoint, request, context)
+            }
+            if endpoint.requiresToken {
+                guarded.on(endpoint.routerPath, method: endpoint.method, use: respond)
+            } else if metrics != nil {
+                router.on(endpoint.routerPath, method: endpoint.method, use: respond)
+            }
+        }
+    }
+
+    private func handle(_ endpoint: AdminEndpoint, _ request: Request, _ context: Context) async throws -> Response {
+        switch endpoint {
+        case .stats: return try await stats(request)
+        case .keys: return try await keys(request, context: context)
+        case .events: return try await events(request)
+        case .purge: return try await purge(request)
+        case .metrics:
+            guard let metrics else { throw AdminError.notFound("metrics are not exported here") }
+            return try await metrics.response()
+        }
+    }
+
+    func stats(_ request: Request) async throws -> Response {
+        let parameters = QueryParameters(request)
+        let query = StatsQuery(
+            sort: try parameters.enumeration("sort", default: .hits),
+            order: try parameters.enumeration("order", default: .descending),
+            limit: try parameters.integer("limit", default: 50),
+            offset: try parameters.integer("offset", default: 0),
+            filter: parameters.text("filter"))
+        return try json(try await admin { try await cache.stats(query) })
+    }
+
+    func keys(_ request: Request, context: Context) async throws -> Response {
+        let raw = try context.parameters.require("prefix")
+        let text = raw.removingPercentEncoding ?? raw
+        let prefix: CachePrefix
+        do {
+            prefix = try CachePrefix(parsing: text, namespace: cache.configuration.namespace)
+        } catch {
+            throw AdminError.badRequest(error.description)
+        }
+        let parameters = QueryParameters(request)
+        let limit = try parameters.integer("limit", default: 100)
+        let offset = try parameters.integer("offset", default: 0)
+        guard let keys = try await admin({ try await cache.keys(in: prefix, limit: limit, offset: offset) }) else {
+            throw AdminError.notFound("no prefix \(text) in this cache")
+        }
+        return try json(keys)
+    }
+
+    func events(_ request: Request) async throws -> Response {
+        let parameters = QueryParameters(request)
+        let after = try parameters.integer("after", default: 0)
+        guard after >= 0 else { throw AdminError.badRequest("after must be 0 or more, got \(after)") }
+        let limit = try parameters.integer("limit", default: 500)
+        return try json(try await admin { try await cache.events(after: UInt64(after), limit: limit) })
+    }
+
+    func purge(_ request: Request) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw AdminError(
+                .contentTooLarge, code: "payload_too_large",
+                message: "the request body is over \(Self.maxBodyBytes / 1024) KiB")
+        }
+        let target = try PurgeRequest(json: Array(buffer: body))
+        let result = try await admin {
+            switch target {
+            case .user(let user): try await cache.purge(user: user)
+            case .prefix(let prefix): try await cache.purge(prefix: prefix)
+            }
+        }
+        return try json(result)
+    }
+
+    /// Runs a cache call, turning its errors into answers: bad input 400, a failing store 503.
+    private func admin<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as CacheAsideError {
+            switch error {
+            case .invalidPrefix, .invalidQuery:
+                throw AdminError.badRequest(error.description)
+            case .storeUnavailable:
+                throw AdminError(.serviceUnavailable, code: "store_unavailable", message: error.description)
+            }
+        }
+    }
+
+    private func json(_ value: some Encodable) throws -> Response {
+        let body = try WireFormat.encoder().encode(value)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,84 @@
+import CacheAside
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOConcurrencyHelpers
+import NIOCore
+import Prometheus
+
+/// `GET /metrics`: the cache's global counters and gauges in Prometheus text, plus whatever else
+/// was recorded in the same registry (request metrics from swift-metrics, for example).
+///
+/// Only global figures are exported: per-user labels would give Prometheus one series per user.
+///
+/// ```swift
+/// let registry = PrometheusCollectorRegistry()
+/// MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))  // once per process
+/// let metrics = CacheMetrics(cache: cache, registry: registry)
+/// ```
+public final class CacheMetrics: Sendable {
+    /// The registry the cache's series are written to.
+    public let registry: PrometheusCollectorRegistry
+    private let cache: CacheAside
+    private let counters: [(KeyPath<CacheTotals, UInt64> & Sendable, Counter)]
+    private let gauges: [(KeyPath<CacheTotals, Int> & Sendable, Gauge)]
+    private let circuitOpen: Gauge
+    /// The totals exported last time, so counters move by the difference.
+    private let exported = NIOLockedValueBox(CacheTotals())
+
+    /// Creates the exporter.
+    public init(cache: CacheAside, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.cache = cache
+        self.registry = registry
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(name: "cachemon_cache_\(name)_total", help: help)
+        }
+        counters = [
+            (\.hits, counter("hits", "Lookups answered from the cache.")),
+            (\.misses, counter("misses", "Lookups that computed the value.")),
+            (\.sets, counter("sets", "Values stored.")),
+            (\.staleSetsRejected, counter("stale_sets_rejected", "Late writes dropped by generation fencing.")),
+            (\.expirations, counter("expirations", "Entries expired.")),
+            (\.evictions, counter("evictions", "Entries evicted to stay within the byte budget.")),
+            (\.purges, counter("purges", "Prefix purges.")),
+            (\.purgedKeys, counter("purged_keys", "Entries removed by purges.")),
+            (\.errors, counter("errors", "Store operations that failed.")),
+        ]
+        gauges = [
+            (\.keys, registry.makeGauge(name: "cachemon_cache_keys", help: "Entries held.")),
+            (\.bytes, registry.makeGauge(name: "cachemon_cache_bytes", help: "Bytes held.")),
+            (\.expiringSoon, registry.makeGauge(name: "cachemon_cache_expiring_soon", help: "Entries expiring soon.")),
+        ]
+        circuitOpen = registry.makeGauge(
+            name: "cachemon_cache_circuit_open", help: "1 while the store is skipped after repeated failures.")
+    }
+
+    /// Brings the series up to date with the cache and renders the registry.
+    public func render() async throws -> String {
+        let snapshot = try await cache.stats(StatsQuery(limit: 1))
+        exported.withLockedValue { last in
+            for (path, counter) in counters {
+                let now = snapshot.totals[keyPath: path]
+                let before = last[keyPath: path]
+                // A total never decreases unless the store restarted: start counting again from it.
+                counter.increment(by: Int64(clamping: now >= before ? now - before : now))
+            }
+            last = snapshot.totals
+        }
+        for (path, gauge) in gauges { gauge.set(Double(snapshot.totals[keyPath: path])) }
+        circuitOpen.set(snapshot.circuitOpen ? 1.0 : 0.0)
+        return registry.emitToString()
+    }
+
+    func response() async throws -> Response {
+        let text: String
+        do {
+            text = try await render()
+        } catch {
+            throw AdminError(.serviceUnavailable, code: "store_unavailable", message: "\(error)")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

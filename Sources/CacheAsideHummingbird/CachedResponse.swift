@@ -1,0 +1,109 @@
+import HTTPTypes
+
+/// A cacheable response as stored: when it was stored, the headers worth replaying, and the body.
+///
+/// The layout is private to this module: a version byte, the store time in milliseconds since
+/// 1970, the header count, each header as length-prefixed name and value, then the body.
+struct CachedResponse: Equatable, Sendable {
+    static let formatVersion: UInt8 = 1
+
+    /// Headers that describe the response itself rather than this one transfer.
+    static let excludedHeaders: Set<HTTPField.Name> = [
+        .date, .contentLength, .transferEncoding, .connection, .setCookie, .age,
+        .xCache, .keepAlive,
+    ]
+
+    var storedAtMilliseconds: UInt64
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
+
+    static func == (lhs: CachedResponse, rhs: CachedResponse) -> Bool {
+        lhs.storedAtMilliseconds == rhs.storedAtMilliseconds && lhs.body == rhs.body
+            && lhs.headers.map(\.name) == rhs.headers.map(\.name)
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+    }
+
+    init(storedAtMilliseconds: UInt64, headers: HTTPFields, body: [UInt8]) {
+        self.storedAtMilliseconds = storedAtMilliseconds
+        self.headers = headers.filter { !Self.excludedHeaders.contains($0.name) }
+            .map { (name: $0.name.rawName, value: $0.value) }
+        self.body = body
+    }
+
+    func encoded() -> [UInt8] {
+        var bytes: [UInt8] = [Self.formatVersion]
+        bytes.reserveCapacity(body.count + 64 * (headers.count + 1))
+        append(storedAtMilliseconds, to: &bytes)
+        append(UInt64(headers.count), to: &bytes)
+        for header in headers {
+            appendString(header.name, to: &bytes)
+            appendString(header.value, to: &bytes)
+        }
+        bytes.append(contentsOf: body)
+        return bytes
+    }
+
+    /// Decodes ``encoded()``; `nil` for bytes in another layout.
+    init?(decoding bytes: [UInt8]) {
+        var reader = Reader(bytes: bytes)
+        guard reader.byte() == Self.formatVersion, let storedAt = reader.integer(), let count = reader.integer(),
+            count < 10_000
+        else { return nil }
+        var headers: [(name: String, value: String)] = []
+        for _ in 0..<count {
+            guard let name = reader.string(), let value = reader.string() else { return nil }
+            headers.append((name, value))
+        }
+        self.storedAtMilliseconds = storedAt
+        self.headers = headers
+        self.body = reader.rest()
+    }
+
+    /// The stored headers, for a response built from this entry.
+    var httpFields: HTTPFields {
+        var fields = HTTPFields()
+        for header in headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return fields
+    }
+
+    private func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
+
+    private func appendString(_ string: String, to bytes: inout [UInt8]) {
+        append(UInt64(string.utf8.count), to: &bytes)
+        bytes.append(contentsOf: string.utf8)
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var index = 0
+
+        mutating func byte() -> UInt8? {
+            guard index < bytes.count else { return nil }
+            defer { index += 1 }
+            return bytes[index]
+        }
+
+        mutating func integer() -> UInt64? {
+            guard bytes.count - index >= 8 else { return nil }
+            var value: UInt64 = 0
+            for _ in 0..<8 {
+                value = value << 8 | UInt64(bytes[index])
+                index += 1
+            }
+            return value
+        }
+
+        mutating func string() -> String? {
+            guard let length = integer(), length <= UInt64(bytes.count - index) else { return nil }
+            let end = index + Int(length)
+            defer { index = end }
+            return String(validating: bytes[index..<end], as: UTF8.self)
+        }
+
+        func rest() -> [UInt8] { Array(bytes[index...]) }
+    }
+}

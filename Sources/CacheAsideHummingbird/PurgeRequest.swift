@@ -1,0 +1,29 @@
+import Foundation
+
+/// The body of `POST /_cache/purge`: exactly one of `user` or `prefix`, as a string, nothing else.
+enum PurgeRequest: Equatable {
+    case user(String)
+    case prefix(String)
+
+    init(json bytes: [UInt8]) throws(AdminError) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            throw .badRequest(#"the body must be a JSON object such as {"user": "42"} or {"prefix": "api:{u:42}"}"#)
+        }
+        let unknown = Set(object.keys).subtracting(["user", "prefix"])
+        guard unknown.isEmpty else {
+            throw .badRequest("unknown field(s) \(unknown.sorted().joined(separator: ", ")): only user or prefix")
+        }
+        switch (object["user"], object["prefix"]) {
+        case (let user as String, nil):
+            self = .user(user)
+        case (nil, let prefix as String):
+            self = .prefix(prefix)
+        case (nil, nil):
+            throw .badRequest("give either user or prefix")
+        case (.some, .some):
+            throw .badRequest("give either user or prefix, not both")
+        default:
+            throw .badRequest("user and prefix must be strings")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import CacheAside
+import CacheAsideHummingbird
+import Foundation
+import Hummingbird
+
+/// The demo dashboard API: per-user reads behind ``ResponseCacheMiddleware``, a write that purges
+/// the user's prefix, an uncached health check, and the admin API.
+public enum DemoRoutes {
+    /// Builds the router of the demo API.
+    ///
+    /// | route | cached |
+    /// |---|---|
+    /// | `GET /api/users/{user}/dashboard/summary` | per user, 5 min |
+    /// | `GET /api/users/{user}/orders?page=N` | per user, 5 min |
+    /// | `GET /api/users/{user}/alerts` | per user, 5 min (`[]` for most users: still a hit) |
+    /// | `POST /api/users/{user}/orders` | no: adds an order and purges the user's entries |
+    /// | `GET /healthz` | no |
+    public static func router(
+        cache: CacheAside, database: DemoDatabase, token: String, metrics: CacheMetrics?
+    ) -> Router<BasicRequestContext> {
+        let router = Router(options: .autoGenerateHeadEndpoints)
+        router.add(middleware: MetricsMiddleware())
+        router.get("healthz") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        let users = router.group("api/users/:user")
+            .add(
+                middleware: ResponseCacheMiddleware(
+                    cache: cache,
+                    policy: .init(
+                        ttl: .seconds(300),
+                        user: { _, context in context.parameters.get("user") },
+                        vary: ["Accept", "Accept-Language"])))
+        users.get("dashboard/summary") { _, context in
+            try json(database.summary(of: try context.parameters.require("user")))
+        }
+        users.get("orders") { request, context in
+            let page = request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1
+            guard page >= 1 else { throw HTTPError(.badRequest, message: "page must be 1 or more") }
+            return try json(database.ordersPage(of: try context.parameters.require("user"), page: page))
+        }
+        users.get("alerts") { _, context in
+            try json(database.alerts(of: try context.parameters.require("user")))
+        }
+        users.post("orders") { request, context in
+            let user = try context.parameters.require("user")
+            var request = request
+            let body = try await request.collectBody(upTo: 16 * 1024)
+            let new =
+                body.readableBytes == 0
+                ? NewOrder() : try JSONDecoder().decode(NewOrder.self, from: Data(body.readableBytesView))
+            let order = database.addOrder(for: user, amount: new.amount)
+            // The post-save hook: the user's cached pages are stale now.
+            try await cache.purge(user: user)
+            return try json(order, status: .created)
+        }
+        CacheAdminRoutes(cache: cache, token: token, metrics: metrics).register(on: router)
+        return router
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = .sortedKeys
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}

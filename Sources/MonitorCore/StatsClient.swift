@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import CacheStatsProtocol
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A client of the admin API (`/_cache/*`) that `cachemon` and its monitor use.
+///
+/// ```swift
+/// let client = try StatsClient(url: "http://127.0.0.1:8080", token: token)
+/// let snapshot = try await client.stats(StatsQuery(sort: .hits, limit: 20))
+/// let result = try await client.purge(user: "42")
+/// ```
+public struct StatsClient: Sendable {
+    /// The server, without a trailing slash.
+    public let baseURL: String
+    let token: String?
+    let timeout: TimeAmount
+    let httpClient: HTTPClient
+
+    /// Creates a client.
+    ///
+    /// - Throws: ``StatsClientError/invalidURL(_:)`` unless `url` is an http(s) URL with a host.
+    public init(url: String, token: String?, timeout: Duration = .seconds(5), httpClient: HTTPClient = .shared)
+        throws(StatsClientError)
+    {
+        var trimmed = url
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let parsed = URL(string: trimmed), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+        else { throw .invalidURL(url) }
+        self.baseURL = trimmed
+        self.token = token
+        self.timeout = .nanoseconds(
+            Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        self.httpClient = httpClient
+    }
+
+    /// Totals and one page of prefixes.
+    public func stats(_ query: StatsQuery = StatsQuery()) async throws(StatsClientError) -> StatsSnapshot {
+        var parameters = [
+            ("sort", query.sort.rawValue), ("order", query.order.rawValue), ("limit", "\(query.limit)"),
+            ("offset", "\(query.offset)"),
+        ]
+        if let filter = query.filter, !filter.isEmpty { parameters.append(("filter", filter)) }
+        return try await get("/_cache/stats", parameters)
+    }
+
+    /// The entries of a prefix, such as `api:{u:42}`.
+    public func keys(prefix: String, limit: Int = 100, offset: Int = 0) async throws(StatsClientError) -> [KeyInfo] {
+        try await get(
+            "/_cache/prefixes/\(Self.pathSegment(prefix))/keys", [("limit", "\(limit)"), ("offset", "\(offset)")])
+    }
+
+    /// Events after a sequence number.
+    public func events(after: UInt64, limit: Int = 500) async throws(StatsClientError) -> EventPage {
+        try await get("/_cache/events", [("after", "\(after)"), ("limit", "\(limit)")])
+    }
+
+    /// Purges a user's prefix.
+    public func purge(user: String) async throws(StatsClientError) -> PurgeResult {
+        try await post("/_cache/purge", body: ["user": user])
+    }
+
+    /// Purges a prefix given as text.
+    public func purge(prefix: String) async throws(StatsClientError) -> PurgeResult {
+        try await post("/_cache/purge", body: ["prefix": prefix])
+    }
+
+    // MARK: Transport
+
+    private func get<T: Decodable>(_ path: String, _ parameters: [(String, String)]) async throws(StatsClientError)
+        -> T
+    {
+        let query = parameters.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
+        return try await send(HTTPClientRequest(url: baseURL + path + (query.isEmpty ? "" : "?" + query)))
+    }
+
+    private func post<T: Decodable>(_ path: String, body: [String: String]) async throws(StatsClientError) -> T {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let data = (try? JSONEncoder().encode(body)) ?? Data()
+        request.body = .bytes(ByteBuffer(bytes: data))
+        return try await send(request)
+    }
+
+    private func send<T: Decodable>(_ request: HTTPClientRequest) async throws(StatsClientError) -> T {
+        var request = request
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let status: Int
+        let body: ByteBuffer
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            body = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        } catch {
+            throw .cannotConnect(url: baseURL, reason: Self.describe(error))
+        }
+        let bytes = Data(body.readableBytesView)
+        guard (200..<300).contains(status) else {
+            let apiError = try? JSONDecoder().decode(APIError.self, from: bytes)
+            if status == 401 { throw .unauthorized(apiError?.error.message ?? "no token or a wrong one") }
+            throw .rejected(status: status, error: apiError)
+        }
+        do {
+            return try WireFormat.decoder().decode(T.self, from: bytes)
+        } catch {
+            throw .malformedResponse("\(error)")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") || text.contains("deadlineExceeded") { return "timed out" }
+        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return text
+    }
+
+    /// Percent-encodes a path segment: a prefix holds `:`, `{`, `}` and `%`.
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? text
+    }
+
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? text
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import CacheAside
+import Foundation
+import MonitorCore
+
+/// `cachemon purge URL --user U [--yes]`: removes a user's entries.
+struct PurgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "purge", abstract: "Purge one user's cached entries (asks first unless --yes).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "The user id.")
+    var user: String?
+
+    @Option(help: "A prefix such as api:{u:42}, instead of --user.")
+    var prefix: String?
+
+    @Option(help: "The namespace --user is looked up in, for the confirmation.")
+    var namespace: String = "api"
+
+    @Flag(help: "Purge without asking.")
+    var yes = false
+
+    func validate() throws {
+        guard (user == nil) != (prefix == nil) else { throw ValidationError("give either --user or --prefix") }
+    }
+
+    func run() async throws {
+        let client = try connection.client()
+        let target = prefix ?? CachePrefix(namespace: namespace, user: user).rawValue
+        do {
+            if !yes {
+                let held = try await heldKeys(client, target)
+                print("Purge \(target)? It holds \(held) keys. [y/N] ", terminator: "")
+                guard let answer = readLine() else {
+                    printError("cachemon: no answer on standard input; pass --yes to purge without asking")
+                    throw ExitStatus.usage
+                }
+                guard ["y", "yes"].contains(answer.lowercased()) else {
+                    print("Not purged.")
+                    return
+                }
+            }
+            let result: PurgeResult
+            if let user {
+                result = try await client.purge(user: user)
+            } else {
+                result = try await client.purge(prefix: target)
+            }
+            print(
+                "purged \(result.prefix): \(result.removedKeys) keys, \(TextReport.bytes(result.removedBytes)) in "
+                    + "\(TextReport.milliseconds(result.durationSeconds)); generation \(result.generation)")
+        } catch let error as StatsClientError {
+            throw ExitStatus.report(error)
+        }
+    }
+
+    /// How many keys the prefix holds, for the question; a prefix the server never saw holds none.
+    private func heldKeys(_ client: StatsClient, _ target: String) async throws(StatsClientError) -> String {
+        do {
+            let keys = try await client.keys(prefix: target, limit: 1000)
+            return keys.count == 1000 ? "1000+" : "\(keys.count)"
+        } catch .rejected(status: 404, _) {
+            return "0"
+        }
+    }
+}

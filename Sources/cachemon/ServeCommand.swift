@@ -1,0 +1,62 @@
+import ArgumentParser
+import CacheAside
+import CacheAsideHummingbird
+import DemoAPI
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// `cachemon serve`: the demo dashboard API with its cache and admin API, optionally with traffic.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the demo dashboard API with its cache and the admin API.",
+        discussion: """
+            Prints one line when it listens: cachemon: serving http://HOST:PORT (token: TOKEN).
+            SIGINT or SIGTERM shut it down gracefully.
+            """)
+
+    @OptionGroup var options: ServeOptions
+
+    func run() async throws {
+        let server = try DemoServer(options: options)
+        try await server.run { url, token in
+            // Unbuffered: whoever started us may be waiting for this line on a pipe.
+            FileHandleWriter.standardOutput("cachemon: serving \(url) (token: \(token))\n")
+        }
+    }
+}
+
+/// The options `serve` (and later `demo`) share.
+struct ServeOptions: ParsableArguments {
+    @Option(help: "The address to listen on; keep the loopback default unless you mean to expose the API.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port; 0 picks a free one.")
+    var port = 8080
+
+    @Option(help: "The admin token (default: $CACHEMON_TOKEN, or a new random one).")
+    var token: String?
+
+    @Option(help: "Also send this many requests per second of demo traffic to itself.")
+    var traffic: Double?
+
+    @Option(help: "How many users the traffic spreads over.")
+    var users = 1_000
+
+    @Option(help: "The memory store's budget in MiB.")
+    var maxMemory = 256
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        if let traffic {
+            guard traffic > 0, traffic.isFinite else { throw ValidationError("--traffic must be above 0") }
+        }
+        guard users >= 1 else { throw ValidationError("--users must be 1 or more") }
+        guard maxMemory >= 1 else { throw ValidationError("--max-memory must be 1 MiB or more") }
+        if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import CacheStatsProtocol
+import Foundation
+import MonitorCore
+
+/// `cachemon stats URL`: totals and the top prefixes.
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Print a cache's totals and its top prefixes.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Sort by \(StatsQuery.Sort.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var sort: String = "hits"
+
+    @Flag(help: "Sort ascending instead of descending.")
+    var ascending = false
+
+    @Option(help: "How many prefixes to show, 1 to 1000.")
+    var limit: Int = 20
+
+    @Option(help: "Only users whose id contains this text.")
+    var filter: String?
+
+    @Flag(help: "Print the raw snapshot as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard StatsQuery.Sort(rawValue: sort) != nil else {
+            throw ValidationError(
+                "--sort must be one of \(StatsQuery.Sort.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard (1...StatsQuery.maximumLimit).contains(limit) else { throw ValidationError("--limit must be 1 to 1000") }
+    }
+
+    func run() async throws {
+        let query = StatsQuery(
+            sort: StatsQuery.Sort(rawValue: sort) ?? .hits, order: ascending ? .ascending : .descending, limit: limit,
+            filter: filter)
+        let snapshot: StatsSnapshot
+        do {
+            snapshot = try await connection.client().stats(query)
+        } catch let error as StatsClientError {
+            throw ExitStatus.report(error)
+        }
+        if json {
+            print(String(decoding: try WireFormat.encoder().encode(snapshot), as: UTF8.self))
+        } else {
+            print(TextReport.stats(snapshot, url: connection.url))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import CacheStatsProtocol
+import Foundation
+
+/// Plain-text tables for `cachemon stats` and `cachemon keys`.
+enum TextReport {
+    static func stats(_ snapshot: StatsSnapshot, url: String) -> String {
+        let totals = snapshot.totals
+        var lines = [
+            "\(url)  \(snapshot.backend) · \(snapshot.instance)  up \(duration(snapshot.uptimeSeconds))"
+                + (snapshot.circuitOpen ? "  CIRCUIT OPEN (store skipped)" : ""),
+            "hit ratio \(percent(totals.hitRatio))  hits \(totals.hits)  misses \(totals.misses)  sets \(totals.sets)",
+            "keys \(totals.keys)  \(bytes(totals.bytes))  expiring soon \(totals.expiringSoon)  "
+                + "expired \(totals.expirations)  evicted \(totals.evictions)",
+            "purges \(totals.purges) (\(totals.purgedKeys) keys)  stale writes rejected \(totals.staleSetsRejected)  "
+                + "store errors \(totals.errors)",
+            "",
+            "prefixes \(snapshot.prefixCount), sorted by \(snapshot.query.sort.rawValue) \(snapshot.query.order.rawValue)",
+        ]
+        let rows = snapshot.prefixes.map { prefix in
+            [
+                prefix.user ?? "(public)", "\(prefix.keys)", bytes(prefix.bytes), percent(prefix.hitRatio),
+                "\(prefix.hits)", "\(prefix.misses)", "\(prefix.expiringSoon)",
+                prefix.lastPurgeAt.map { ago($0, now: snapshot.serverTime) } ?? "never",
+            ]
+        }
+        lines.append(
+            table(
+                header: ["USER", "KEYS", "BYTES", "HIT%", "HITS", "MISSES", "EXPIRING", "LAST PURGE"], rows: rows,
+                rightAligned: 1...6))
+        return lines.joined(separator: "\n")
+    }
+
+    static func keys(_ keys: [KeyInfo], prefix: String) -> String {
+        guard !keys.isEmpty else { return "\(prefix) holds no entries" }
+        let rows = keys.map { key in
+            [
+                key.key, bytes(key.size), duration(key.ageSeconds), duration(key.ttlLeftSeconds), "\(key.hits)",
+                "\(key.generation)",
+            ]
+        }
+        return "\(prefix): \(keys.count) entries\n"
+            + table(header: ["ROUTE KEY", "SIZE", "AGE", "TTL LEFT", "HITS", "GEN"], rows: rows, rightAligned: 1...5)
+    }
+
+    static func table(header: [String], rows: [[String]], rightAligned: ClosedRange<Int>) -> String {
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        return ([header] + rows).map { row in
+            row.indices.map { column in
+                let padding = String(repeating: " ", count: widths[column] - row[column].count)
+                return rightAligned.contains(column) ? padding + row[column] : row[column] + padding
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func percent(_ ratio: Double?) -> String {
+        ratio.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
+    }
+
+    static func bytes(_ count: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
+    }
+
+    static func milliseconds(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
+
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(max(0, seconds).rounded())
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return "\(whole / 60)m\(String(format: "%02d", whole % 60))s" }
+        return "\(whole / 3600)h\(String(format: "%02d", whole % 3600 / 60))m"
+    }
+
+    static func ago(_ date: Date, now: Date) -> String { duration(now.timeIntervalSince(date)) + " ago" }
+}

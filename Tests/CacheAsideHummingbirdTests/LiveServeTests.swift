@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import CacheAside
+import Foundation
+import MonitorCore
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// `cachemon serve` as a real process on a free loopback port, driven over HTTP.
+@Suite("cachemon serve, live", .serialized)
+struct LiveServeTests {
+    func get(_ url: String) async throws -> (status: Int, cache: String?, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1024 * 1024)
+        return (Int(response.status.code), response.headers.first(name: "X-Cache"), String(buffer: body))
+    }
+
+    @Test("serve answers the demo API, and stats, keys, purge and events follow what happened")
+    func endToEnd() async throws {
+        let server = try await ServeProcess()
+        let client = try StatsClient(url: server.url, token: server.token)
+
+        let first = try await get(server.url + "/api/users/42/dashboard/summary")
+        let second = try await get(server.url + "/api/users/42/dashboard/summary")
+        #expect(first.status == 200 && first.cache == "MISS" && second.cache == "HIT" && first.body == second.body)
+        let alerts = try await get(server.url + "/api/users/7/alerts")
+        #expect(alerts.status == 200 && alerts.body == "[]")
+        #expect(try await get(server.url + "/api/users/7/alerts").cache == "HIT", "an empty list is a hit")
+        for page in 1...3 { _ = try await get(server.url + "/api/users/42/orders?page=\(page)") }
+        let health = try await get(server.url + "/healthz")
+        #expect(health.status == 200 && health.cache == nil)
+
+        let snapshot = try await client.stats(StatsQuery(sort: .keys, limit: 10))
+        #expect(snapshot.totals.hits == 2 && snapshot.totals.keys == 5 && snapshot.namespace == "api")
+        #expect(snapshot.prefixes.first?.user == "42" && snapshot.prefixes.first?.keys == 4)
+        let keys = try await client.keys(prefix: "api:{u:42}")
+        #expect(keys.map(\.key).contains("GET /api/users/42/dashboard/summary"))
+
+        let purge = try await client.purge(user: "42")
+        #expect(purge.removedKeys == 4 && purge.prefix == "api:{u:42}")
+        #expect(try await client.keys(prefix: "api:{u:42}").isEmpty)
+        #expect(try await client.stats().totals.keys == 1, "user 7's entry is still there")
+        let events = try await client.events(after: 0)
+        #expect(events.events.contains { $0.kind == .purged && $0.user == "42" && $0.count == 4 })
+        #expect(try await get(server.url + "/api/users/42/dashboard/summary").cache == "MISS")
+
+        let write = try await HTTPClient.shared.execute(
+            { () -> HTTPClientRequest in
+                var request = HTTPClientRequest(url: server.url + "/api/users/7/orders")
+                request.method = .POST
+                request.body = .bytes(ByteBuffer(string: #"{"amount": 10}"#))
+                return request
+            }(), timeout: .seconds(10))
+        #expect(write.status.code == 201)
+        #expect(try await client.keys(prefix: "api:{u:7}").isEmpty, "a write purges the user's entries")
+
+        #expect(await server.stop() == 0, "SIGTERM shuts the server down cleanly")
+    }
+
+    @Test("serve --traffic drives its own load over loopback")
+    func traffic() async throws {
+        let server = try await ServeProcess(extraArguments: ["--traffic", "200", "--users", "50"])
+        let client = try StatsClient(url: server.url, token: server.token)
+        var lookups: UInt64 = 0
+        for _ in 0..<100 where lookups < 100 {
+            try await Task.sleep(for: .milliseconds(100))
+            let totals = try await client.stats().totals
+            lookups = totals.hits + totals.misses
+        }
+        let snapshot = try await client.stats()
+        #expect(lookups >= 100 && snapshot.totals.hits > 0 && snapshot.prefixCount > 1)
+        await server.stop()
+    }
+
+    @Test("stats, keys and purge commands print results and use the documented exit codes")
+    func commands() async throws {
+        let server = try await ServeProcess()
+        _ = try await get(server.url + "/api/users/42/dashboard/summary")
+        _ = try await get(server.url + "/api/users/4*/dashboard/summary")
+
+        let stats = try await ServeProcess.run(["stats", server.url, "--token", server.token])
+        #expect(stats.status == 0 && stats.output.contains("hit ratio") && stats.output.contains("42"))
+        let json = try await ServeProcess.run(["stats", server.url, "--token", server.token, "--json"])
+        let snapshot = try WireFormat.decoder().decode(StatsSnapshot.self, from: Data(json.output.utf8))
+        #expect(json.status == 0 && snapshot.totals.keys == 2)
+
+        let keys = try await ServeProcess.run(["keys", server.url, "--token", server.token, "--user", "4*"])
+        #expect(keys.status == 0 && keys.output.contains("GET /api/users/4*/dashboard/summary"))
+
+        let declined = try await ServeProcess.run(
+            ["purge", server.url, "--token", server.token, "--user", "42"], input: "n\n")
+        #expect(declined.status == 0 && declined.output.contains("Not purged"))
+        let purged = try await ServeProcess.run(["purge", server.url, "--token", server.token, "--user", "4*", "--yes"])
+        #expect(purged.status == 0 && purged.output.contains("purged api:{u:4%2A}: 1 keys"))
+        #expect(try await StatsClient(url: server.url, token: server.token).stats().totals.keys == 1)
+
+        let wrongToken = try await ServeProcess.run(["stats", server.url, "--token", "wrong"])
+        #expect(wrongToken.status == 1 && wrongToken.output.contains("401"))
+        let usage = try await ServeProcess.run(["stats", "not a url"])
+        #expect(usage.status == 64)
+        let bothTargets = try await ServeProcess.run(["purge", server.url, "--user", "1", "--prefix", "api:{u:1}"])
+        #expect(bothTargets.status == 64)
+        await server.stop()
+        let down = try await ServeProcess.run(["stats", server.url, "--token", server.token, "--timeout", "2"])
+        #expect(down.status == 2 && down.output.contains("cannot connect"))
+    }
+}
