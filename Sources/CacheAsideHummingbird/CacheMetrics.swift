@@ -20,8 +20,8 @@ public final class CacheMetrics: Sendable {
     /// The registry the cache's series are written to.
     public let registry: PrometheusCollectorRegistry
     private let cache: CacheAside
-    private let counters: [(KeyPath<CacheTotals, UInt64> & Sendable, Counter)]
-    private let gauges: [(KeyPath<CacheTotals, Int> & Sendable, Gauge)]
+    private let counters: [(value: @Sendable (CacheTotals) -> UInt64, counter: Counter)]
+    private let gauges: [(value: @Sendable (CacheTotals) -> Int, gauge: Gauge)]
     private let circuitOpen: Gauge
     /// The totals exported last time, so counters move by the difference.
     private let exported = NIOLockedValueBox(CacheTotals())
@@ -31,7 +31,14 @@ public final class CacheMetrics: Sendable {
         self.cache = cache
         self.registry = registry
         func counter(_ name: String, _ help: String) -> Counter {
-            registry.makeCounter(name: "cachemon_cache_\(name)_total", help: help)
+            registry.makeCounter(
+                descriptor: .init(
+                    namespace: "cachemon", subsystem: "cache", metricName: name, unitName: "total", helpText: help))
+        }
+        func gauge(_ name: String, _ unit: String, _ help: String) -> Gauge {
+            registry.makeGauge(
+                descriptor: .init(
+                    namespace: "cachemon", subsystem: "cache", metricName: name, unitName: unit, helpText: help))
         }
         counters = [
             (\.hits, counter("hits", "Lookups answered from the cache.")),
@@ -45,27 +52,26 @@ public final class CacheMetrics: Sendable {
             (\.errors, counter("errors", "Store operations that failed.")),
         ]
         gauges = [
-            (\.keys, registry.makeGauge(name: "cachemon_cache_keys", help: "Entries held.")),
-            (\.bytes, registry.makeGauge(name: "cachemon_cache_bytes", help: "Bytes held.")),
-            (\.expiringSoon, registry.makeGauge(name: "cachemon_cache_expiring_soon", help: "Entries expiring soon.")),
+            (\.keys, gauge("keys", "", "Entries held.")),
+            (\.bytes, gauge("memory", "bytes", "Bytes held: keys, values and bookkeeping.")),
+            (\.expiringSoon, gauge("expiring_soon", "", "Entries whose time to live ends within the horizon.")),
         ]
-        circuitOpen = registry.makeGauge(
-            name: "cachemon_cache_circuit_open", help: "1 while the store is skipped after repeated failures.")
+        circuitOpen = gauge("circuit_open", "", "1 while the store is skipped after repeated failures.")
     }
 
     /// Brings the series up to date with the cache and renders the registry.
     public func render() async throws -> String {
         let snapshot = try await cache.stats(StatsQuery(limit: 1))
         exported.withLockedValue { last in
-            for (path, counter) in counters {
-                let now = snapshot.totals[keyPath: path]
-                let before = last[keyPath: path]
+            for (value, counter) in counters {
+                let now = value(snapshot.totals)
+                let before = value(last)
                 // A total never decreases unless the store restarted: start counting again from it.
                 counter.increment(by: Int64(clamping: now >= before ? now - before : now))
             }
             last = snapshot.totals
         }
-        for (path, gauge) in gauges { gauge.set(Double(snapshot.totals[keyPath: path])) }
+        for (value, gauge) in gauges { gauge.set(Double(value(snapshot.totals))) }
         circuitOpen.set(snapshot.circuitOpen ? 1.0 : 0.0)
         return registry.emitToString()
     }
