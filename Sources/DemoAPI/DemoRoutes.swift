@@ -16,7 +16,7 @@ public enum DemoRoutes {
     /// | `POST /api/users/{user}/orders` | no: adds an order and purges the user's entries |
     /// | `GET /healthz` | no |
     public static func router(
-        cache: CacheAside, database: DemoDatabase, token: String, metrics: CacheMetrics?
+        cache: CacheAside, database: DemoDatabase, token: String, metrics: CacheMetrics?, cachesResponses: Bool = true
     ) -> Router<BasicRequestContext> {
         let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
@@ -26,13 +26,15 @@ public enum DemoRoutes {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         let users = router.group("api/users/:user")
-            .add(
+        if cachesResponses {
+            users.add(
                 middleware: ResponseCacheMiddleware(
                     cache: cache,
                     policy: .init(
                         ttl: .seconds(300),
                         user: { _, context in context.parameters.get("user") },
                         vary: ["Accept", "Accept-Language"])))
+        }
         users.get("dashboard/summary") { _, context in
             try json(database.summary(of: try context.parameters.require("user")))
         }

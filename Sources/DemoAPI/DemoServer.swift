@@ -27,11 +27,14 @@ public struct DemoServer: Sendable {
         public var maxBytes: Int
         /// The cost of a read in the demo database (see ``DemoDatabase/init(workRounds:)``).
         public var workRounds: Int
+        /// Whether the per-user routes go through the response cache (off only to compare).
+        public var cachesResponses: Bool
 
         /// Creates a configuration; by default 127.0.0.1:8080, no traffic, 1,000 users, 256 MiB.
         public init(
             host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, trafficRate: Double? = nil,
-            users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, workRounds: Int = 300_000
+            users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, workRounds: Int = 300_000,
+            cachesResponses: Bool = true
         ) {
             self.host = host
             self.port = port
@@ -40,6 +43,7 @@ public struct DemoServer: Sendable {
             self.users = users
             self.maxBytes = maxBytes
             self.workRounds = workRounds
+            self.cachesResponses = cachesResponses
         }
     }
 
@@ -80,7 +84,9 @@ public struct DemoServer: Sendable {
         let announcement = announcement
         let host = configuration.host
         return Application(
-            router: DemoRoutes.router(cache: cache, database: database, token: token, metrics: metrics),
+            router: DemoRoutes.router(
+                cache: cache, database: database, token: token, metrics: metrics,
+                cachesResponses: configuration.cachesResponses),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "cachemon"),
             services: services,
             onServerRunning: { channel in

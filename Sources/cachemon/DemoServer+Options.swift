@@ -13,7 +13,8 @@ extension DemoServer {
                 host: options.host, port: options.port,
                 token: options.token
                     ?? ProcessInfo.processInfo.environment["CACHEMON_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-                trafficRate: options.traffic, users: options.users, maxBytes: options.maxMemory * 1024 * 1024),
+                trafficRate: options.traffic, users: options.users, maxBytes: options.maxMemory * 1024 * 1024,
+                cachesResponses: !options.noCache),
             registry: registry)
     }
 }

@@ -50,6 +50,9 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "The memory store's budget in MiB.")
     var maxMemory = 256
 
+    @Flag(help: "Serve the API without the response cache, to compare (the admin API still answers).")
+    var noCache = false
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let traffic {

@@ -50,7 +50,7 @@ enum TextReport {
             row.indices.map { column in
                 let padding = String(repeating: " ", count: widths[column] - row[column].count)
                 return rightAligned.contains(column) ? padding + row[column] : row[column] + padding
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
     }
 
@@ -79,4 +79,12 @@ enum TextReport {
     }
 
     static func ago(_ date: Date, now: Date) -> String { duration(now.timeIntervalSince(date)) + " ago" }
+}
+
+extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
+        var text = Substring(self)
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
 }
