@@ -56,10 +56,12 @@ extension CacheAside {
             throw .storeUnavailable("stats failed: \(error)")
         }
         let now = clock.now()
+        var answered = query
+        answered.offset = statistics.offset
         return StatsSnapshot(
             serverTime: clock.date(at: now), uptimeSeconds: statistics.uptimeSeconds, backend: store.backend,
             instance: instance, namespace: configuration.namespace, circuitOpen: breaker.isOpen(now: now),
-            totals: statistics.totals, prefixCount: statistics.prefixCount, query: query,
+            totals: statistics.totals, prefixCount: statistics.prefixCount, query: answered,
             prefixes: statistics.prefixes)
     }
 

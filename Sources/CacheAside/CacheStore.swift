@@ -81,12 +81,15 @@ public struct StoreStatistics: Sendable, Equatable {
     public var prefixes: [PrefixStats]
     /// Seconds since the store started.
     public var uptimeSeconds: Double
+    /// The offset of the page returned (moved by ``StatsQuery/focus``).
+    public var offset: Int
 
     /// Creates store statistics.
-    public init(totals: CacheTotals, prefixCount: Int, prefixes: [PrefixStats], uptimeSeconds: Double) {
+    public init(totals: CacheTotals, prefixCount: Int, prefixes: [PrefixStats], uptimeSeconds: Double, offset: Int) {
         self.totals = totals
         self.prefixCount = prefixCount
         self.prefixes = prefixes
         self.uptimeSeconds = uptimeSeconds
+        self.offset = offset
     }
 }

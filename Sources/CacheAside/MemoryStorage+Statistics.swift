@@ -3,19 +3,26 @@ extension MemoryStorage {
     func statistics(_ query: StatsQuery, now: Int64, clock: CacheClock) -> StoreStatistics {
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         let precedes = ordering(for: query)
-        var best = TopSelection(capacity: query.offset + query.limit, precedes: precedes)
+        func matches(_ index: Int) -> Bool {
+            guard let needle else { return true }
+            return records[index].foldedUser?.contains(needle) ?? false
+        }
+        var offset = query.offset
+        if let focus = query.focus, let focused = prefixIndex[focus].map(Int.init), matches(focused) {
+            // The focused prefix's rank is how many matching prefixes come before it: O(prefixes).
+            let rank = records.indices.reduce(0) { $0 + (matches($1) && precedes($1, focused) ? 1 : 0) }
+            offset = rank / query.limit * query.limit
+        }
+        var best = TopSelection(capacity: offset + query.limit, precedes: precedes)
         var matching = 0
-        for index in records.indices {
-            if let needle {
-                guard let user = records[index].foldedUser, user.contains(needle) else { continue }
-            }
+        for index in records.indices where matches(index) {
             matching += 1
             best.offer(index)
         }
-        let page = best.sorted().dropFirst(query.offset).map { prefixStats($0, clock: clock) }
+        let page = best.sorted().dropFirst(offset).map { prefixStats($0, clock: clock) }
         return StoreStatistics(
             totals: totals.totals(keys: keys, bytes: bytes, expiringSoon: expiringSoon), prefixCount: matching,
-            prefixes: page, uptimeSeconds: Double(now) / 1e9)
+            prefixes: page, uptimeSeconds: Double(now) / 1e9, offset: offset)
     }
 
     func prefixStats(_ index: Int, clock: CacheClock) -> PrefixStats {

@@ -74,7 +74,8 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
             order: try parameters.enumeration("order", default: .descending),
             limit: try parameters.integer("limit", default: 50),
             offset: try parameters.integer("offset", default: 0),
-            filter: parameters.text("filter"))
+            filter: parameters.text("filter"),
+            focus: parameters.text("focus"))
         return try json(try await admin { try await cache.stats(query) })
     }
 

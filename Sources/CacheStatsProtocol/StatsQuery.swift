@@ -29,15 +29,22 @@ public struct StatsQuery: Codable, Sendable, Equatable {
     public var offset: Int
     /// Keeps only users whose id contains this text (ignoring case); `nil` or empty keeps all.
     public var filter: String?
+    /// A prefix to keep in view: when it matches the filter, the answer is the page (aligned to
+    /// `limit`) that holds it, whatever `offset` says. A monitor sends its selection here so the
+    /// selection stays on screen across refreshes and re-sorts.
+    public var focus: String?
 
     /// Creates a query; by default the 50 prefixes with the most hits.
-    public init(sort: Sort = .hits, order: Order = .descending, limit: Int = 50, offset: Int = 0, filter: String? = nil)
-    {
+    public init(
+        sort: Sort = .hits, order: Order = .descending, limit: Int = 50, offset: Int = 0, filter: String? = nil,
+        focus: String? = nil
+    ) {
         self.sort = sort
         self.order = order
         self.limit = limit
         self.offset = offset
         self.filter = filter
+        self.focus = focus
     }
 
     /// Checks the limits a server enforces.

@@ -20,7 +20,8 @@ public struct StatsSnapshot: Codable, Sendable, Equatable {
     public var totals: CacheTotals
     /// How many prefixes match the query's filter (all pages together).
     public var prefixCount: Int
-    /// The query this page answers.
+    /// The query this page answers; its `offset` is the one used (it differs from the one asked
+    /// for when `focus` moved the page).
     public var query: StatsQuery
     /// One page of prefixes, in the query's order.
     public var prefixes: [PrefixStats]

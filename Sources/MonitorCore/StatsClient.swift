@@ -42,6 +42,7 @@ public struct StatsClient: Sendable {
             ("offset", "\(query.offset)"),
         ]
         if let filter = query.filter, !filter.isEmpty { parameters.append(("filter", filter)) }
+        if let focus = query.focus { parameters.append(("focus", focus)) }
         return try await get("/_cache/stats", parameters)
     }
 

@@ -111,3 +111,24 @@ struct StatsTests {
         #expect(try await fixture.cache.keys(in: fixture.cache.prefix(user: "nobody")) == nil)
     }
 }
+
+@Suite("Statistics focus")
+struct StatsFocusTests {
+    @Test("focus returns the page holding the focused prefix, under any sort, and reports its offset")
+    func focus() async throws {
+        let fixture = Fixture()
+        for user in 0..<25 {
+            for key in 0...user { _ = try await fixture.read("/k\(key)", user: "\(user)") }
+        }
+        let focused = fixture.cache.prefix(user: "7").rawValue
+        let byKeys = try await fixture.cache.stats(StatsQuery(sort: .keys, limit: 10, focus: focused))
+        #expect(byKeys.query.offset == 10 && byKeys.prefixes.contains { $0.user == "7" })
+        let ascending = try await fixture.cache.stats(
+            StatsQuery(sort: .keys, order: .ascending, limit: 10, offset: 20, focus: focused))
+        #expect(ascending.query.offset == 0 && ascending.prefixes.contains { $0.user == "7" })
+        let filteredOut = try await fixture.cache.stats(StatsQuery(limit: 10, offset: 10, filter: "2", focus: focused))
+        #expect(filteredOut.query.offset == 10, "a focus the filter hides leaves the offset alone")
+        let unknown = try await fixture.cache.stats(StatsQuery(limit: 5, offset: 5, focus: "api:{u:nobody}"))
+        #expect(unknown.query.offset == 5)
+    }
+}
