@@ -21,7 +21,7 @@ public struct CachePrefix: Hashable, Sendable, CustomStringConvertible {
     public init(namespace: String, user: String?) {
         self.namespace = namespace
         self.user = user
-        self.rawValue = namespace + ":{u:" + (user.map(Self.escape) ?? Self.publicMarker) + "}"
+        self.rawValue = PrefixFormat.prefix(namespace: namespace, user: user)
     }
 
     /// Parses a prefix as written by ``rawValue``, refusing any other spelling.
@@ -49,64 +49,9 @@ public struct CachePrefix: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    /// The user part of the shared public prefix; a user literally named `-` is escaped as `%2D`.
-    static let publicMarker = "-"
+    static var publicMarker: String { PrefixFormat.publicMarker }
 
-    /// Percent-encodes every byte that is not plainly safe in a key, a glob or a hash tag.
-    static func escape(_ user: String) -> String {
-        if user == publicMarker { return "%2D" }
-        // Most ids need no escaping: keep the string as it is and allocate nothing.
-        if user.utf8.allSatisfy(isUnreserved) { return user }
-        var output: [UInt8] = []
-        output.reserveCapacity(user.utf8.count)
-        for byte in user.utf8 {
-            if isUnreserved(byte) {
-                output.append(byte)
-            } else {
-                output.append(UInt8(ascii: "%"))
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
+    static func escape(_ user: String) -> String { PrefixFormat.escape(user) }
 
-    /// Reverses ``escape(_:)``; `nil` for a malformed escape or bytes that are not UTF-8.
-    static func unescape(_ escaped: String) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = escaped.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                return nil
-            }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static let hexDigits = Array("0123456789ABCDEF".utf8)
-
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        case UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "@"), UInt8(ascii: "-"):
-            true
-        default:
-            false
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
+    static func unescape(_ escaped: String) -> String? { PrefixFormat.unescape(escaped) }
 }

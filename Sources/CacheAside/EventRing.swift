@@ -40,11 +40,11 @@ public struct EventRing: Sendable {
         let firstWanted = max(after + 1, oldestSeq)
         let dropped = after + 1 < oldestSeq ? oldestSeq - (after + 1) : 0
         guard firstWanted <= lastSeq, limit > 0 else {
-            return EventPage(events: [], dropped: dropped, lastSeq: min(after, lastSeq))
+            return EventPage(events: [], dropped: dropped, lastSeq: min(after, lastSeq), newestSeq: lastSeq)
         }
         let count = Int(min(UInt64(limit), lastSeq - firstWanted + 1))
         let firstIndex = Int(firstWanted - oldestSeq)
         let events = (0..<count).map { buffer[(start + firstIndex + $0) % buffer.count] }
-        return EventPage(events: events, dropped: dropped, lastSeq: events.last?.seq ?? after)
+        return EventPage(events: events, dropped: dropped, lastSeq: events.last?.seq ?? after, newestSeq: lastSeq)
     }
 }

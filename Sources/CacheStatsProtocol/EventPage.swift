@@ -6,11 +6,15 @@ public struct EventPage: Codable, Sendable, Equatable {
     public var dropped: UInt64
     /// The sequence number to ask after next time.
     public var lastSeq: UInt64
+    /// The sequence number of the newest event the server holds (0 before the first), so a
+    /// client that only wants the latest few can ask after `newestSeq - n`.
+    public var newestSeq: UInt64
 
     /// Creates a page.
-    public init(events: [CacheEvent], dropped: UInt64, lastSeq: UInt64) {
+    public init(events: [CacheEvent], dropped: UInt64, lastSeq: UInt64, newestSeq: UInt64) {
         self.events = events
         self.dropped = dropped
         self.lastSeq = lastSeq
+        self.newestSeq = newestSeq
     }
 }
