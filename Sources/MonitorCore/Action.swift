@@ -1,0 +1,24 @@
+import CacheStatsProtocol
+import Foundation
+
+/// Everything that can happen to the monitor: time passing, keys, answers from the server.
+public enum Action: Sendable {
+    case tick(Date)
+    case key(KeyPress, at: Date)
+    case resized(TerminalSize)
+    case statsLoaded(StatsSnapshot, at: Date)
+    case statsFailed(StatsClientError, at: Date)
+    case eventsLoaded(EventPage)
+    case keysLoaded(prefix: String, [KeyInfo])
+    case keysFailed(prefix: String, StatsClientError)
+    case purgeFinished(prefix: String, Result<PurgeResult, StatsClientError>, at: Date)
+}
+
+/// What the monitor asks its runtime to do; the answers come back as ``Action``s.
+public enum Effect: Equatable, Sendable {
+    case fetchStats(StatsQuery)
+    case fetchEvents(after: UInt64, limit: Int)
+    case fetchKeys(prefix: String)
+    case purge(prefix: String)
+    case quit
+}

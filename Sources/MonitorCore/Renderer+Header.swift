@@ -1,0 +1,79 @@
+import CacheStatsProtocol
+import Foundation
+
+func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Painter) {
+    let width = screen.size.columns
+    // Row 0: where, what, and whether the figures are current.
+    var column = screen.write(" cachemon ", row: 0, column: 0, style: painter.style(.cyan, bold: true))
+    column = screen.write(" \(state.configuration.url) ", row: 0, column: column)
+    if let snapshot = state.snapshot {
+        column = screen.write(
+            " \(snapshot.backend) · \(snapshot.instance) ", row: 0, column: column, style: painter.style(.dim))
+    }
+    let (linkText, linkStyle) = linkDescription(state, painter)
+    column = screen.write(" \(linkText) ", row: 0, column: column, style: linkStyle)
+    column = screen.write(
+        " every \(formatInterval(state.interval))", row: 0, column: column, style: painter.style(.dim))
+    if state.paused { screen.write("  ‖ paused", row: 0, column: column, style: painter.style(.yellow, bold: true)) }
+    let help = "? help  q quit "
+    if width - DisplayWidth.of(help) > column + 1 {
+        screen.write(help, row: 0, column: width - DisplayWidth.of(help), style: painter.style(.dim))
+    }
+
+    guard let snapshot = state.snapshot else {
+        screen.write(" waiting for the first answer from the server…", row: 1, column: 0, style: painter.style(.dim))
+        return
+    }
+    // Row 1: hit ratios, sparkline, traffic and size.
+    let history = state.history
+    column = screen.write(" hit ", row: 1, column: 0, style: .bold)
+    for (label, ratio) in [
+        ("now", history.ratioNow), ("1m", history.ratio(over: 60)), ("5m", history.ratio(over: 300)),
+    ] {
+        column = screen.write(" \(label) ", row: 1, column: column, style: painter.style(.dim))
+        column = screen.write(Format.percent(ratio), row: 1, column: column, style: painter.ratio(ratio))
+    }
+    let right =
+        "req/s \(Format.rate(history.requestsPerSecond))   keys \(Format.count(snapshot.totals.keys))"
+        + "   mem \(Format.bytes(snapshot.totals.bytes)) "
+    let sparkWidth = min(40, width - column - DisplayWidth.of(right) - 4)
+    if sparkWidth >= 5 {
+        let series = history.ratioSeries(count: sparkWidth)
+        let spark = String(repeating: " ", count: sparkWidth - series.count) + Format.sparkline(series)
+        screen.write(spark, row: 1, column: column + 2, style: painter.style(.cyan))
+    }
+    screen.write(right, row: 1, column: max(column + 1, width - DisplayWidth.of(right)))
+
+    // Row 2: what the cache is throwing away and why.
+    let totals = snapshot.totals
+    column = screen.write(" expired/s \(Format.rate(history.rate { $0.expirations }))", row: 2, column: 0)
+    column = screen.write("   evicted/s \(Format.rate(history.rate { $0.evictions }))", row: 2, column: column)
+    column = screen.write(
+        "   stale writes rejected \(Format.count(totals.staleSetsRejected))", row: 2, column: column,
+        style: totals.staleSetsRejected > 0 ? painter.style(.yellow) : .plain)
+    column = screen.write("   purges \(Format.count(totals.purges))", row: 2, column: column)
+    column = screen.write(
+        "   store errors \(Format.count(totals.errors))", row: 2, column: column,
+        style: totals.errors > 0 ? painter.style(.red, bold: true) : .plain)
+    if snapshot.circuitOpen {
+        screen.write("   CIRCUIT OPEN: store skipped", row: 2, column: column, style: painter.style(.red, bold: true))
+    }
+}
+
+/// `● live`, `● stale for 12s`, `● disconnected, retrying in 4s`.
+func linkDescription(_ state: MonitorState, _ painter: Painter) -> (String, CellStyle) {
+    switch state.link {
+    case .connecting:
+        return ("○ connecting", painter.style(.yellow))
+    case .failing(_, let retryAt):
+        let retry = max(0, Int(retryAt.timeIntervalSince(state.now).rounded(.up)))
+        let age = state.lastSuccessAt.map { ", data \(Format.span(state.now.timeIntervalSince($0))) old" } ?? ""
+        return ("● disconnected, retrying in \(retry)s\(age)", painter.style(.red, bold: true))
+    case .live:
+        let age = state.lastSuccessAt.map { state.now.timeIntervalSince($0) } ?? 0
+        if age > max(3 * state.interval, 3), !state.paused {
+            return ("● stale for \(Format.span(age))", painter.style(.yellow, bold: true))
+        }
+        return ("● live", painter.style(.green, bold: true))
+    }
+}

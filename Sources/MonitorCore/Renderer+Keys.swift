@@ -1,0 +1,55 @@
+import CacheStatsProtocol
+import Foundation
+
+/// The stale-data diagnosis screen: how old each entry of a user is and when it was last invalidated.
+func renderKeys(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout, _ painter: Painter, prefix: String) {
+    let stats = state.page.first { $0.prefix == prefix }
+    var title = [stats.map(describe) ?? prefix, prefix]
+    if let stats {
+        title += [
+            "generation \(stats.generation)",
+            "last purge \(Format.ago(stats.lastPurgeAt, now: state.snapshot?.serverTime ?? state.now))",
+            "\(Format.count(stats.keys)) keys", "hit \(Format.percent(stats.hitRatio))",
+        ]
+    }
+    screen.fill(row: layout.tableTop - 2, with: "─", style: painter.style(.dim))
+    let column = screen.write(
+        " " + title.joined(separator: " · ") + " ", row: layout.tableTop - 2, column: 0, style: .bold)
+    let back = " esc back "
+    if screen.size.columns - DisplayWidth.of(back) > column {
+        screen.write(
+            back, row: layout.tableTop - 2, column: screen.size.columns - DisplayWidth.of(back),
+            style: painter.style(.dim))
+    }
+
+    let fixed = [("SIZE", 10), ("AGE", 9), ("TTL LEFT", 10), ("HITS", 8), ("GEN", 6)]
+    let keyWidth = max(10, screen.size.columns - 2 - fixed.reduce(0) { $0 + $1.1 })
+    var header = screen.write(
+        "  " + DisplayWidth.pad("ROUTE KEY", to: keyWidth), row: layout.tableTop - 1, column: 0, style: .bold)
+    for (title, width) in fixed {
+        header = screen.write(
+            DisplayWidth.pad(title, to: width, alignRight: true), row: layout.tableTop - 1, column: header, style: .bold
+        )
+    }
+    let rows = layout.footer - 1 - layout.tableTop
+    guard !state.keys.isEmpty else {
+        screen.write("  no live entries", row: layout.tableTop, column: 0, style: painter.style(.dim))
+        return
+    }
+    let first = max(0, min(state.keysScroll, state.keys.count - rows))
+    for (index, key) in state.keys.dropFirst(first).prefix(rows).enumerated() {
+        let row = layout.tableTop + index
+        let stale = stats.map { key.generation != $0.generation } ?? false
+        var column = screen.write(first + index == state.keysScroll ? "▶ " : "  ", row: row, column: 0, style: .bold)
+        column = screen.write(DisplayWidth.pad(key.key, to: keyWidth), row: row, column: column)
+        let values = [
+            Format.bytes(key.size), Format.duration(key.ageSeconds), Format.duration(key.ttlLeftSeconds),
+            Format.count(key.hits), "\(key.generation)",
+        ]
+        for ((_, width), value) in zip(fixed, values) {
+            column = screen.write(
+                DisplayWidth.pad(value, to: width, alignRight: true), row: row, column: column,
+                style: stale && width == 6 ? painter.style(.red, bold: true) : .plain)
+        }
+    }
+}
