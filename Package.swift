@@ -63,7 +63,20 @@ let package = Package(
             dependencies: [
                 "CacheStatsProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // No pkgConfig: its -D flags are refused by SwiftPM; shim.h defines what they would.
+        .systemLibrary(
+            name: "CNCursesW",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .target(
+            name: "CursesUI",
+            dependencies: ["CNCursesW", "MonitorCore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -84,6 +97,7 @@ let package = Package(
             dependencies: [
                 "CacheAside",
                 "CacheAsideHummingbird",
+                "CursesUI",
                 "DemoAPI",
                 "MonitorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -107,6 +121,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MonitorCoreTests",
+            dependencies: ["CacheStatsProtocol", "MonitorCore"],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

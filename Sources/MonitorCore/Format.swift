@@ -38,6 +38,13 @@ enum Format {
         return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
     }
 
+    /// `0.4 ms`, `18 µs`, `1.2 s`.
+    static func milliseconds(_ seconds: Double) -> String {
+        if seconds < 0.0001 { return String(format: "%.0f µs", seconds * 1_000_000) }
+        if seconds < 1 { return String(format: "%.1f ms", seconds * 1000) }
+        return String(format: "%.2f s", seconds)
+    }
+
     /// `45s`, `3m`, `2h`, `4d`.
     static func span(_ seconds: Double) -> String {
         let whole = Int(max(0, seconds))

@@ -65,8 +65,11 @@ public struct MonitorState: Sendable {
     public var filter = ""
     /// The first row of the page on screen, in the server's order.
     public var offset = 0
-    /// The selected prefix, kept across refreshes and re-sorts.
+    /// The selected prefix, kept across refreshes and re-sorts once the user has chosen it.
     public var selectedPrefix: String?
+    /// Whether the user chose the selection (then it follows that prefix wherever it moves);
+    /// until then it stays on the first row, whatever prefix is there.
+    public var selectionPinned = false
     public var selectedRow = 0
     /// A user asked for with `g`, until the page that holds it arrives.
     public var pendingJump: String?

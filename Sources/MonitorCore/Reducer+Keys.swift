@@ -50,7 +50,8 @@ private func handleTableKey(_ state: inout MonitorState, _ key: KeyPress) -> [Ef
             return refreshNow(&state)
         }
     case .character("s"):
-        let sorts = StatsQuery.Sort.allCases
+        // The table's column order, so `s` walks across the screen.
+        let sorts: [StatsQuery.Sort] = [.user, .keys, .bytes, .hitRatio, .hits, .misses, .expiringSoon, .lastPurge]
         state.sort = sorts[((sorts.firstIndex(of: state.sort) ?? 0) + 1) % sorts.count]
         return refreshNow(&state)
     case .character("r"):
@@ -94,7 +95,10 @@ private func handleTableKey(_ state: inout MonitorState, _ key: KeyPress) -> [Ef
     case .pageUp:
         return moveSelection(&state, by: -state.tableRows)
     case .home:
-        return select(&state, absolute: 0)
+        // Back to the top, where the selection follows whatever prefix leads.
+        let effects = select(&state, absolute: 0)
+        state.selectionPinned = false
+        return effects
     case .end:
         return select(&state, absolute: max(0, (state.snapshot?.prefixCount ?? 1) - 1))
     default:
@@ -146,6 +150,7 @@ private func select(_ state: inout MonitorState, absolute: Int) -> [Effect] {
     let count = state.snapshot?.prefixCount ?? 0
     guard count > 0 else { return [] }
     let target = max(0, min(absolute, count - 1))
+    state.selectionPinned = true
     let rows = state.tableRows
     let offset = target / rows * rows
     state.selectedRow = target - offset

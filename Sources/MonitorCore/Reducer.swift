@@ -50,7 +50,7 @@ public func reduce(_ state: inout MonitorState, _ action: Action) -> [Effect] {
         switch result {
         case .success(let purge):
             let who = purge.user.map { "user \($0)" } ?? prefix
-            let time = String(format: "%.1f ms", purge.durationSeconds * 1000)
+            let time = Format.milliseconds(purge.durationSeconds)
             state.status = .init(text: "purged \(who): \(purge.removedKeys) keys in \(time)", kind: .success)
         case .failure(let error):
             state.status = .init(text: "purge of \(prefix) failed: \(error)", kind: .error)
@@ -63,7 +63,8 @@ public func reduce(_ state: inout MonitorState, _ action: Action) -> [Effect] {
 func statsQuery(_ state: MonitorState) -> StatsQuery {
     StatsQuery(
         sort: state.sort, order: state.order, limit: state.tableRows, offset: state.offset,
-        filter: state.filter.isEmpty ? nil : state.filter, focus: state.pendingJump ?? state.selectedPrefix)
+        filter: state.filter.isEmpty ? nil : state.filter,
+        focus: state.pendingJump ?? (state.selectionPinned ? state.selectedPrefix : nil))
 }
 
 func pollIfDue(_ state: inout MonitorState) -> [Effect] {
@@ -109,11 +110,14 @@ func applySnapshot(_ state: inout MonitorState, _ snapshot: StatsSnapshot) {
         state.pendingJump = nil
         if page.contains(where: { $0.prefix == jump }) {
             state.selectedPrefix = jump
+            state.selectionPinned = true
         } else {
             state.status = .init(text: "\(jump) is not in the cache (or hidden by the filter)", kind: .error)
         }
     }
-    if let selected = state.selectedPrefix, let row = page.firstIndex(where: { $0.prefix == selected }) {
+    if state.selectionPinned, let selected = state.selectedPrefix,
+        let row = page.firstIndex(where: { $0.prefix == selected })
+    {
         state.selectedRow = row
     } else {
         state.selectedRow = max(0, min(state.selectedRow, page.count - 1))

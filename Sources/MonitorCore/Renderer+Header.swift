@@ -26,11 +26,11 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
     }
     // Row 1: hit ratios, sparkline, traffic and size.
     let history = state.history
-    column = screen.write(" hit ", row: 1, column: 0, style: .bold)
+    column = screen.write(" hit", row: 1, column: 0, style: .bold)
     for (label, ratio) in [
         ("now", history.ratioNow), ("1m", history.ratio(over: 60)), ("5m", history.ratio(over: 300)),
     ] {
-        column = screen.write(" \(label) ", row: 1, column: column, style: painter.style(.dim))
+        column = screen.write("  \(label) ", row: 1, column: column, style: painter.style(.dim))
         column = screen.write(Format.percent(ratio), row: 1, column: column, style: painter.ratio(ratio))
     }
     let right =
@@ -44,16 +44,18 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
     }
     screen.write(right, row: 1, column: max(column + 1, width - DisplayWidth.of(right)))
 
-    // Row 2: what the cache is throwing away and why.
+    // Row 2: what the cache is throwing away and why (short labels on narrow terminals).
     let totals = snapshot.totals
+    let wide = width >= 100
+    let gap = wide ? "   " : "  "
     column = screen.write(" expired/s \(Format.rate(history.rate { $0.expirations }))", row: 2, column: 0)
-    column = screen.write("   evicted/s \(Format.rate(history.rate { $0.evictions }))", row: 2, column: column)
+    column = screen.write(gap + "evicted/s \(Format.rate(history.rate { $0.evictions }))", row: 2, column: column)
     column = screen.write(
-        "   stale writes rejected \(Format.count(totals.staleSetsRejected))", row: 2, column: column,
-        style: totals.staleSetsRejected > 0 ? painter.style(.yellow) : .plain)
-    column = screen.write("   purges \(Format.count(totals.purges))", row: 2, column: column)
+        gap + (wide ? "stale writes rejected " : "stale rejected ") + Format.count(totals.staleSetsRejected), row: 2,
+        column: column, style: totals.staleSetsRejected > 0 ? painter.style(.yellow) : .plain)
+    column = screen.write(gap + "purges \(Format.count(totals.purges))", row: 2, column: column)
     column = screen.write(
-        "   store errors \(Format.count(totals.errors))", row: 2, column: column,
+        gap + (wide ? "store errors " : "errors ") + Format.count(totals.errors), row: 2, column: column,
         style: totals.errors > 0 ? painter.style(.red, bold: true) : .plain)
     if snapshot.circuitOpen {
         screen.write("   CIRCUIT OPEN: store skipped", row: 2, column: column, style: painter.style(.red, bold: true))

@@ -129,7 +129,7 @@ func eventKind(_ kind: CacheEvent.Kind, _ painter: Painter) -> (String, CellStyl
 func eventDetail(_ event: CacheEvent) -> String {
     switch event.kind {
     case .purged:
-        let time = event.durationSeconds.map { String(format: "   %.1f ms", $0 * 1000) } ?? ""
+        let time = event.durationSeconds.map { "   " + Format.milliseconds($0) } ?? ""
         return "\(Format.count(event.count ?? 0)) keys" + time
     case .storeError:
         return event.message ?? ""

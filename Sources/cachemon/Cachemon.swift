@@ -10,6 +10,9 @@ struct Cachemon: AsyncParsableCommand {
             Exit codes: 0 ok, 1 the server said no (the message is printed), 2 cannot connect, 64 usage.
             The token comes from --token or CACHEMON_TOKEN.
             """,
-        subcommands: [ServeCommand.self, StatsCommand.self, KeysCommand.self, PurgeCommand.self]
+        subcommands: [
+            DemoCommand.self, WatchCommand.self, ServeCommand.self, StatsCommand.self, KeysCommand.self,
+            PurgeCommand.self,
+        ]
     )
 }

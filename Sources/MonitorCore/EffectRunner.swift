@@ -1,0 +1,54 @@
+import CacheStatsProtocol
+import Foundation
+
+/// Carries out the monitor's effects against the admin API and queues the answers as actions.
+public struct EffectRunner: Sendable {
+    let client: StatsClient
+    let queue: ActionQueue
+
+    public init(client: StatsClient, queue: ActionQueue) {
+        self.client = client
+        self.queue = queue
+    }
+
+    /// Starts `effect` in the background; `.quit` is the UI loop's to handle and is ignored here.
+    public func run(_ effect: Effect) {
+        let client = client
+        let queue = queue
+        switch effect {
+        case .fetchStats(let query):
+            Task {
+                do throws(StatsClientError) {
+                    let snapshot = try await client.stats(query)
+                    queue.push(.statsLoaded(snapshot, at: Date()))
+                } catch {
+                    queue.push(.statsFailed(error, at: Date()))
+                }
+            }
+        case .fetchEvents(let after, let limit):
+            Task {
+                // A failure here shows through the stats request that went with it.
+                if let page = try? await client.events(after: after, limit: limit) { queue.push(.eventsLoaded(page)) }
+            }
+        case .fetchKeys(let prefix):
+            Task {
+                do throws(StatsClientError) {
+                    queue.push(.keysLoaded(prefix: prefix, try await client.keys(prefix: prefix, limit: 1000)))
+                } catch {
+                    queue.push(.keysFailed(prefix: prefix, error))
+                }
+            }
+        case .purge(let prefix):
+            Task {
+                do throws(StatsClientError) {
+                    let result = try await client.purge(prefix: prefix)
+                    queue.push(.purgeFinished(prefix: prefix, .success(result), at: Date()))
+                } catch {
+                    queue.push(.purgeFinished(prefix: prefix, .failure(error), at: Date()))
+                }
+            }
+        case .quit:
+            break
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import DemoAPI
+import Foundation
+import Hummingbird
+import Logging
+import MonitorCore
+import ServiceLifecycle
+
+/// `cachemon demo`: the demo API with its traffic in this process, and the monitor on it.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Run the demo dashboard API with traffic and open the monitor on it.",
+        discussion: "Quitting the monitor stops the API too.")
+
+    @Option(help: "The port of the demo API; 0 picks a free one.")
+    var port = 0
+
+    @Option(help: "The admin token (default: a new random one).")
+    var token: String?
+
+    @Option(help: "Requests per second of demo traffic.")
+    var traffic: Double = 200
+
+    @Option(help: "How many users the traffic spreads over.")
+    var users = 1_000
+
+    @OptionGroup var display: DisplayOptions
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard traffic > 0, traffic.isFinite else { throw ValidationError("--traffic must be above 0") }
+        guard users >= 1 else { throw ValidationError("--users must be 1 or more") }
+    }
+
+    func run() async throws {
+        let server = DemoServer(
+            configuration: .init(port: port, token: token, trafficRate: traffic, users: users))
+        // The terminal belongs to the monitor: the server must not log over it.
+        let quiet = Logger(label: "cachemon.demo", factory: { _ in SwiftLogNoOpLogHandler() })
+        let application = server.makeApplication(logger: quiet)
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: quiet))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serviceGroup.run() }
+            let url = await server.announcement.url()
+            try await display.runMonitor(url: url, client: try StatsClient(url: url, token: server.token))
+            await serviceGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+}

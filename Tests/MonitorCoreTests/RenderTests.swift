@@ -1,0 +1,131 @@
+import CacheStatsProtocol
+import Foundation
+import Testing
+
+@testable import MonitorCore
+
+/// Screens compared as text with files in Golden/. `UPDATE_GOLDEN=1 swift test` rewrites them
+/// (then read the diff before committing it).
+@Suite("Rendering")
+struct RenderTests {
+    static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Golden")
+
+    func expectGolden(_ screen: Screen, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let file = Self.goldenDirectory.appendingPathComponent(name + ".txt")
+        let text = screen.text + "\n"
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        #expect(text == expected, "screen \(name) differs from Golden/\(name).txt", sourceLocation: sourceLocation)
+    }
+
+    @Test("the main screen at 120x40")
+    func main120x40() throws {
+        let state = Fixtures.liveState()
+        try expectGolden(render(state, size: state.size), "main-120x40")
+    }
+
+    @Test("the main screen at 80x24 drops columns but keeps user, keys and hit ratio")
+    func main80x24() throws {
+        let state = Fixtures.liveState(size: TerminalSize(columns: 80, rows: 24))
+        let screen = render(state, size: state.size)
+        try expectGolden(screen, "main-80x24")
+        #expect(screen.lines.allSatisfy { DisplayWidth.of($0) == 80 })
+    }
+
+    @Test("a 20x5 terminal says it is too small instead of crashing")
+    func tiny() throws {
+        let state = Fixtures.liveState(size: TerminalSize(columns: 20, rows: 5))
+        try expectGolden(render(state, size: state.size), "too-small-20x5")
+        for columns in 0..<45 {
+            for rows in 0..<12 { _ = render(state, size: TerminalSize(columns: columns, rows: rows)) }
+        }
+    }
+
+    @Test("wide characters in a user id keep the columns aligned")
+    func wideCharacters() {
+        let state = Fixtures.liveState()
+        let lines = render(state, size: state.size).lines
+        let rows = lines.filter { $0.contains("日本") || $0.contains("  142 ") }
+        #expect(rows.count == 2)
+        let keysEnd = rows.map { line -> Int in
+            let prefix = line[..<(line.range(of: "KiB")?.lowerBound ?? line.endIndex)]
+            return DisplayWidth.of(prefix)
+        }
+        #expect(keysEnd[0] == keysEnd[1], "the BYTES column starts at the same cell on both rows")
+    }
+
+    @Test("the keys view shows age, time left and generation of each entry")
+    func keysView() throws {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .key(.enter, at: Fixtures.start.addingTimeInterval(1)))
+        _ = reduce(
+            &state,
+            .keysLoaded(
+                prefix: "api:{u:42}",
+                [
+                    KeyInfo(
+                        key: "GET /api/users/42/dashboard/summary", size: 10_035, ageSeconds: 134, ttlLeftSeconds: 166,
+                        hits: 212, generation: 7),
+                    KeyInfo(
+                        key: "GET /api/users/42/orders?page=1", size: 4_198, ageSeconds: 51, ttlLeftSeconds: 249,
+                        hits: 37, generation: 7),
+                ]))
+        try expectGolden(render(state, size: state.size), "keys-120x40")
+    }
+
+    @Test("the purge confirmation names the user, the prefix, and how many keys and bytes go")
+    func confirmation() throws {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .key(.character("d"), at: Fixtures.start.addingTimeInterval(1)))
+        let screen = render(state, size: state.size)
+        try expectGolden(screen, "purge-confirmation-120x40")
+        #expect(screen.text.contains("Purge user 42?") && screen.text.contains("118 keys, 1.2 MiB will be removed."))
+    }
+
+    @Test("disconnected: the last data stays on screen and the header says when it retries")
+    func disconnected() throws {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .tick(Fixtures.start.addingTimeInterval(2)))
+        _ = reduce(
+            &state,
+            .statsFailed(
+                .cannotConnect(url: "http://127.0.0.1:8080", reason: "connection refused"),
+                at: Fixtures.start.addingTimeInterval(6)))
+        _ = reduce(&state, .tick(Fixtures.start.addingTimeInterval(6.2)))
+        let screen = render(state, size: state.size)
+        try expectGolden(screen, "disconnected-120x40")
+        #expect(screen.lines[0].contains("disconnected, retrying in 1s, data 5s old"))
+        #expect(screen.text.contains("▶ 42"), "the last data is still there")
+    }
+
+    @Test("help lists every key")
+    func help() {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .key(.character("?"), at: Fixtures.start))
+        let text = render(state, size: state.size).text
+        for needle in [
+            "q", "quit", "filter", "jump to a user", "next sort column", "reverse", "refresh interval", "pause",
+            "refresh now", "purge",
+        ] {
+            #expect(text.contains(needle), "help mentions \(needle)")
+        }
+    }
+
+    @Test("colour marks the state; monochrome keeps the selection and emphasis without colour")
+    func colours() {
+        let coloured = Fixtures.liveState()
+        let colourScreen = render(coloured, size: coloured.size)
+        #expect(colourScreen.cells.contains { $0.style.color == .green })
+        let mono = Fixtures.liveState(monochrome: true)
+        let monoScreen = render(mono, size: mono.size)
+        #expect(monoScreen.cells.allSatisfy { $0.style.color == .normal })
+        let selectedRow = monoScreen.lines.firstIndex { $0.hasPrefix("▶") } ?? -1
+        #expect(selectedRow > 0 && (0..<120).allSatisfy { monoScreen[selectedRow, $0].style.reverse })
+        let lowRatio = monoScreen.lines.firstIndex { $0.contains("日本") } ?? -1
+        #expect((0..<120).contains { monoScreen[lowRatio, $0].text == "%" && monoScreen[lowRatio, $0].style.bold })
+    }
+}
