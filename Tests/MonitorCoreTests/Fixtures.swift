@@ -38,7 +38,7 @@ enum Fixtures {
         var state = MonitorState(
             configuration: .init(
                 url: "http://127.0.0.1:8080", interval: 1, monochrome: monochrome,
-                timeZone: TimeZone(identifier: "UTC")!),
+                timeZone: TimeZone(secondsFromGMT: 0) ?? .current),
             now: start)
         _ = reduce(&state, .resized(size))
         let users: [PrefixStats] = [
