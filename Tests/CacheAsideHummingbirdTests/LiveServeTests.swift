@@ -7,12 +7,10 @@ import NIOHTTP1
 import Testing
 
 /// `cachemon serve` as a real process on a free loopback port, driven over HTTP.
-@Suite("cachemon serve, live", .serialized)
+@Suite("cachemon serve, live", .serialized, .timeLimit(.minutes(2)))
 struct LiveServeTests {
     func get(_ url: String) async throws -> (status: Int, cache: String?, body: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 1024 * 1024)
-        return (Int(response.status.code), response.headers.first(name: "X-Cache"), String(buffer: body))
+        try await ServeProcess.fetch(url)
     }
 
     @Test("serve answers the demo API, and stats, keys, purge and events follow what happened")
@@ -51,6 +49,7 @@ struct LiveServeTests {
                 request.body = .bytes(ByteBuffer(string: #"{"amount": 10}"#))
                 return request
             }(), timeout: .seconds(10))
+        _ = try await write.body.collect(upTo: 1024 * 1024)
         #expect(write.status.code == 201)
         #expect(try await client.keys(prefix: "api:{u:7}").isEmpty, "a write purges the user's entries")
 

@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Foundation
-import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
 
 /// `cachemon serve --port 0` started as a real process, stopped by its own pid.
 final class ServeProcess: Sendable {
@@ -7,24 +9,23 @@ final class ServeProcess: Sendable {
         var description: String
     }
 
-    let process: Process
+    let process: SpawnedProcess
     let url: String
     let token: String
 
     /// Starts the server and waits (at most 30 s) for its "serving" line.
-    init(extraArguments: [String] = [], token: String = "test-token") async throws {
-        let binary = try Self.binary()
-        process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve", "--port", "0", "--token", token] + extraArguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let line = try await Self.firstLine(of: output.fileHandleForReading, within: .seconds(30))
-        guard let match = line.firstMatch(of: /serving (http:\/\/[^ ]+) \(token: ([^)]+)\)/) else {
-            process.terminate()
-            throw Failure(description: "unexpected first line: \(line)")
+    init(port: Int = 0, extraArguments: [String] = [], token: String = "test-token") async throws {
+        process = try SpawnedProcess(
+            [try Self.binary().path, "serve", "--port", String(port), "--token", token] + extraArguments)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var line: Substring?
+        while line == nil, ContinuousClock.now < deadline, process.exitStatus() == nil {
+            line = process.output.split(separator: "\n").first { $0.contains("serving") }
+            if line == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        guard let line, let match = line.firstMatch(of: /serving (http:\/\/[^ ]+) \(token: ([^)]+)\)/) else {
+            process.signal(SIGKILL)
+            throw Failure(description: "cachemon serve did not start; it wrote:\n\(process.output)")
         }
         self.url = String(match.1)
         self.token = String(match.2)
@@ -33,16 +34,16 @@ final class ServeProcess: Sendable {
     /// Sends SIGTERM and waits for the exit status (at most 10 s, then SIGKILL).
     @discardableResult
     func stop() async -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        for _ in 0..<200 where process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.signal(SIGTERM)
+        if let status = try? await process.wait(timeLimit: .seconds(10)) { return status }
+        return -1
     }
 
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    /// GETs a URL and reads the whole answer (an unread body would hold its connection).
+    static func fetch(_ url: String) async throws -> (status: Int, cache: String?, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1024 * 1024)
+        return (Int(response.status.code), response.headers.first(name: "X-Cache"), String(buffer: body))
     }
 
     /// The `cachemon` executable built next to the test bundle.
@@ -62,46 +63,6 @@ final class ServeProcess: Sendable {
 
     /// Runs `cachemon ARGUMENTS` to completion (at most 30 s) and returns its status and output.
     static func run(_ arguments: [String], input: String? = nil) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        for _ in 0..<600 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            throw Failure(description: "cachemon \(arguments.joined(separator: " ")) did not finish in 30 s")
-        }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, text)
-    }
-
-    private static func firstLine(of handle: FileHandle, within limit: Duration) async throws -> String {
-        let collected = NIOLockedValueBox("")
-        let reader = Thread {
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { return }
-                let done = collected.withLockedValue { text -> Bool in
-                    text += String(decoding: data, as: UTF8.self)
-                    return text.contains("\n")
-                }
-                if done { return }
-            }
-        }
-        reader.start()
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            let text = collected.withLockedValue { $0 }
-            if let line = text.split(separator: "\n").first, text.contains("\n") { return String(line) }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw Failure(description: "no line from cachemon serve within \(limit)")
+        try await SpawnedProcess.run([try binary().path] + arguments, input: input)
     }
 }

@@ -1,0 +1,118 @@
+import AsyncHTTPClient
+import CacheStatsProtocol
+import Foundation
+import MonitorCore
+import NIOCore
+import Testing
+
+/// The monitor in a real terminal (tmux, 120x40), driven by keystrokes as a person would.
+@Suite("cachemon in a terminal", .serialized, .timeLimit(.minutes(2)))
+struct MonitorEndToEndTests {
+    func binary() throws -> String { try ServeProcess.binary().path }
+
+    /// The user ids in the prefix table of a captured screen.
+    static func tableRows(_ screen: String) -> [String] {
+        let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let header = lines.firstIndex(where: { $0.hasPrefix("  USER") }) else { return [] }
+        return lines[(header + 1)...].prefix { !$0.hasPrefix("─") }.compactMap { line in
+            line.dropFirst(2).split(separator: " ").first.map(String.init)
+        }
+    }
+
+    func url(in screen: String) throws -> String {
+        guard let match = screen.firstMatch(of: /http:\/\/127\.0\.0\.1:\d+/) else {
+            throw TmuxSession.Failure(description: "no URL in the header:\n\(screen)")
+        }
+        return String(match.0)
+    }
+
+    @Test("demo: find user 42, look at its keys, purge it, see the result; q restores the terminal")
+    func demoPurge() async throws {
+        let session = try await TmuxSession(command: "\(try binary()) demo --token e2e --traffic 50")
+        let live = try await session.waitFor("the live header") { $0.contains("● live") && $0.contains("req/s") }
+        let base = try url(in: live)
+        let client = try StatsClient(url: base, token: "e2e")
+        // Make sure user 42 has something cached, whatever the random traffic did.
+        for path in ["dashboard/summary", "orders?page=1", "alerts"] {
+            _ = try await ServeProcess.fetch("\(base)/api/users/42/\(path)")
+        }
+
+        try await session.send("/", "4", "2", "Enter")
+        // Every row on screen, once the filtered page has arrived, is a user whose id contains 42.
+        try await session.waitFor("only users containing 42") { screen in
+            let rows = Self.tableRows(screen)
+            return screen.contains("filter \"42\"") && !rows.isEmpty && rows.allSatisfy { $0.contains("42") }
+        }
+
+        try await session.send("g", "4", "2", "Enter")
+        try await session.waitFor("user 42 selected") { $0.contains("▶ 42 ") }
+        try await session.send("Enter")
+        try await session.waitFor("the keys view") {
+            $0.contains("user 42 · api:{u:42}") && $0.contains("GET /api/users/42/")
+        }
+        try await session.send("Escape")
+        try await session.waitFor("the table again") { $0.contains("USER") && $0.contains("▶ 42 ") }
+
+        try await session.send("d")
+        try await session.waitFor("the confirmation") {
+            $0.contains("Purge user 42?") && $0.contains("will be removed")
+        }
+        try await session.send("y")
+        let done = try await session.waitFor("the purge result") { $0.contains("purged user 42:") }
+        let removed = done.firstMatch(of: /purged user 42: (\d+) keys in/).flatMap { Int($0.1) } ?? 0
+        #expect(removed >= 3)
+
+        // Over the admin API: nothing from before the purge is left.
+        let snapshot = try await client.stats(StatsQuery(filter: "42", focus: "api:{u:42}"))
+        let prefix = try #require(snapshot.prefixes.first { $0.user == "42" })
+        #expect(prefix.purges >= 1 && prefix.lastPurgeAt != nil)
+        let keys = try await client.keys(prefix: "api:{u:42}")
+        #expect(keys.allSatisfy { $0.generation == prefix.generation }, "every entry was written after the purge")
+
+        try await session.send("q")
+        #expect(try await session.waitForExit() == 0)
+        await session.close()
+    }
+
+    @Test("watch: a dead endpoint keeps the last data, says disconnected, and recovers by itself")
+    func disconnectAndRecover() async throws {
+        let server = try await ServeProcess(token: "w")
+        let port = try #require(server.url.split(separator: ":").last.flatMap { Int($0) })
+        let session = try await TmuxSession(command: "\(try binary()) watch \(server.url) --token w --interval 500ms")
+        _ = try await ServeProcess.fetch("\(server.url)/api/users/7/alerts")
+        try await session.waitFor("user 7") { $0.contains("● live") && $0.contains("▶ 7 ") }
+        await server.stop()
+        let down = try await session.waitFor("disconnected") { $0.contains("disconnected, retrying in") }
+        #expect(down.contains("▶ 7 "), "the last data stays on screen")
+
+        let again = try await ServeProcess(port: port, token: "w")
+        try await session.waitFor("live again", seconds: 40) { $0.contains("● live") }
+        try await session.send("q")
+        #expect(try await session.waitForExit() == 0)
+        await session.close()
+        await again.stop()
+    }
+
+    @Test("a tiny terminal shows a message, resizing back redraws, Ctrl-C quits cleanly; a wrong token is explained")
+    func resizeAndInterrupt() async throws {
+        let server = try await ServeProcess(token: "r")
+        let session = try await TmuxSession(command: "\(try binary()) watch \(server.url) --token r")
+        try await session.waitFor("live") { $0.contains("● live") }
+        try await session.resize(columns: 20, rows: 5)
+        try await session.waitFor("too small") { $0.contains("terminal too small") }
+        try await session.resize(columns: 120, rows: 40)
+        try await session.waitFor("the header again") { $0.contains("● live") && $0.contains("USER") }
+        try await session.send("C-c")
+        #expect(try await session.waitForExit() == 0)
+        await session.close()
+
+        let wrong = try await TmuxSession(command: "\(try binary()) watch \(server.url) --token nope")
+        try await wrong.waitFor("the token message") {
+            $0.contains("the token is wrong") && $0.contains("disconnected")
+        }
+        try await wrong.send("q")
+        #expect(try await wrong.waitForExit() == 0)
+        await wrong.close()
+        await server.stop()
+    }
+}
