@@ -2,26 +2,16 @@
 SWIFT ?= swift
 FORMAT_PATHS = Package.swift Sources Tests Benchmarks
 
-.PHONY: demo test build lint bench deps test-tsan
+.PHONY: demo test build lint bench deps test-tsan screenshots
 
 deps:
 	@bash scripts/ensure-deps.sh
 
-# Until the terminal monitor lands, the demo is the demo API under its own traffic, queried with
-# the cachemon commands from another terminal. PORT picks another port if 8080 is taken.
-PORT ?= 8080
+# The main job: the demo dashboard API with its own traffic, in this process, and the terminal
+# monitor on it. Quitting the monitor (q or Ctrl-C) stops everything.
 demo: deps
 	$(SWIFT) build --product cachemon
-	@token=$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n'); \
-	url=http://127.0.0.1:$(PORT); \
-	echo "cachemon demo: the demo dashboard API at $$url with 200 requests/s of its own traffic."; \
-	echo "In another terminal, watch and purge it:"; \
-	echo "  $$(pwd)/.build/debug/cachemon stats $$url --token $$token"; \
-	echo "  $$(pwd)/.build/debug/cachemon keys $$url --token $$token --user 1"; \
-	echo "  $$(pwd)/.build/debug/cachemon purge $$url --token $$token --user 1"; \
-	echo "  curl -i $$url/api/users/1/dashboard/summary    # X-Cache: HIT or MISS"; \
-	echo "Ctrl-C stops it."; \
-	exec $(SWIFT) run --skip-build cachemon serve --port $(PORT) --token $$token --traffic 200
+	$(SWIFT) run --skip-build cachemon demo
 
 build:
 	$(SWIFT) build --build-tests
@@ -41,3 +31,8 @@ test-tsan: deps
 bench:
 	CACHEMON_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --allow-writing-to-package-directory \
 		benchmark --no-progress
+
+# Regenerates screenshots/*.png from the real program in tmux.
+screenshots: deps
+	$(SWIFT) build --product cachemon
+	bash scripts/screenshots.sh
