@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Regenerates screenshots/*.png from the real monitor: `cachemon serve` with traffic, `cachemon
+# watch` on it inside tmux at 120x40, captured with colours and rendered by scripts/ansi2png.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# What the rendering needs: tmux, a monospace font, Pillow.
+if ! command -v tmux >/dev/null || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        apt-get install -y -q tmux fonts-dejavu-core >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q tmux fonts-dejavu-core >/dev/null; }
+    else
+        echo "screenshots: run: sudo apt-get install -y tmux fonts-dejavu-core" >&2
+        exit 1
+    fi
+fi
+python3 -c "import PIL" 2>/dev/null || python3 -m pip install -q pillow
+
+binary=.build/debug/cachemon
+[ -x "$binary" ] || swift build --product cachemon
+out=screenshots
+mkdir -p "$out"
+work=$(mktemp -d)
+session="cachemon-shots-$$"
+token="screenshots"
+
+"$binary" serve --port 0 --token "$token" --traffic 300 --users 500 > "$work/serve.log" 2>&1 &
+server=$!
+cleanup() {
+    tmux kill-session -t "$session" 2>/dev/null || true
+    kill "$server" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 150); do grep -q serving "$work/serve.log" && break; sleep 0.1; done
+url=$(grep -o 'http://[^ ]*' "$work/serve.log" | head -1)
+[ -n "$url" ] || { echo "screenshots: cachemon serve did not start" >&2; exit 1; }
+
+export LANG=C.UTF-8 TERM=xterm-256color
+tmux new-session -d -s "$session" -x 120 -y 40 "$binary watch $url --token $token"
+shot() {
+    tmux capture-pane -e -p -t "$session" > "$work/$1.txt"
+    python3 scripts/ansi2png.py "$work/$1.txt" "$out/$1.png" 120 40
+    echo "screenshots: $out/$1.png"
+}
+
+sleep 20                                  # let the sparkline and the 1-minute window fill
+shot overview
+tmux send-keys -t "$session" g 4 2 Enter
+sleep 2
+tmux send-keys -t "$session" Enter
+sleep 3
+shot keys
+tmux send-keys -t "$session" Escape
+sleep 1
+tmux send-keys -t "$session" d
+sleep 1
+shot purge-confirmation
+tmux send-keys -t "$session" n
+kill "$server"
+sleep 6
+shot disconnected
+tmux send-keys -t "$session" q
