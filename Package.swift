@@ -163,4 +163,12 @@ if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ))
+    package.targets.append(
+        .executableTarget(
+            name: "MonitorBenchmarks",
+            dependencies: ["MonitorCore", "CacheStatsProtocol", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/MonitorBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
 }

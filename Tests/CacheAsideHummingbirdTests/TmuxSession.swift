@@ -41,10 +41,14 @@ final class TmuxSession: Sendable {
         try await Self.tmux(["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"])
     }
 
-    /// Waits for the command to exit and returns its status, from the `[exited N]` line.
+    /// Waits for the command to exit and returns its status: from our `[exited N]` line, or from
+    /// tmux's own `Pane is dead (status N…)` when Ctrl-C also stopped the shell around the command.
     func waitForExit(seconds: Double = 15) async throws -> Int32 {
-        let screen = try await waitFor("the program to exit", seconds: seconds) { $0.contains("[exited ") }
-        return screen.firstMatch(of: /\[exited (\d+)\]/).flatMap { Int32($0.1) } ?? -1
+        let screen = try await waitFor("the program to exit", seconds: seconds) {
+            $0.contains("[exited ") || $0.contains("Pane is dead (status ")
+        }
+        if let status = screen.firstMatch(of: /\[exited (\d+)\]/).flatMap({ Int32($0.1) }) { return status }
+        return screen.firstMatch(of: /Pane is dead \(status (\d+)/).flatMap { Int32($0.1) } ?? -1
     }
 
     /// Waits (at most `seconds`) until the screen satisfies `condition`; returns that screen.
