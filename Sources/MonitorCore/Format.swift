@@ -1,9 +1,9 @@
 import Foundation
 
-/// Number, size, ratio and time formats of the monitor, the same at every size.
-enum Format {
+/// Number, size, ratio and time formats shared by the monitor and the `cachemon` commands.
+public enum Format {
     /// `1,204`.
-    static func count<T: BinaryInteger>(_ value: T) -> String {
+    public static func count<T: BinaryInteger>(_ value: T) -> String {
         let digits = String(value.magnitude)
         var result = ""
         for (index, digit) in digits.enumerated() {
@@ -14,20 +14,20 @@ enum Format {
     }
 
     /// `94.2%`, or `–` when there is nothing to divide.
-    static func percent(_ ratio: Double?) -> String {
+    public static func percent(_ ratio: Double?) -> String {
         guard let ratio else { return "–" }
         return String(format: "%.1f%%", ratio * 100)
     }
 
     /// `3.1`, `1,204`.
-    static func rate(_ value: Double?) -> String {
+    public static func rate(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "–" }
         if value >= 1000 { return count(Int(value.rounded())) }
         return String(format: "%.1f", value)
     }
 
     /// `61.3 MiB`.
-    static func bytes(_ count: Int) -> String {
+    public static func bytes(_ count: Int) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         var value = Double(count)
         var unit = 0
@@ -39,14 +39,14 @@ enum Format {
     }
 
     /// `0.4 ms`, `18 µs`, `1.2 s`.
-    static func milliseconds(_ seconds: Double) -> String {
+    public static func milliseconds(_ seconds: Double) -> String {
         if seconds < 0.0001 { return String(format: "%.0f µs", seconds * 1_000_000) }
         if seconds < 1 { return String(format: "%.1f ms", seconds * 1000) }
         return String(format: "%.2f s", seconds)
     }
 
     /// `45s`, `3m`, `2h`, `4d`.
-    static func span(_ seconds: Double) -> String {
+    public static func span(_ seconds: Double) -> String {
         let whole = Int(max(0, seconds))
         if whole < 60 { return "\(whole)s" }
         if whole < 3600 { return "\(whole / 60)m" }
@@ -55,7 +55,7 @@ enum Format {
     }
 
     /// `2m14s`, `51s`, `1h05m`: for ages and times to live.
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         let whole = Int(max(0, seconds))
         if whole < 60 { return "\(whole)s" }
         if whole < 3600 { return "\(whole / 60)m" + String(format: "%02d", whole % 60) + "s" }
@@ -63,13 +63,13 @@ enum Format {
     }
 
     /// `3m ago`, or `never`.
-    static func ago(_ date: Date?, now: Date) -> String {
+    public static func ago(_ date: Date?, now: Date) -> String {
         guard let date else { return "never" }
         return span(now.timeIntervalSince(date)) + " ago"
     }
 
     /// `12:01:07` in the given zone.
-    static func clock(_ date: Date, timeZone: TimeZone) -> String {
+    public static func clock(_ date: Date, timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
@@ -77,7 +77,7 @@ enum Format {
     }
 
     /// `▁▂▃▅▆▇` from ratios; a space for an interval with no lookups.
-    static func sparkline(_ ratios: [Double?]) -> String {
+    public static func sparkline(_ ratios: [Double?]) -> String {
         let blocks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         return String(
             ratios.map { ratio in

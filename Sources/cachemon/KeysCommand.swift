@@ -10,14 +10,7 @@ struct KeysCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "The user id.")
-    var user: String?
-
-    @Option(help: "A prefix such as api:{u:42}, instead of --user.")
-    var prefix: String?
-
-    @Option(help: "The namespace --user is looked up in.")
-    var namespace: String = "api"
+    @OptionGroup var target: TargetOptions
 
     @Option(help: "How many entries to show, 1 to 1000.")
     var limit: Int = 100
@@ -26,22 +19,21 @@ struct KeysCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (user == nil) != (prefix == nil) else { throw ValidationError("give either --user or --prefix") }
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000") }
     }
 
     func run() async throws {
-        let target = prefix ?? CachePrefix(namespace: namespace, user: user).rawValue
+        let prefix = target.resolvedPrefix
         let keys: [KeyInfo]
         do {
-            keys = try await connection.client().keys(prefix: target, limit: limit)
+            keys = try await connection.client().keys(prefix: prefix, limit: limit)
         } catch let error as StatsClientError {
             throw ExitStatus.report(error)
         }
         if json {
             print(String(decoding: try WireFormat.encoder().encode(keys), as: UTF8.self))
         } else {
-            print(TextReport.keys(keys, prefix: target))
+            print(TextReport.keys(keys, prefix: prefix))
         }
     }
 }

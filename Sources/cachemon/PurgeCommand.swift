@@ -10,29 +10,18 @@ struct PurgeCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "The user id.")
-    var user: String?
-
-    @Option(help: "A prefix such as api:{u:42}, instead of --user.")
-    var prefix: String?
-
-    @Option(help: "The namespace --user is looked up in, for the confirmation.")
-    var namespace: String = "api"
+    @OptionGroup var target: TargetOptions
 
     @Flag(help: "Purge without asking.")
     var yes = false
 
-    func validate() throws {
-        guard (user == nil) != (prefix == nil) else { throw ValidationError("give either --user or --prefix") }
-    }
-
     func run() async throws {
         let client = try connection.client()
-        let target = prefix ?? CachePrefix(namespace: namespace, user: user).rawValue
+        let prefix = target.resolvedPrefix
         do {
             if !yes {
-                let held = try await heldKeys(client, target)
-                print("Purge \(target)? It holds \(held) keys. [y/N] ", terminator: "")
+                let held = try await heldKeys(client, prefix)
+                print("Purge \(prefix)? It holds \(held) keys. [y/N] ", terminator: "")
                 guard let answer = readLine() else {
                     printError("cachemon: no answer on standard input; pass --yes to purge without asking")
                     throw ExitStatus.usage
@@ -43,10 +32,10 @@ struct PurgeCommand: AsyncParsableCommand {
                 }
             }
             let result: PurgeResult
-            if let user {
+            if let user = target.user {
                 result = try await client.purge(user: user)
             } else {
-                result = try await client.purge(prefix: target)
+                result = try await client.purge(prefix: prefix)
             }
             print(
                 "purged \(result.prefix): \(result.removedKeys) keys, \(TextReport.bytes(result.removedBytes)) in "

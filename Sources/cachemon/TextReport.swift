@@ -1,5 +1,6 @@
 import CacheStatsProtocol
 import Foundation
+import MonitorCore
 
 /// Plain-text tables for `cachemon stats` and `cachemon keys`.
 enum TextReport {
@@ -54,29 +55,13 @@ enum TextReport {
         }.joined(separator: "\n")
     }
 
-    static func percent(_ ratio: Double?) -> String {
-        ratio.map { String(format: "%.1f%%", $0 * 100) } ?? "-"
-    }
+    static func percent(_ ratio: Double?) -> String { Format.percent(ratio) }
 
-    static func bytes(_ count: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
-    }
+    static func bytes(_ count: Int) -> String { Format.bytes(count) }
 
-    static func milliseconds(_ seconds: Double) -> String { String(format: "%.2f ms", seconds * 1000) }
+    static func milliseconds(_ seconds: Double) -> String { Format.milliseconds(seconds) }
 
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(max(0, seconds).rounded())
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m\(String(format: "%02d", whole % 60))s" }
-        return "\(whole / 3600)h\(String(format: "%02d", whole % 3600 / 60))m"
-    }
+    static func duration(_ seconds: Double) -> String { Format.duration(seconds) }
 
     static func ago(_ date: Date, now: Date) -> String { duration(now.timeIntervalSince(date)) + " ago" }
 }
