@@ -1,0 +1,96 @@
+import NIOCore
+import NIOPosix
+
+/// One connection to Redis, pipelined: many commands may be in flight; answers are matched in order.
+///
+/// ```swift
+/// let connection = try await RedisConnection.connect(to: RedisURL("redis://127.0.0.1:6379/0"))
+/// let pong = try await connection.send(RESPCommand("PING"))
+/// ```
+public final class RedisConnection: Sendable {
+    let channel: any Channel
+    /// How long a command may wait for its answer.
+    public let commandTimeout: TimeAmount
+
+    init(channel: any Channel, commandTimeout: TimeAmount) {
+        self.channel = channel
+        self.commandTimeout = commandTimeout
+    }
+
+    /// Connects, then authenticates and selects the database the URL names.
+    public static func connect(
+        to url: RedisURL, connectTimeout: TimeAmount = .seconds(2), commandTimeout: TimeAmount = .seconds(2),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(RedisError) -> RedisConnection {
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPMessageDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(RESPCommandHandler())
+                    }
+                }
+                .connect(host: url.host, port: url.port).get()
+        } catch {
+            throw .connectionClosed("cannot connect to \(url.host):\(url.port): \(error)")
+        }
+        let connection = RedisConnection(channel: channel, commandTimeout: commandTimeout)
+        do {
+            if let password = url.password { try await connection.expectOK(RESPCommand("AUTH", password)) }
+            if url.database != 0 { try await connection.expectOK(RESPCommand("SELECT", String(url.database))) }
+        } catch {
+            await connection.close()
+            throw error
+        }
+        return connection
+    }
+
+    /// Whether the connection can still carry commands.
+    public var isActive: Bool { channel.isActive }
+
+    /// Sends a command and waits for its answer; a server error (`-ERR`) comes back as a value.
+    public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+        let answer = channel.eventLoop.makePromise(of: RESPValue.self)
+        let timeout = channel.eventLoop.scheduleTask(in: commandTimeout) {
+            answer.fail(RedisError.timedOut(command: command.name))
+        }
+        // A write that fails (the channel is already closed) fails the answer at once.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            answer.fail(error as? RedisError ?? RedisError.connectionClosed("\(error)"))
+        }
+        channel.writeAndFlush((command, answer), promise: written)
+        do {
+            let value = try await answer.futureResult.get()
+            timeout.cancel()
+            return value
+        } catch let error as RedisError {
+            timeout.cancel()
+            if case .timedOut = error { channel.close(promise: nil) }  // answers would now be out of step
+            throw error
+        } catch {
+            timeout.cancel()
+            throw .connectionClosed("\(error)")
+        }
+    }
+
+    /// Sends a command and turns a server error into a thrown ``RedisError/server(_:)``.
+    @discardableResult
+    public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
+        let value = try await send(command)
+        if let message = value.errorMessage { throw .server(message) }
+        return value
+    }
+
+    public func close() async {
+        try? await channel.close()
+    }
+
+    private func expectOK(_ command: RESPCommand) async throws(RedisError) {
+        let value = try await execute(command)
+        guard value == .simpleString("OK") else { throw .protocolError("\(command.name) answered \(value)") }
+    }
+}

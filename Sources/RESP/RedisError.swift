@@ -1,0 +1,22 @@
+/// Why a Redis command did not get an answer, in words a person can act on.
+public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidURL(String, reason: String)
+    /// The connection could not be made, or was lost before the answer came.
+    case connectionClosed(String)
+    /// No answer within the command timeout.
+    case timedOut(command: String)
+    /// The server answered with an error (`-ERR …`).
+    case server(String)
+    /// The bytes from the server were not RESP.
+    case protocolError(String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url, let reason): "invalid Redis URL \(url): \(reason)"
+        case .connectionClosed(let reason): "the Redis connection closed: \(reason)"
+        case .timedOut(let command): "Redis did not answer \(command) in time"
+        case .server(let message): "Redis answered: \(message)"
+        case .protocolError(let reason): "Redis sent something that is not RESP: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import NIOCore
+import RESP
+import Testing
+
+@Suite("Redis connection against a real redis-server", .serialized, .timeLimit(.minutes(1)))
+struct RedisConnectionTests {
+    @Test("commands get their answers; bulk strings are binary-safe; null and empty stay apart")
+    func basics() async throws {
+        let server = try await RedisServer()
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url))
+        #expect(try await connection.execute(RESPCommand("PING")) == .simpleString("PONG"))
+        let binary = ByteBuffer(bytes: [0, 13, 10, 255, 42])
+        try await connection.execute(RESPCommand([ByteBuffer(string: "SET"), ByteBuffer(string: "k"), binary]))
+        #expect(try await connection.execute(RESPCommand("GET", "k")) == .bulkString(binary))
+        try await connection.execute(RESPCommand("SET", "empty", ""))
+        #expect(try await connection.execute(RESPCommand("GET", "empty")) == .bulk(""))
+        #expect(try await connection.execute(RESPCommand("GET", "missing")) == .null)
+        await connection.close()
+    }
+
+    @Test("a thousand pipelined commands are answered in order")
+    func pipelining() async throws {
+        let server = try await RedisServer()
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url))
+        let answers = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for _ in 0..<1_000 {
+                group.addTask { try await connection.execute(RESPCommand("INCR", "counter")).int ?? -1 }
+            }
+            return try await group.reduce(into: Set<Int64>()) { $0.insert($1) }
+        }
+        #expect(answers == Set(1...1_000))
+        await connection.close()
+    }
+
+    @Test("a server error is thrown with its message, and the connection goes on")
+    func serverError() async throws {
+        let server = try await RedisServer()
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url))
+        try await connection.execute(RESPCommand("SET", "s", "text"))
+        await #expect(throws: RedisError.self) { try await connection.execute(RESPCommand("INCR", "s")) }
+        #expect(try await connection.execute(RESPCommand("PING")) == .simpleString("PONG"))
+        await connection.close()
+    }
+
+    @Test("AUTH and SELECT come from the URL; a wrong password is refused")
+    func authAndSelect() async throws {
+        let server = try await RedisServer(password: "s3cret")
+        let two = try await RedisConnection.connect(to: RedisURL("redis://:s3cret@127.0.0.1:\(server.port)/2"))
+        try await two.execute(RESPCommand("SET", "where", "db2"))
+        let zero = try await RedisConnection.connect(to: RedisURL("redis://:s3cret@127.0.0.1:\(server.port)"))
+        #expect(try await zero.execute(RESPCommand("GET", "where")) == .null)
+        await #expect(throws: RedisError.self) {
+            _ = try await RedisConnection.connect(to: RedisURL("redis://:wrong@127.0.0.1:\(server.port)"))
+        }
+        await two.close()
+        await zero.close()
+    }
+
+    @Test("commands pending on a dying connection fail with a clear error; none hangs")
+    func serverGoesAway() async throws {
+        let server = try await RedisServer()
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url), commandTimeout: .seconds(30))
+        let blocked = Task { try await connection.execute(RESPCommand("BLPOP", "nothing", "0")) }
+        try await Task.sleep(for: .milliseconds(200))
+        server.kill()
+        await #expect(throws: RedisError.self) { try await blocked.value }
+        await #expect(throws: RedisError.self) { try await connection.execute(RESPCommand("PING")) }
+        #expect(!connection.isActive)
+    }
+
+    @Test("a command with no answer in time fails with timedOut; a closed port fails to connect")
+    func timeouts() async throws {
+        let server = try await RedisServer()
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url), commandTimeout: .milliseconds(200))
+        await #expect(throws: RedisError.timedOut(command: "BLPOP")) {
+            try await connection.execute(RESPCommand("BLPOP", "nothing", "5"))
+        }
+        let port = try RedisServer.freePort()
+        await #expect(throws: RedisError.self) {
+            _ = try await RedisConnection.connect(to: RedisURL("redis://127.0.0.1:\(port)"))
+        }
+    }
+
+    @Test("Redis URLs parse host, port, password and database, and bad ones are refused")
+    func urls() throws {
+        let url = try RedisURL("redis://:pw@10.0.0.1:6380/3")
+        #expect(url == (try RedisURL("redis://user:pw@10.0.0.1:6380/3")))
+        #expect(url.host == "10.0.0.1" && url.port == 6380 && url.password == "pw" && url.database == 3)
+        #expect(try RedisURL("redis://localhost").port == 6379)
+        for bad in ["http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h/x"] {
+            #expect(throws: RedisError.self) { try RedisURL(bad) }
+        }
+    }
+}
