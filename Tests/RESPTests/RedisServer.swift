@@ -14,13 +14,14 @@ final class RedisServer: Sendable {
     let port: Int
     let process: Process
 
-    init(password: String? = nil) async throws {
+    init(password: String? = nil, port: Int? = nil) async throws {
         guard
             let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: {
                 FileManager.default.isExecutableFile(atPath: $0)
             })
         else { throw Failure(description: "redis-server is not installed: run `make test`, which installs it") }
-        port = try Self.freePort()
+        self.port = try port ?? Self.freePort()
+        let port = self.port
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments =

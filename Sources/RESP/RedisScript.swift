@@ -1,0 +1,45 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// A Lua script run with `EVALSHA`, falling back to `EVAL` when the server does not know it
+/// (`NOSCRIPT`: first use, a restart, or `SCRIPT FLUSH`).
+///
+/// ```swift
+/// let fencedSet = RedisScript("if redis.call('GET', KEYS[1]) == ARGV[1] then ... end")
+/// let answer = try await connection.evaluate(fencedSet, keys: [generationKey], arguments: [generation])
+/// ```
+public final class RedisScript: Sendable {
+    public let source: String
+    private let digest = NIOLockedValueBox<String?>(nil)
+
+    public init(_ source: String) { self.source = source }
+
+    /// The SHA1 the server gave for this script, once known.
+    var sha: String? {
+        get { digest.withLockedValue { $0 } }
+        set { digest.withLockedValue { $0 = newValue } }
+    }
+}
+
+extension RedisConnection {
+    /// Runs `script` with `EVALSHA`; on `NOSCRIPT` runs it with `EVAL` (which also loads it).
+    /// A Lua error comes back as a thrown ``RedisError/server(_:)``.
+    @discardableResult
+    public func evaluate(_ script: RedisScript, keys: [String], arguments: [ByteBuffer] = []) async throws(RedisError)
+        -> RESPValue
+    {
+        let tail = [ByteBuffer(string: String(keys.count))] + keys.map { ByteBuffer(string: $0) } + arguments
+        if script.sha == nil {
+            // Learn the digest once; EVALSHA then sends 40 bytes instead of the whole script.
+            script.sha = try await execute(RESPCommand("SCRIPT", "LOAD", script.source)).string
+        }
+        if let sha = script.sha {
+            let answer = try await send(RESPCommand([ByteBuffer(string: "EVALSHA"), ByteBuffer(string: sha)] + tail))
+            guard answer.errorMessage?.hasPrefix("NOSCRIPT") == true else {
+                if let message = answer.errorMessage { throw .server(message) }
+                return answer
+            }
+        }
+        return try await execute(RESPCommand([ByteBuffer(string: "EVAL"), ByteBuffer(string: script.source)] + tail))
+    }
+}
