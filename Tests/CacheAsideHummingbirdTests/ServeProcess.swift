@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestSupport
 
 /// `cachemon serve --port 0` started as a real process, stopped by its own pid.
 final class ServeProcess: Sendable {

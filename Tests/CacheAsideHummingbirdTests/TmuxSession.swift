@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A real terminal for the monitor: a detached tmux session, driven with send-keys and read with
 /// capture-pane, always killed at the end.
@@ -15,7 +16,13 @@ final class TmuxSession: Sendable {
         name = "cachemon-test-\(UInt32.random(in: 0...UInt32.max))"
         let wrapped = "\(command); echo \"[exited $?]\""
         try await Self.tmux(["new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", wrapped])
-        try await Self.tmux(["set-option", "-w", "-t", name, "remain-on-exit", "on"])
+        do {
+            try await Self.tmux(["set-option", "-w", "-t", name, "remain-on-exit", "on"])
+        } catch {
+            // No object will exist to clean up after us: kill the session (and its program) now.
+            _ = try? await Self.tmux(["kill-session", "-t", name])
+            throw error
+        }
     }
 
     /// Kills the session (its program gets SIGHUP and restores the terminal).

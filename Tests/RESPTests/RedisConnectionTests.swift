@@ -62,7 +62,7 @@ struct RedisConnectionTests {
         let connection = try await RedisConnection.connect(to: RedisURL(server.url), commandTimeout: .seconds(30))
         let blocked = Task { try await connection.execute(RESPCommand("BLPOP", "nothing", "0")) }
         try await Task.sleep(for: .milliseconds(200))
-        server.kill()
+        await server.kill()
         await #expect(throws: RedisError.self) { try await blocked.value }
         await #expect(throws: RedisError.self) { try await connection.execute(RESPCommand("PING")) }
         #expect(!connection.isActive)

@@ -30,7 +30,7 @@ struct RedisPoolAndScriptTests {
         #expect(pool.openConnections <= 3 && pool.openConnections >= 1)
         #expect(try await pool.execute(RESPCommand("DBSIZE")) == .integer(200))
 
-        server.kill()
+        await server.kill()
         await #expect(throws: RedisError.self) { try await pool.execute(RESPCommand("PING")) }
         let again = try await RedisServer(port: server.port)
         var answer: RESPValue?

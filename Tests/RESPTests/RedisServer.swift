@@ -1,5 +1,6 @@
 import Foundation
 import RESP
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -12,7 +13,7 @@ final class RedisServer: Sendable {
     }
 
     let port: Int
-    let process: Process
+    let process: SpawnedProcess
 
     init(password: String? = nil, port: Int? = nil) async throws {
         guard
@@ -22,29 +23,27 @@ final class RedisServer: Sendable {
         else { throw Failure(description: "redis-server is not installed: run `make test`, which installs it") }
         self.port = try port ?? Self.freePort()
         let port = self.port
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments =
-            ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
-            + (password.map { ["--requirepass", $0] } ?? [])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try SpawnedProcess(
+            [
+                binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--daemonize", "no",
+            ] + (password.map { ["--requirepass", $0] } ?? []))
         // Ready when it accepts connections: at most 10 s.
         for _ in 0..<200 {
             if Self.accepts(port: port) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
         throw Failure(description: "redis-server did not start on port \(port)")
     }
 
     var url: String { "redis://127.0.0.1:\(port)" }
 
     /// Stops the server at once (SIGKILL): for tests of a server that goes away.
-    func kill() { Glibc.kill(process.processIdentifier, SIGKILL) }
-
-    deinit { Glibc.kill(process.processIdentifier, SIGKILL) }
+    func kill() async {
+        process.signal(SIGKILL)
+        _ = try? await process.wait(timeLimit: .seconds(5))
+    }
 
     static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

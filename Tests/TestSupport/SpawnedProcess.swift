@@ -8,18 +8,18 @@ import NIOConcurrencyHelpers
 /// A child process started with posix_spawn and waited for with waitpid, never blocking the
 /// concurrency pool. Its output goes to a file, not a pipe: a daemon it starts (the tmux server)
 /// would otherwise hold the pipe open for ever.
-final class SpawnedProcess: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class SpawnedProcess: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    let pid: pid_t
+    public let pid: pid_t
     let outputFile: URL
     private let inputFile: URL?
     private let status = NIOLockedValueBox<Int32?>(nil)
 
     /// Starts `arguments[0]` (looked up in PATH) with the other arguments.
-    init(_ arguments: [String], environment overrides: [String: String] = [:], input: String? = nil) throws {
+    public init(_ arguments: [String], environment overrides: [String: String] = [:], input: String? = nil) throws {
         let directory = FileManager.default.temporaryDirectory
         let token = UInt64.random(in: 0...UInt64.max)
         outputFile = directory.appendingPathComponent("cachemon-test-\(token).out")
@@ -62,16 +62,22 @@ final class SpawnedProcess: Sendable {
     }
 
     /// Everything the process wrote so far.
-    var output: String {
+    public var output: String {
         (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
     }
 
     /// The exit status once it has exited (128 + n for a signal), without waiting.
-    func exitStatus() -> Int32? {
+    public func exitStatus() -> Int32? {
         status.withLockedValue { status in
             if let status { return status }
             var raw: Int32 = 0
-            guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+            let result = waitpid(pid, &raw, WNOHANG)
+            if result == -1, errno == ECHILD {
+                // Someone else reaped it: it has exited, with a status nobody can know now.
+                status = -1
+                return status
+            }
+            guard result == pid else { return nil }
             status = raw & 0x7F == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
             return status
         }
@@ -79,7 +85,7 @@ final class SpawnedProcess: Sendable {
 
     /// Waits for the exit; kills the process and throws past the time limit.
     @discardableResult
-    func wait(timeLimit: Duration = .seconds(30)) async throws -> Int32 {
+    public func wait(timeLimit: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeLimit
         while ContinuousClock.now < deadline {
             if let status = exitStatus() { return status }
@@ -89,10 +95,10 @@ final class SpawnedProcess: Sendable {
         throw Failure(description: "process \(pid) ran over \(timeLimit); it wrote:\n\(output)")
     }
 
-    func signal(_ number: Int32) { if exitStatus() == nil { kill(pid, number) } }
+    public func signal(_ number: Int32) { if exitStatus() == nil { kill(pid, number) } }
 
     /// Runs a program to completion and returns its status and output.
-    static func run(
+    public static func run(
         _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
         timeLimit: Duration = .seconds(30)
     ) async throws -> (status: Int32, output: String) {
