@@ -79,7 +79,7 @@ public struct DemoServer: Sendable {
             services.append(
                 TrafficGenerator(
                     configuration: .init(rate: rate, users: configuration.users), logger: logger,
-                    baseURL: { [announcement] in await announcement.url() }))
+                    baseURL: { [announcement] in try await announcement.url() }))
         }
         let announcement = announcement
         let host = configuration.host

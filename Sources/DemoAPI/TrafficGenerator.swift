@@ -73,7 +73,13 @@ public struct TrafficGenerator: Service {
         guard configuration.rate > 0, configuration.rate.isFinite else {
             throw ConfigurationError.invalidRate(configuration.rate)
         }
-        let base = try await baseURL()
+        // The server may never listen (its port is taken): wait for its address only until shutdown.
+        let base: String
+        do {
+            base = try await cancelWhenGracefulShutdown { try await baseURL() }
+        } catch is CancellationError {
+            return
+        }
         guard let host = URL(string: base)?.host, ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host) else {
             throw ConfigurationError.notLoopback(base)
         }

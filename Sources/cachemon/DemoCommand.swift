@@ -6,6 +6,10 @@ import Logging
 import MonitorCore
 import ServiceLifecycle
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `cachemon demo`: the demo API with its traffic in this process, and the monitor on it.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +37,11 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Check the terminal before starting anything, so a wrong invocation leaves nothing running.
+        guard isatty(0) == 1, isatty(1) == 1 else {
+            printError("cachemon: the monitor needs a terminal; for the API alone use `cachemon serve`")
+            throw ExitStatus.usage
+        }
         let server = DemoServer(
             configuration: .init(port: port, token: token, trafficRate: traffic, users: users))
         // The terminal belongs to the monitor: the server must not log over it.
@@ -41,8 +50,23 @@ struct DemoCommand: AsyncParsableCommand {
         let serviceGroup = ServiceGroup(
             configuration: .init(services: [application], gracefulShutdownSignals: [], logger: quiet))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await serviceGroup.run() }
-            let url = await server.announcement.url()
+            group.addTask {
+                do {
+                    try await serviceGroup.run()
+                    server.announcement.fail(CancellationError())
+                } catch {
+                    server.announcement.fail(error)
+                    throw error
+                }
+            }
+            let url: String
+            do {
+                url = try await server.announcement.url()
+            } catch {
+                printError("cachemon: the demo API could not start: \(error)")
+                group.cancelAll()
+                throw ExitCode.failure
+            }
             try await display.runMonitor(url: url, client: try StatsClient(url: url, token: server.token))
             await serviceGroup.triggerGracefulShutdown()
             try await group.waitForAll()

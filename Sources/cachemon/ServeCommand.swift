@@ -23,6 +23,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let server = try DemoServer(options: options)
+        do {
+            try await runServer(server)
+        } catch {
+            printError("cachemon: cannot serve on \(options.host):\(options.port): \(error)")
+            throw ExitStatus.serverSaidNo
+        }
+    }
+
+    private func runServer(_ server: DemoServer) async throws {
         try await server.run { url, token in
             // Unbuffered: whoever started us may be waiting for this line on a pipe.
             FileHandleWriter.standardOutput("cachemon: serving \(url) (token: \(token))\n")

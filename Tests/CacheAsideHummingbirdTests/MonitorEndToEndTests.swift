@@ -115,4 +115,18 @@ struct MonitorEndToEndTests {
         await wrong.close()
         await server.stop()
     }
+
+    @Test("demo and serve on a port that is taken say so and exit 1 instead of hanging")
+    func portTaken() async throws {
+        let server = try await ServeProcess(token: "p")
+        let port = try #require(server.url.split(separator: ":").last.map(String.init))
+        let session = try await TmuxSession(command: "\(try binary()) demo --port \(port)")
+        let screen = try await session.waitFor("the error") { $0.contains("could not start") }
+        #expect(screen.contains("in use"))
+        #expect(try await session.waitForExit() == 1)
+        await session.close()
+        let serve = try await ServeProcess.run(["serve", "--port", port])
+        #expect(serve.status == 1 && serve.output.contains("cannot serve on 127.0.0.1:\(port)"))
+        await server.stop()
+    }
 }
