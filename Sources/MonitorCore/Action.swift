@@ -13,12 +13,3 @@ public enum Action: Sendable {
     case keysFailed(prefix: String, StatsClientError)
     case purgeFinished(prefix: String, Result<PurgeResult, StatsClientError>, at: Date)
 }
-
-/// What the monitor asks its runtime to do; the answers come back as ``Action``s.
-public enum Effect: Equatable, Sendable {
-    case fetchStats(StatsQuery)
-    case fetchEvents(after: UInt64, limit: Int)
-    case fetchKeys(prefix: String)
-    case purge(prefix: String)
-    case quit
-}

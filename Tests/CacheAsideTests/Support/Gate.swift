@@ -1,5 +1,4 @@
 import NIOConcurrencyHelpers
-import Synchronization
 
 /// Holds computations until the test opens it, so a test can purge while a value is being computed.
 final class Gate: Sendable {
@@ -48,19 +47,4 @@ final class Gate: Sendable {
         var expected: Int
         var arrived: Int
     }
-}
-
-/// Counts how many times a computation ran.
-final class CallCounter: Sendable {
-    private let count = Atomic<Int>(0)
-    @discardableResult
-    func increment() -> Int { count.add(1, ordering: .relaxed).newValue }
-    var value: Int { count.load(ordering: .relaxed) }
-}
-
-/// A value shared between test tasks behind a lock.
-final class Locked<Value: Sendable>: Sendable {
-    private let box: NIOLockedValueBox<Value>
-    init(_ value: Value) { box = NIOLockedValueBox(value) }
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { box.withLockedValue { body(&$0) } }
 }

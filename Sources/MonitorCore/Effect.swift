@@ -1,0 +1,10 @@
+import CacheStatsProtocol
+
+/// What the monitor asks its runtime to do; the answers come back as ``Action``s.
+public enum Effect: Equatable, Sendable {
+    case fetchStats(StatsQuery)
+    case fetchEvents(after: UInt64, limit: Int)
+    case fetchKeys(prefix: String)
+    case purge(prefix: String)
+    case quit
+}
