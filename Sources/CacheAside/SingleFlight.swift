@@ -70,7 +70,4 @@ final class SingleFlight<Key: Hashable & Sendable>: Sendable {
         }
         flight.publish(published)
     }
-
-    /// How many computations are in flight.
-    var count: Int { flights.withLockedValue { $0.count } }
 }

@@ -87,13 +87,7 @@ func renderTable(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout
                 DisplayWidth.pad(item.value(prefix, rate, snapshot.serverTime), to: item.width, alignRight: true),
                 row: row, column: column, style: style)
         }
-        if isSelected {
-            for index in 0..<screen.size.columns {
-                var style = screen[row, index].style
-                style.reverse = true
-                screen.restyle(row: row, from: index, to: index + 1, style: style)
-            }
-        }
+        if isSelected { screen.reverse(row: row) }
     }
 }
 

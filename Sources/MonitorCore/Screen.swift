@@ -40,12 +40,10 @@ public struct Screen: Equatable, Sendable {
         }
     }
 
-    /// Sets the style of a run of cells without changing their text (for the selection bar).
-    public mutating func restyle(row: Int, from column: Int = 0, to end: Int? = nil, style: CellStyle) {
+    /// Shows a whole row in reverse video, keeping each cell's colour and weight (the selection bar).
+    public mutating func reverse(row: Int) {
         guard (0..<size.rows).contains(row) else { return }
-        for index in max(0, column)..<min(end ?? size.columns, size.columns) {
-            cells[row * size.columns + index].style = style
-        }
+        for index in row * size.columns..<(row + 1) * size.columns { cells[index].style.reverse = true }
     }
 
     /// The screen as text, one string per row, trailing spaces kept (what golden tests compare).
