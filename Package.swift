@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "CacheAside", targets: ["CacheAside"]),
         .library(name: "CacheStatsProtocol", targets: ["CacheStatsProtocol"]),
         .library(name: "CacheAsideHummingbird", targets: ["CacheAsideHummingbird"]),
+        .library(name: "CacheAsideRedis", targets: ["CacheAsideRedis"]),
+        .library(name: "RESP", targets: ["RESP"]),
         .executable(name: "cachemon", targets: ["cachemon"]),
     ],
     dependencies: [
@@ -64,6 +66,18 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CacheAsideRedis",
+            dependencies: [
+                "CacheAside",
+                "CacheStatsProtocol",
+                "RESP",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,13 +5,14 @@ import Foundation
 ///
 /// Wrapping keeps `MemoryStore` and `CacheAside` free of a generic clock parameter while tests still
 /// inject a clock they move by hand. Wall times for the admin API are derived from the same reading,
-/// so a test clock moves them too.
-struct CacheClock: Sendable {
+/// so a test clock moves them too. Other stores (such as `RedisStore`) use it the same way.
+public struct CacheClock: Sendable {
     private let elapsed: @Sendable () -> Duration
     private let sleeper: @Sendable (Duration) async throws -> Void
     private let startDate: Date
 
-    init<C: Clock>(_ clock: C) where C.Duration == Duration {
+    /// Wraps `clock`; its current reading becomes zero.
+    public init<C: Clock>(_ clock: C) where C.Duration == Duration {
         let start = clock.now
         self.elapsed = { start.duration(to: clock.now) }
         self.sleeper = { duration in try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: nil) }
@@ -19,17 +20,18 @@ struct CacheClock: Sendable {
     }
 
     /// Nanoseconds since the clock was wrapped.
-    func now() -> Int64 { Self.nanoseconds(elapsed()) }
+    public func now() -> Int64 { Self.nanoseconds(elapsed()) }
 
     /// The wall time of a reading of ``now()``.
-    func date(at nanoseconds: Int64) -> Date {
+    public func date(at nanoseconds: Int64) -> Date {
         startDate.addingTimeInterval(Double(nanoseconds) / 1e9)
     }
 
-    func sleep(for duration: Duration) async throws { try await sleeper(duration) }
+    /// Sleeps on the wrapped clock.
+    public func sleep(for duration: Duration) async throws { try await sleeper(duration) }
 
     /// A duration in whole nanoseconds, saturating instead of overflowing.
-    static func nanoseconds(_ duration: Duration) -> Int64 {
+    public static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }

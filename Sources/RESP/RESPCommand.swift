@@ -11,6 +11,9 @@ public struct RESPCommand: Sendable, Equatable {
 
     public init(_ arguments: [ByteBuffer]) { self.arguments = arguments }
 
+    /// A command of text arguments, the name first: `RESPCommand(strings: ["SADD", key] + members)`.
+    public init(strings: [String]) { self.arguments = strings.map { ByteBuffer(string: $0) } }
+
     public init(_ name: String, _ arguments: String...) {
         self.arguments = ([name] + arguments).map { ByteBuffer(string: $0) }
     }

@@ -77,6 +77,41 @@ public final class RedisConnection: Sendable {
         }
     }
 
+    /// Sends many commands with one flush and waits for all their answers, in order; a server
+    /// error (`-ERR`) comes back as a value in its place.
+    ///
+    /// The whole batch has one deadline: the command timeout, plus as much again per 10,000 commands.
+    public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+        guard !commands.isEmpty else { return [] }
+        let answers = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
+        let all = EventLoopFuture.whenAllSucceed(answers.map(\.futureResult), on: channel.eventLoop)
+        let deadline = commandTimeout * Int64(1 + commands.count / 10_000)
+        let timeout = channel.eventLoop.scheduleTask(in: deadline) {
+            let error = RedisError.timedOut(command: "a pipeline of \(commands.count) commands")
+            for answer in answers { answer.fail(error) }
+        }
+        for (command, answer) in zip(commands, answers) {
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenFailure { error in
+                answer.fail(error as? RedisError ?? RedisError.connectionClosed("\(error)"))
+            }
+            channel.write((command, answer), promise: written)
+        }
+        channel.flush()
+        do {
+            let values = try await all.get()
+            timeout.cancel()
+            return values
+        } catch let error as RedisError {
+            timeout.cancel()
+            if case .timedOut = error { channel.close(promise: nil) }
+            throw error
+        } catch {
+            timeout.cancel()
+            throw .connectionClosed("\(error)")
+        }
+    }
+
     /// Sends a command and turns a server error into a thrown ``RedisError/server(_:)``.
     @discardableResult
     public func execute(_ command: RESPCommand) async throws(RedisError) -> RESPValue {

@@ -1,21 +1,19 @@
 import Foundation
-import RESP
-import TestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// A private `redis-server` on a free loopback port, without persistence, stopped by its own pid.
-final class RedisServer: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class RedisServer: Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    let port: Int
-    let process: SpawnedProcess
+    public let port: Int
+    public let process: SpawnedProcess
 
-    init(password: String? = nil, port: Int? = nil) async throws {
+    public init(password: String? = nil, port: Int? = nil) async throws {
         guard
             let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: {
                 FileManager.default.isExecutableFile(atPath: $0)
@@ -37,15 +35,15 @@ final class RedisServer: Sendable {
         throw Failure(description: "redis-server did not start on port \(port)")
     }
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
     /// Stops the server at once (SIGKILL): for tests of a server that goes away.
-    func kill() async {
+    public func kill() async {
         process.signal(SIGKILL)
         _ = try? await process.wait(timeLimit: .seconds(5))
     }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -62,7 +60,7 @@ final class RedisServer: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func accepts(port: Int) -> Bool {
+    public static func accepts(port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()

@@ -1,0 +1,60 @@
+import CacheAside
+import Foundation
+
+/// What one instance has counted but not yet written to Redis: hits and misses of the hit path,
+/// errors, events, the deadlines the sweeper must learn, and prefixes to register.
+///
+/// Taken whole by a flush; what a failed flush could not write is merged back, so a Redis outage
+/// loses no counts, only delays them.
+struct PendingFigures: Sendable {
+    struct Counts: Sendable {
+        var hits: UInt64 = 0
+        var misses: UInt64 = 0
+        var errors: UInt64 = 0
+        var entryHits: [String: UInt64] = [:]
+
+        mutating func add(_ other: Counts) {
+            hits += other.hits
+            misses += other.misses
+            errors += other.errors
+            entryHits.merge(other.entryHits, uniquingKeysWith: +)
+        }
+    }
+
+    var counts: [String: Counts] = [:]
+    var unattributedErrors: UInt64 = 0
+    /// Events without their sequence numbers, which the shared ring gives them.
+    var events: [CacheEvent] = []
+    /// The earliest new deadline of each prefix.
+    var deadlines: [String: Int64] = [:]
+    var unregistered: Set<String> = []
+
+    var isEmpty: Bool {
+        counts.isEmpty && unattributedErrors == 0 && events.isEmpty && deadlines.isEmpty && unregistered.isEmpty
+    }
+
+    /// Errors counted here and not yet in Redis.
+    var errors: UInt64 { counts.values.reduce(unattributedErrors) { $0 + $1.errors } }
+
+    mutating func count(_ prefix: String, _ change: (inout Counts) -> Void) {
+        change(&counts[prefix, default: Counts()])
+    }
+
+    mutating func emit(_ event: CacheEvent, capacity: Int) {
+        events.append(event)
+        if events.count > capacity { events.removeFirst(events.count - capacity) }
+    }
+
+    mutating func deadline(_ deadline: Int64, for prefix: String) {
+        deadlines[prefix] = min(deadlines[prefix] ?? .max, deadline)
+    }
+
+    /// Puts back what a failed flush took, ahead of anything counted since.
+    mutating func restore(_ earlier: PendingFigures, capacity: Int) {
+        for (prefix, counts) in earlier.counts { self.counts[prefix, default: Counts()].add(counts) }
+        unattributedErrors += earlier.unattributedErrors
+        events = Array((earlier.events + events).suffix(capacity))
+        for (prefix, deadline) in earlier.deadlines { self.deadline(deadline, for: prefix) }
+        unregistered.formUnion(earlier.unregistered)
+    }
+}

@@ -1,0 +1,43 @@
+import CacheAside
+import Foundation
+
+/// Where a ``RedisStore`` keeps things.
+///
+/// Per prefix `P` (for example `api:{u:42}`), five keys that share `P`'s hash tag and so one
+/// Redis Cluster slot: `P#m` (generation, gauges and counters), `P#v` (values), `P#x` (deadlines:
+/// the index a purge and the sweeper use), `P#a` (store times) and `P#h` (hits per entry). Entries
+/// are fields of these hashes, so a purge unlinks five keys whatever the prefix holds.
+///
+/// Store-wide, under the hash tag `{<name>}`: `{name}:prefixes` (every prefix seen), `{name}:due`
+/// (each prefix's next deadline, for the sweeper), `{name}:events` and `{name}:seq` (the shared
+/// event ring), `{name}:info` (creation time, errors outside any prefix).
+struct RedisKeys: Sendable {
+    let name: String
+
+    var prefixes: String { "{\(name)}:prefixes" }
+    var due: String { "{\(name)}:due" }
+    var events: String { "{\(name)}:events" }
+    var seq: String { "{\(name)}:seq" }
+    var info: String { "{\(name)}:info" }
+
+    /// `m v x a h`, the order the scripts take them in.
+    static func entryScripts(_ prefix: String) -> [String] {
+        [meta(prefix), prefix + "#v", deadlines(prefix), prefix + "#a", prefix + "#h"]
+    }
+
+    static func meta(_ prefix: String) -> String { prefix + "#m" }
+    static func deadlines(_ prefix: String) -> String { prefix + "#x" }
+    static func values(_ prefix: String) -> String { prefix + "#v" }
+    static func hits(_ prefix: String) -> String { prefix + "#h" }
+    static func storedAt(_ prefix: String) -> String { prefix + "#a" }
+
+    /// The namespace of a prefix as stored (`api` of `api:{u:42}`), to parse it back.
+    static func namespace(of prefix: String) -> String? {
+        prefix.range(of: ":{u:").map { String(prefix[..<$0.lowerBound]) }
+    }
+
+    static func parse(_ prefix: String) -> CachePrefix? {
+        guard let namespace = namespace(of: prefix) else { return nil }
+        return try? CachePrefix(parsing: prefix, namespace: namespace)
+    }
+}
