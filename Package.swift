@@ -141,6 +141,9 @@ let package = Package(
             name: "CacheAsideTests",
             dependencies: [
                 "CacheAside",
+                "CacheAsideRedis",
+                "RESP",
+                "TestSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -27,10 +27,11 @@ struct PendingFigures: Sendable {
     var events: [CacheEvent] = []
     /// The earliest new deadline of each prefix.
     var deadlines: [String: Int64] = [:]
-    var unregistered: Set<String> = []
+    /// Prefixes to add to the store-wide list (those with counts are added anyway).
+    var seenPrefixes: Set<String> = []
 
     var isEmpty: Bool {
-        counts.isEmpty && unattributedErrors == 0 && events.isEmpty && deadlines.isEmpty && unregistered.isEmpty
+        counts.isEmpty && unattributedErrors == 0 && events.isEmpty && deadlines.isEmpty && seenPrefixes.isEmpty
     }
 
     /// Errors counted here and not yet in Redis.
@@ -55,6 +56,6 @@ struct PendingFigures: Sendable {
         unattributedErrors += earlier.unattributedErrors
         events = Array((earlier.events + events).suffix(capacity))
         for (prefix, deadline) in earlier.deadlines { self.deadline(deadline, for: prefix) }
-        unregistered.formUnion(earlier.unregistered)
+        seenPrefixes.formUnion(earlier.seenPrefixes)
     }
 }

@@ -45,7 +45,8 @@ extension RedisStore {
             group.addTask {
                 var back = PendingFigures()
                 back.unattributedErrors = taken.unattributedErrors
-                back.unregistered = taken.unregistered
+                // Every prefix counted in this flush is (re)registered: SADD of a member already there is a no-op.
+                back.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys)
                 back.deadlines = taken.deadlines
                 return await self.writeStoreWide(back, on: connection) ? nil : back
             }
@@ -74,18 +75,15 @@ extension RedisStore {
         if figures.unattributedErrors > 0 {
             commands.append(RESPCommand("HINCRBY", names.info, "errors", String(figures.unattributedErrors)))
         }
-        let unregistered = figures.unregistered.sorted()
-        if !unregistered.isEmpty { commands.append(RESPCommand(strings: ["SADD", names.prefixes] + unregistered)) }
+        let seenPrefixes = figures.seenPrefixes.sorted()
+        if !seenPrefixes.isEmpty { commands.append(RESPCommand(strings: ["SADD", names.prefixes] + seenPrefixes)) }
         if !figures.deadlines.isEmpty {
             // LT: a prefix already due earlier keeps its earlier deadline.
             let pairs = figures.deadlines.flatMap { [String($0.value), $0.key] }
             commands.append(RESPCommand(strings: ["ZADD", names.due, "LT"] + pairs))
         }
-        guard let answers = try? await connection.pipeline(commands),
-            answers.allSatisfy({ $0.errorMessage == nil })
-        else { return false }
-        registered.withLockedValue { $0.formUnion(unregistered) }
-        return true
+        guard let answers = try? await connection.pipeline(commands) else { return false }
+        return answers.allSatisfy { $0.errorMessage == nil }
     }
 
     /// Appends events to the shared ring; returns the newest sequence number.

@@ -50,7 +50,8 @@ extension RedisStore {
                 throw RedisError.protocolError("prefix \(raw): \(answers[1 + 2 * index])")
             }
             let stats = Self.prefixStats(raw, fields: fields, expiringSoon: Int(answers[2 + 2 * index].int ?? 0))
-            totals.add(stats, purgedKeys: UInt64(max(0, fields[9].int ?? 0)), errors: UInt64(max(0, fields[10].int ?? 0)))
+            totals.add(
+                stats, purgedKeys: UInt64(max(0, fields[9].int ?? 0)), errors: UInt64(max(0, fields[10].int ?? 0)))
             all.append(stats)
         }
         let created = info[0].int ?? now
@@ -71,7 +72,8 @@ extension RedisStore {
             prefix: raw, user: RedisKeys.parse(raw)?.user, keys: Int(number(1)), bytes: Int(number(2)),
             hits: UInt64(number(3)), misses: UInt64(number(4)), sets: UInt64(number(5)),
             staleSetsRejected: UInt64(number(6)), expirations: UInt64(number(7)), purges: UInt64(number(8)),
-            expiringSoon: expiringSoon, lastPurgeAt: fields[11].int.map { Date(timeIntervalSince1970: Double($0) / 1000) },
+            expiringSoon: expiringSoon,
+            lastPurgeAt: fields[11].int.map { Date(timeIntervalSince1970: Double($0) / 1000) },
             generation: UInt64(number(0)))
     }
 }

@@ -35,8 +35,6 @@ public final class RedisStore: CacheStore {
     let pending = NIOLockedValueBox(PendingFigures())
     /// The last statistics read from Redis, answered (with the errors counted since) while it is down.
     let lastStatistics = NIOLockedValueBox<StoreStatistics?>(nil)
-    /// Prefixes this instance knows are registered in `{name}:prefixes`.
-    let registered = NIOLockedValueBox(Set<String>())
 
     /// Creates a store; it connects when first used, so a Redis that is down at start-up is only
     /// a failing store (served around) until it comes up.
@@ -75,7 +73,6 @@ public final class RedisStore: CacheStore {
                     $0.entryHits[key.route, default: 0] += 1
                 }
             }
-            register(prefix)
             return .hit(Array(buffer: value))
         }
         guard let generation = parts[1].string.flatMap(UInt64.init) else {
@@ -86,7 +83,6 @@ public final class RedisStore: CacheStore {
             pending.count(prefix) { $0.misses += 1 }
             if let expired { pending.emit(expired, capacity: configuration.eventCapacity) }
         }
-        register(prefix)
         return .miss(generation: generation)
     }
 
@@ -196,12 +192,10 @@ public final class RedisStore: CacheStore {
             }
             pending.emit(failure, capacity: configuration.eventCapacity)
         }
-        if let prefix { register(prefix.rawValue) }
     }
 
     public func recordUncachedRequest(_ prefix: CachePrefix) {
         pending.withLockedValue { $0.count(prefix.rawValue) { $0.misses += 1 } }
-        register(prefix.rawValue)
     }
 
     /// Closes the connections; a later use opens new ones.
@@ -222,10 +216,10 @@ public final class RedisStore: CacheStore {
             key: key, count: count, durationSeconds: duration, message: message)
     }
 
-    /// Notes a prefix for `{name}:prefixes` unless this instance knows it is there.
+    /// Notes a prefix for `{name}:prefixes`; every flush adds the prefixes it saw again, so a
+    /// Redis that restarted empty relearns them.
     func register(_ prefix: String) {
-        guard !registered.withLockedValue({ $0.contains(prefix) }) else { return }
-        pending.withLockedValue { _ = $0.unregistered.insert(prefix) }
+        pending.withLockedValue { _ = $0.seenPrefixes.insert(prefix) }
     }
 
     static func argument(_ value: Int64) -> ByteBuffer { ByteBuffer(string: String(value)) }

@@ -1,5 +1,6 @@
 import CacheAside
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Event ring")

@@ -1,5 +1,6 @@
 import CacheAside
 import ServiceLifecycle
+import TestSupport
 import Testing
 
 @Suite("Time to live and expiry")

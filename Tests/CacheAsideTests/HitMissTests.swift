@@ -1,4 +1,5 @@
 import CacheAside
+import TestSupport
 import Testing
 
 @Suite("Hits and misses")

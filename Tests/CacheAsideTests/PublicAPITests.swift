@@ -1,4 +1,5 @@
 import CacheAside
+import TestSupport
 import Testing
 
 // The README's example, as written, compiled against the public API only (no @testable import).

@@ -1,5 +1,6 @@
 import NIOCore
 import RESP
+import TestSupport
 import Testing
 
 @Suite("Redis connection against a real redis-server", .serialized, .timeLimit(.minutes(1)))

@@ -1,5 +1,6 @@
 import NIOCore
 import RESP
+import TestSupport
 import Testing
 
 @Suite("Redis pool and scripts against a real redis-server", .serialized, .timeLimit(.minutes(1)))

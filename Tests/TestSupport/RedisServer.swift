@@ -8,6 +8,7 @@ import Foundation
 public final class RedisServer: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public let port: Int

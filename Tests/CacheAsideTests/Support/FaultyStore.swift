@@ -1,17 +1,17 @@
 import CacheAside
 import Synchronization
 
-/// A ``MemoryStore`` whose operations can be made to fail, to test fail-open and the circuit breaker.
+/// A store (a ``MemoryStore`` unless told otherwise) whose operations can be made to fail, to test fail-open and the circuit breaker.
 final class FaultyStore: CacheStore {
     struct Outage: Error, CustomStringConvertible {
         var description: String { "connection refused (injected)" }
     }
 
-    let inner: MemoryStore
+    let inner: any CacheStore
     private let failing = Atomic<Bool>(false)
     private let calls = Atomic<Int>(0)
 
-    init(_ inner: MemoryStore) { self.inner = inner }
+    init(_ inner: any CacheStore) { self.inner = inner }
 
     /// Makes every lookup, store and purge throw (or stop throwing).
     func setFailing(_ value: Bool) { failing.store(value, ordering: .relaxed) }
@@ -28,26 +28,28 @@ final class FaultyStore: CacheStore {
 
     func lookup(_ key: CacheKey) async throws -> CacheLookup {
         try attempt()
-        return inner.lookup(key)
+        return try await inner.lookup(key)
     }
 
     func store(_ value: [UInt8], for key: CacheKey, ttl: Duration, generation: UInt64) async throws -> StoreOutcome {
         try attempt()
-        return inner.store(value, for: key, ttl: ttl, generation: generation)
+        return try await inner.store(value, for: key, ttl: ttl, generation: generation)
     }
 
     func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
         try attempt()
-        return inner.purge(prefix)
+        return try await inner.purge(prefix)
     }
 
-    func statistics(_ query: StatsQuery) async throws -> StoreStatistics { inner.statistics(query) }
+    func statistics(_ query: StatsQuery) async throws -> StoreStatistics { try await inner.statistics(query) }
 
     func keys(in prefix: CachePrefix, limit: Int, offset: Int) async throws -> [KeyInfo]? {
-        inner.keys(in: prefix, limit: limit, offset: offset)
+        try await inner.keys(in: prefix, limit: limit, offset: offset)
     }
 
-    func events(after: UInt64, limit: Int) async throws -> EventPage { inner.events(after: after, limit: limit) }
+    func events(after: UInt64, limit: Int) async throws -> EventPage {
+        try await inner.events(after: after, limit: limit)
+    }
 
     func recordStoreError(_ message: String, prefix: CachePrefix?) { inner.recordStoreError(message, prefix: prefix) }
 

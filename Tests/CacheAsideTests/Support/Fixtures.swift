@@ -1,4 +1,5 @@
 import CacheAside
+import TestSupport
 
 /// A cache over a fresh memory store with a hand-moved clock and no jitter, unless told otherwise.
 struct Fixture {

@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 
 /// Holds computations until the test opens it, so a test can purge while a value is being computed.
-final class Gate: Sendable {
+public final class Gate: Sendable {
     private struct State {
         var open = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -10,8 +10,10 @@ final class Gate: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
+    public init() {}
+
     /// Waits until ``open()``; returns at once if it already happened.
-    func wait() async {
+    public func wait() async {
         await withCheckedContinuation { continuation in
             let resume = state.withLockedValue { state -> Bool in
                 state.arrived += 1
@@ -24,9 +26,9 @@ final class Gate: Sendable {
     }
 
     /// How many tasks have reached ``wait()``.
-    var arrived: Int { state.withLockedValue { $0.arrived } }
+    public var arrived: Int { state.withLockedValue { $0.arrived } }
 
-    func open() {
+    public func open() {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.open = true
             defer { state.waiters = [] }
@@ -36,14 +38,14 @@ final class Gate: Sendable {
     }
 
     /// Waits, yielding, until `count` tasks are waiting; bounded so a broken test fails instead of hanging.
-    func waitForArrivals(_ count: Int) async throws {
+    public func waitForArrivals(_ count: Int) async throws {
         for _ in 0..<100_000 where arrived < count {
             try await Task.sleep(for: .microseconds(50))
         }
         if arrived < count { throw GateTimeout(expected: count, arrived: arrived) }
     }
 
-    struct GateTimeout: Error {
+    public struct GateTimeout: Error {
         var expected: Int
         var arrived: Int
     }

@@ -1,0 +1,153 @@
+import CacheAside
+import CacheAsideRedis
+import Foundation
+import RESP
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What only a shared store does: several instances, one cache; and a real Redis going away.
+@Suite("Redis store: many instances, real outages", .serialized, .timeLimit(.minutes(2)))
+struct RedisStoreTests {
+    /// An API instance: its own store object and cache over a shared Redis.
+    struct Instance {
+        let store: RedisStore
+        let cache: CacheAside
+
+        init(_ server: RedisServer, clock: some Clock<Duration> = ContinuousClock(), coolDown: Duration = .seconds(5))
+            throws
+        {
+            store = RedisStore(
+                url: try RedisURL(server.url), configuration: .init(commandTimeout: .milliseconds(300)), clock: clock)
+            cache = CacheAside(
+                store: store,
+                configuration: .init(namespace: "api", ttlJitter: 0, failureThreshold: 3, failureCoolDown: coolDown),
+                clock: clock)
+        }
+
+        func read(_ key: String, user: String, value: String) async throws -> String {
+            String(decoding: try await cache.cachedBytes(key: key, user: user) { Array(value.utf8) }, as: UTF8.self)
+        }
+    }
+
+    @Test("two instances share entries, purges and figures")
+    func twoInstances() async throws {
+        let server = try await RedisServer()
+        let a = try Instance(server)
+        let b = try Instance(server)
+        #expect(try await a.read("/orders", user: "42", value: "v1") == "v1")
+        #expect(try await b.read("/orders", user: "42", value: "other") == "v1", "B is served what A stored")
+        _ = try await b.read("/orders", user: "7", value: "seven")
+
+        let purge = try await b.cache.purge(user: "42")
+        #expect(purge.removedKeys == 1)
+        #expect(try await a.read("/orders", user: "42", value: "v2") == "v2", "A never serves what B purged")
+        #expect(try await b.read("/orders", user: "42", value: "v3") == "v2")
+
+        try await a.store.flush()
+        try await b.store.flush()
+        let seenByA = try await a.cache.stats()
+        let seenByB = try await b.cache.stats()
+        #expect(seenByA.totals == seenByB.totals && seenByA.prefixes == seenByB.prefixes)
+        #expect(seenByA.totals.hits == 2 && seenByA.totals.misses == 3 && seenByA.totals.purges == 1)
+        #expect(seenByA.instance != seenByB.instance && seenByA.backend == "redis")
+        let eventsA = try await a.cache.events().events
+        #expect(eventsA == (try await b.cache.events().events))
+        #expect(eventsA.contains { $0.kind == .purged && $0.user == "42" && $0.count == 1 })
+    }
+
+    @Test("a purge through one instance fences a computation in flight on another")
+    func fencingAcrossInstances() async throws {
+        let server = try await RedisServer()
+        let a = try Instance(server)
+        let b = try Instance(server)
+        let gate = Gate()
+        let slow = Task {
+            try await a.cache.cachedBytes(key: "/summary", user: "42") {
+                await gate.wait()
+                return Array("old".utf8)
+            }
+        }
+        try await gate.waitForArrivals(1)
+        try await b.cache.purge(user: "42")
+        gate.open()
+        _ = try await slow.value
+        #expect(try await b.read("/summary", user: "42", value: "new") == "new")
+        #expect(try await a.read("/summary", user: "42", value: "newer") == "new")
+        try await a.store.flush()
+        #expect(try await b.cache.stats().totals.staleSetsRejected == 1)
+    }
+
+    @Test("every key of a prefix shares its hash tag, and a purge uses neither KEYS nor SCAN")
+    func keyLayout() async throws {
+        let server = try await RedisServer()
+        let instance = try Instance(server)
+        for user in ["42", "4*", "x:y"] {
+            for route in ["/a", "/b"] { _ = try await instance.read(route, user: user, value: "v") }
+        }
+        try await instance.store.flush()
+        try await instance.cache.purge(user: "4*")
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url))
+        let keys = try await connection.execute(RESPCommand("KEYS", "*"))
+        guard case .array(let names) = keys else { throw RedisServer.Failure(description: "KEYS answered \(keys)") }
+        let tags = Set(names.compactMap(\.string).map(Self.hashTag))
+        #expect(tags == ["u:42", "u:x%3Ay", "u:4%2A", "cachemon"], "one slot per user, one for the store-wide keys")
+        let commands = try await connection.execute(RESPCommand("INFO", "commandstats")).string ?? ""
+        #expect(commands.contains("cmdstat_unlink") || commands.contains("cmdstat_evalsha"))
+        // Only this test's KEYS above may appear; no SCAN at all.
+        #expect(!commands.contains("cmdstat_scan"))
+        #expect(commands.components(separatedBy: "cmdstat_keys:calls=1,").count == 2)
+        await connection.close()
+    }
+
+    @Test("Redis killed during traffic: requests are served uncached, errors show, purge fails, caching resumes")
+    func outage() async throws {
+        let server = try await RedisServer()
+        let port = server.port
+        let instance = try Instance(server, coolDown: .seconds(2))
+        #expect(try await instance.read("/k", user: "1", value: "cached") == "cached")
+        #expect(try await instance.read("/k", user: "1", value: "fresh") == "cached")
+        try await instance.store.flush()
+        _ = try await instance.cache.stats()
+
+        await server.kill()
+        // Traffic keeps being served, computed each time, and no request waits long.
+        for index in 0..<20 {
+            let started = ContinuousClock.now
+            #expect(try await instance.read("/k", user: "1", value: "down \(index)") == "down \(index)")
+            #expect(started.duration(to: .now) < .seconds(2), "a request does not hang on a dead store")
+        }
+        #expect(instance.cache.isCircuitOpen)
+        let during = try await instance.cache.stats()
+        #expect(
+            during.circuitOpen && during.totals.errors >= 3, "the stats answer from the last figures, with the errors")
+        await #expect(throws: CacheAsideError.self, "a purge while Redis is down is an error") {
+            try await instance.cache.purge(user: "1")
+        }
+
+        let again = try await RedisServer(port: port)
+        // Caching resumes by itself within 10 s of Redis returning (bounded loop).
+        var resumed = false
+        for _ in 0..<100 where !resumed {
+            try await Task.sleep(for: .milliseconds(100))
+            _ = try await instance.read("/k", user: "1", value: "back")
+            resumed = try await instance.read("/k", user: "1", value: "not cached") == "back"
+        }
+        #expect(resumed)
+        try await instance.store.flush()
+        let after = try await instance.cache.stats()
+        #expect(after.totals.errors >= 3, "errors counted during the outage were written once Redis returned")
+        _ = again
+    }
+
+    /// The hash tag Redis Cluster would hash: the text between the first `{` and the next `}`.
+    static func hashTag(_ key: String) -> String {
+        guard let open = key.firstIndex(of: "{"),
+            let close = key[key.index(after: open)...].firstIndex(of: "}"), close > key.index(after: open)
+        else { return key }
+        return String(key[key.index(after: open)..<close])
+    }
+}

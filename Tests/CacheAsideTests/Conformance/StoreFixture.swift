@@ -1,0 +1,82 @@
+import CacheAside
+import CacheAsideRedis
+import RESP
+import TestSupport
+
+/// The stores the conformance suite runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case memory
+    case redis
+
+    var description: String { rawValue }
+}
+
+/// A cache over a fresh store of one kind, behind a switch that makes it fail, with a hand-moved
+/// clock and no jitter. A Redis store gets its own private `redis-server`.
+struct StoreFixture: Sendable {
+    let kind: StoreKind
+    let clock = ManualClock()
+    let base: any CacheStore
+    let faulty: FaultyStore
+    let cache: CacheAside
+    let server: RedisServer?
+
+    init(_ kind: StoreKind, eventCapacity: Int = 10_000, server: RedisServer? = nil) async throws {
+        self.kind = kind
+        switch kind {
+        case .memory:
+            self.server = nil
+            base = MemoryStore(configuration: .init(eventCapacity: eventCapacity), clock: clock)
+        case .redis:
+            let server = if let server { server } else { try await RedisServer() }
+            self.server = server
+            base = RedisStore(
+                url: try RedisURL(server.url), configuration: .init(eventCapacity: eventCapacity), clock: clock)
+        }
+        faulty = FaultyStore(base)
+        cache = CacheAside(
+            store: faulty, configuration: .init(namespace: "api", defaultTTL: .seconds(300), ttlJitter: 0),
+            clock: clock)
+    }
+
+    /// Makes batched figures visible: a Redis store writes what it counted; a memory store has nothing to do.
+    func settle() async throws {
+        if let redis = base as? RedisStore { try await redis.flush() }
+    }
+
+    /// Runs the store's sweeper once.
+    func sweep() async throws {
+        switch base {
+        case let memory as MemoryStore: memory.sweep()
+        case let redis as RedisStore:
+            try await redis.flush()
+            try await redis.sweep()
+            try await redis.flush()
+        default: break
+        }
+    }
+
+    /// Reads `key` for `user`, computing `value` on a miss; says which it was.
+    func read(_ key: String, user: String?, value: [UInt8] = [1], ttl: Duration? = nil) async throws -> (
+        bytes: [UInt8], computed: Bool
+    ) {
+        let counter = CallCounter()
+        let bytes = try await cache.cachedBytes(key: key, user: user, ttl: ttl) {
+            counter.increment()
+            return value
+        }
+        return (bytes, counter.value > 0)
+    }
+
+    func stats(_ query: StatsQuery = StatsQuery()) async throws -> StatsSnapshot {
+        try await settle()
+        return try await cache.stats(query)
+    }
+
+    func totals() async throws -> CacheTotals { try await stats().totals }
+
+    func events() async throws -> [CacheEvent] {
+        try await settle()
+        return try await cache.events(after: 0, limit: 10_000).events
+    }
+}

@@ -1,8 +1,0 @@
-import NIOConcurrencyHelpers
-
-/// A value shared between test tasks behind a lock.
-final class Locked<Value: Sendable>: Sendable {
-    private let box: NIOLockedValueBox<Value>
-    init(_ value: Value) { box = NIOLockedValueBox(value) }
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result { box.withLockedValue { body(&$0) } }
-}
