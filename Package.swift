@@ -107,6 +107,8 @@ let package = Package(
             dependencies: [
                 "CacheAside",
                 "CacheAsideHummingbird",
+                "CacheAsideRedis",
+                "RESP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +122,8 @@ let package = Package(
             dependencies: [
                 "CacheAside",
                 "CacheAsideHummingbird",
+                "CacheAsideRedis",
+                "RESP",
                 "CursesUI",
                 "DemoAPI",
                 "MonitorCore",

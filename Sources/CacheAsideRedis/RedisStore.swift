@@ -228,3 +228,15 @@ public final class RedisStore: CacheStore {
         .nanoseconds(CacheClock.nanoseconds(duration))
     }
 }
+
+extension RedisStore {
+    /// Why Redis cannot be used now (for a start-up check), or `nil` if it answers `PING`.
+    public func unreachable() async -> String? {
+        do {
+            let answer = try await pool.execute(RESPCommand("PING"))
+            return answer == .simpleString("PONG") ? nil : "Redis at \(pool.url.host):\(pool.url.port) answered PING with \(answer)"
+        } catch {
+            return "cannot reach Redis at \(pool.url.host):\(pool.url.port): \(error)"
+        }
+    }
+}

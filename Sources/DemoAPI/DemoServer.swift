@@ -1,12 +1,14 @@
 import AsyncHTTPClient
 import CacheAside
 import CacheAsideHummingbird
+import CacheAsideRedis
 import Hummingbird
 import Logging
 import Prometheus
+import RESP
 import ServiceLifecycle
 
-/// The demo dashboard API, ready to run: memory store, cache, routes, admin API, optional traffic.
+/// The demo dashboard API, ready to run: memory or Redis store, cache, routes, admin API, optional traffic.
 ///
 /// ```swift
 /// let server = DemoServer(configuration: .init(port: 0, trafficRate: 200))
@@ -25,6 +27,8 @@ public struct DemoServer: Sendable {
         public var users: Int
         /// The memory store's budget.
         public var maxBytes: Int
+        /// Where the shared Redis store is; `nil` for the memory store.
+        public var redis: RedisURL?
         /// The cost of a read in the demo database (see ``DemoDatabase/init(workRounds:)``).
         public var workRounds: Int
         /// Whether the per-user routes go through the response cache (off only to compare).
@@ -33,7 +37,7 @@ public struct DemoServer: Sendable {
         /// Creates a configuration; by default 127.0.0.1:8080, no traffic, 1,000 users, 256 MiB.
         public init(
             host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, trafficRate: Double? = nil,
-            users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, workRounds: Int = 300_000,
+            users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, redis: RedisURL? = nil, workRounds: Int = 300_000,
             cachesResponses: Bool = true
         ) {
             self.host = host
@@ -42,13 +46,15 @@ public struct DemoServer: Sendable {
             self.trafficRate = trafficRate
             self.users = users
             self.maxBytes = maxBytes
+            self.redis = redis
             self.workRounds = workRounds
             self.cachesResponses = cachesResponses
         }
     }
 
     public let configuration: Configuration
-    public let store: MemoryStore
+    /// A ``MemoryStore``, or a ``RedisStore`` when the configuration names a Redis.
+    public let store: any CacheStore & Service
     public let cache: CacheAside
     public let database: DemoDatabase
     /// The admin token in force.
@@ -63,14 +69,19 @@ public struct DemoServer: Sendable {
     ///   bootstrapped with to export request metrics too.
     public init(configuration: Configuration, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.configuration = configuration
-        self.store = MemoryStore(configuration: .init(maxBytes: configuration.maxBytes))
+        if let redis = configuration.redis {
+            self.store = RedisStore(url: redis)
+        } else {
+            self.store = MemoryStore(configuration: .init(maxBytes: configuration.maxBytes))
+        }
         self.cache = CacheAside(store: store, configuration: .init(namespace: "api", defaultTTL: .seconds(300)))
         self.database = DemoDatabase(workRounds: configuration.workRounds)
         self.token = configuration.token ?? Self.randomToken()
         self.metrics = CacheMetrics(cache: cache, registry: registry)
     }
 
-    /// The application: router, the store's sweeper, and the traffic generator if asked for.
+    /// The application: router, the store's service (sweeper, and flusher for Redis), and the traffic
+    /// generator if asked for.
     public func makeApplication(
         logger: Logger = Logger(label: "cachemon"), onListening: @escaping @Sendable (_ url: String) -> Void = { _ in }
     ) -> some ApplicationProtocol {

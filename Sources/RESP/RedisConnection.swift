@@ -1,6 +1,10 @@
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One connection to Redis, pipelined: many commands may be in flight; answers are matched in order.
 ///
 /// ```swift
@@ -35,7 +39,7 @@ public final class RedisConnection: Sendable {
                 }
                 .connect(host: url.host, port: url.port).get()
         } catch {
-            throw .connectionClosed("cannot connect to \(url.host):\(url.port): \(error)")
+            throw .connectionClosed("cannot connect to \(url.host):\(url.port): \(Self.reason(error))")
         }
         let connection = RedisConnection(channel: channel, commandTimeout: commandTimeout)
         do {
@@ -46,6 +50,14 @@ public final class RedisConnection: Sendable {
             throw error
         }
         return connection
+    }
+
+    /// The system's words for a failed connect ("Connection refused"), not NIO's whole story.
+    static func reason(_ error: any Error) -> String {
+        let underlying = (error as? NIOConnectionError)?.connectionErrors.first?.error ?? error
+        if let io = underlying as? IOError { return String(cString: strerror(io.errnoCode)) }
+        if case ChannelError.connectTimeout = underlying { return "no answer within the connect timeout" }
+        return "\(underlying)"
     }
 
     /// Whether the connection can still carry commands.

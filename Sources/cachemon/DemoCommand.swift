@@ -1,9 +1,11 @@
 import ArgumentParser
+import CacheAsideRedis
 import DemoAPI
 import Foundation
 import Hummingbird
 import Logging
 import MonitorCore
+import RESP
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -28,12 +30,27 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How many users the traffic spreads over.")
     var users = 1_000
 
+    @Option(
+        help: ArgumentHelp(
+            "Keep the demo's cache in Redis instead of in memory.", valueName: "redis://[:password@]host:port/db"))
+    var redis: String?
+
     @OptionGroup var display: DisplayOptions
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard traffic > 0, traffic.isFinite else { throw ValidationError("--traffic must be above 0") }
         guard users >= 1 else { throw ValidationError("--users must be 1 or more") }
+        _ = try redisURL()
+    }
+
+    func redisURL() throws -> RedisURL? {
+        guard let redis else { return nil }
+        do {
+            return try RedisURL(redis)
+        } catch {
+            throw ValidationError("--redis: \(error)")
+        }
     }
 
     func run() async throws {
@@ -43,7 +60,12 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         let server = DemoServer(
-            configuration: .init(port: port, token: token, trafficRate: traffic, users: users))
+            configuration: .init(port: port, token: token, trafficRate: traffic, users: users, redis: try redisURL()))
+        if let redis = server.store as? RedisStore, let problem = await redis.unreachable() {
+            // Asked for by name and not there: better said now than shown as a wall of store errors.
+            printError("cachemon: \(problem)")
+            throw ExitCode.failure
+        }
         // The terminal belongs to the monitor: the server must not log over it.
         let quiet = Logger(label: "cachemon.demo", factory: { _ in SwiftLogNoOpLogHandler() })
         let application = server.makeApplication(logger: quiet)

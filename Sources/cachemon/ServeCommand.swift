@@ -1,12 +1,14 @@
 import ArgumentParser
 import CacheAside
 import CacheAsideHummingbird
+import CacheAsideRedis
 import DemoAPI
 import Foundation
 import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import RESP
 import ServiceLifecycle
 
 /// `cachemon serve`: the demo dashboard API with its cache and admin API, optionally with traffic.
@@ -23,6 +25,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let server = try DemoServer(options: options)
+        if let redis = server.store as? RedisStore, let problem = await redis.unreachable() {
+            // An API keeps serving while its cache is down; say so once, and go on uncached.
+            printError("cachemon: warning: \(problem); serving uncached until it answers")
+        }
         do {
             try await runServer(server)
         } catch {
@@ -59,6 +65,12 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "The memory store's budget in MiB.")
     var maxMemory = 256
 
+    @Option(
+        help: ArgumentHelp(
+            "Keep the cache in Redis, shared with every instance given the same URL, instead of in memory.",
+            valueName: "redis://[:password@]host:port/db"))
+    var redis: String?
+
     @Flag(help: "Serve the API without the response cache, to compare (the admin API still answers).")
     var noCache = false
 
@@ -70,5 +82,16 @@ struct ServeOptions: ParsableArguments {
         guard users >= 1 else { throw ValidationError("--users must be 1 or more") }
         guard maxMemory >= 1 else { throw ValidationError("--max-memory must be 1 MiB or more") }
         if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
+        _ = try redisURL()
+    }
+
+    /// The parsed `--redis` URL, if one was given.
+    func redisURL() throws -> RedisURL? {
+        guard let redis else { return nil }
+        do {
+            return try RedisURL(redis)
+        } catch {
+            throw ValidationError("--redis: \(error)")
+        }
     }
 }
