@@ -2,7 +2,7 @@
 SWIFT ?= swift
 FORMAT_PATHS = Package.swift Sources Tests Benchmarks
 
-.PHONY: demo test build lint bench deps test-tsan screenshots
+.PHONY: demo demo-fleet test build lint bench deps test-tsan screenshots
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -12,6 +12,12 @@ deps:
 demo: deps
 	$(SWIFT) build --product cachemon
 	$(SWIFT) run --skip-build cachemon demo
+
+# Many instances, one cache: a private redis-server, two `cachemon serve` sharing it, traffic on both,
+# and the monitor on the first. Quitting the monitor stops everything.
+demo-fleet: deps
+	$(SWIFT) build --product cachemon
+	bash scripts/demo-fleet.sh "$$($(SWIFT) build --show-bin-path)/cachemon"
 
 build:
 	$(SWIFT) build --build-tests

@@ -234,7 +234,8 @@ extension RedisStore {
     public func unreachable() async -> String? {
         do {
             let answer = try await pool.execute(RESPCommand("PING"))
-            return answer == .simpleString("PONG") ? nil : "Redis at \(pool.url.host):\(pool.url.port) answered PING with \(answer)"
+            return answer == .simpleString("PONG")
+                ? nil : "Redis at \(pool.url.host):\(pool.url.port) answered PING with \(answer)"
         } catch {
             return "cannot reach Redis at \(pool.url.host):\(pool.url.port): \(error)"
         }

@@ -129,4 +129,28 @@ struct MonitorEndToEndTests {
         #expect(serve.status == 1 && serve.output.contains("cannot serve on 127.0.0.1:\(port)"))
         await server.stop()
     }
+
+    @Test("demo-fleet: two instances on a private Redis, the monitor on one; a purge works; q stops everything")
+    func fleet() async throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/demo-fleet.sh").path
+        let session = try await TmuxSession(command: "CACHEMON_TOKEN=fleet bash \(script) \(try binary())")
+        let live = try await session.waitFor("the live header of a Redis-backed instance") {
+            $0.contains("redis ·") && $0.contains("● live") && !Self.tableRows($0).isEmpty
+        }
+        let base = try url(in: live)
+        try await session.send("d")
+        try await session.waitFor("the confirmation") { $0.contains("will be removed") }
+        try await session.send("y")
+        try await session.waitFor("the purge result") { $0.contains("purged user") }
+        let snapshot = try await StatsClient(url: base, token: "fleet").stats(StatsQuery())
+        #expect(snapshot.backend == "redis" && snapshot.totals.purges >= 1)
+
+        try await session.send("q")
+        #expect(try await session.waitForExit() == 0)
+        await session.close()
+        await #expect(throws: (any Error).self, "the instances stopped with the monitor") {
+            _ = try await StatsClient(url: base, token: "fleet").stats(StatsQuery())
+        }
+    }
 }
