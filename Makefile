@@ -34,9 +34,11 @@ test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 # Benchmarks build in release mode in their own folder; results go to docs/benchmarks.md by hand.
-bench:
+# The Redis benchmark starts its own redis-server.
+bench: deps
 	CACHEMON_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --allow-writing-to-package-directory \
 		benchmark --no-progress
+	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench RedisBenchmarks
 
 # Regenerates screenshots/*.png from the real program in tmux.
 screenshots: deps

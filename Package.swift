@@ -210,6 +210,16 @@ if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ))
+    // A plain program, not a harness benchmark: it runs its own redis-server and prints a ratio.
+    package.targets.append(
+        .executableTarget(
+            name: "RedisBenchmarks",
+            dependencies: [
+                "CacheAside", "CacheAsideRedis", "RESP", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/RedisBenchmarks",
+            swiftSettings: swiftSettings
+        ))
     package.targets.append(
         .executableTarget(
             name: "MonitorBenchmarks",
