@@ -64,29 +64,11 @@ public final class RedisConnection: Sendable {
     public var isActive: Bool { channel.isActive }
 
     /// Sends a command and waits for its answer; a server error (`-ERR`) comes back as a value.
+    ///
+    /// Cancelling the calling task stops the wait at once with ``RedisError/cancelled``; the
+    /// answer, when it comes, is read and dropped, so later commands stay in step.
     public func send(_ command: RESPCommand) async throws(RedisError) -> RESPValue {
-        let answer = channel.eventLoop.makePromise(of: RESPValue.self)
-        let timeout = channel.eventLoop.scheduleTask(in: commandTimeout) {
-            answer.fail(RedisError.timedOut(command: command.name))
-        }
-        // A write that fails (the channel is already closed) fails the answer at once.
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        written.futureResult.whenFailure { error in
-            answer.fail(error as? RedisError ?? RedisError.connectionClosed("\(error)"))
-        }
-        channel.writeAndFlush((command, answer), promise: written)
-        do {
-            let value = try await answer.futureResult.get()
-            timeout.cancel()
-            return value
-        } catch let error as RedisError {
-            timeout.cancel()
-            if case .timedOut = error { channel.close(promise: nil) }  // answers would now be out of step
-            throw error
-        } catch {
-            timeout.cancel()
-            throw .connectionClosed("\(error)")
-        }
+        try await pipeline([command], describedAs: command.name)[0]
     }
 
     /// Sends many commands with one flush and waits for all their answers, in order; a server
@@ -94,15 +76,21 @@ public final class RedisConnection: Sendable {
     ///
     /// The whole batch has one deadline: the command timeout, plus as much again per 10,000 commands.
     public func pipeline(_ commands: [RESPCommand]) async throws(RedisError) -> [RESPValue] {
+        try await pipeline(commands, describedAs: "a pipeline of \(commands.count) commands")
+    }
+
+    private func pipeline(_ commands: [RESPCommand], describedAs what: String) async throws(RedisError)
+        -> [RESPValue]
+    {
         guard !commands.isEmpty else { return [] }
         let answers = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
         let all = EventLoopFuture.whenAllSucceed(answers.map(\.futureResult), on: channel.eventLoop)
         let deadline = commandTimeout * Int64(1 + commands.count / 10_000)
         let timeout = channel.eventLoop.scheduleTask(in: deadline) {
-            let error = RedisError.timedOut(command: "a pipeline of \(commands.count) commands")
-            for answer in answers { answer.fail(error) }
+            for answer in answers { answer.fail(RedisError.timedOut(command: what)) }
         }
         for (command, answer) in zip(commands, answers) {
+            // A write that fails (the channel is already closed) fails the answer at once.
             let written = channel.eventLoop.makePromise(of: Void.self)
             written.futureResult.whenFailure { error in
                 answer.fail(error as? RedisError ?? RedisError.connectionClosed("\(error)"))
@@ -111,12 +99,16 @@ public final class RedisConnection: Sendable {
         }
         channel.flush()
         do {
-            let values = try await all.get()
+            let values = try await withTaskCancellationHandler {
+                try await all.get()
+            } onCancel: {
+                for answer in answers { answer.fail(RedisError.cancelled) }
+            }
             timeout.cancel()
             return values
         } catch let error as RedisError {
             timeout.cancel()
-            if case .timedOut = error { channel.close(promise: nil) }
+            if case .timedOut = error { channel.close(promise: nil) }  // answers would now be out of step
             throw error
         } catch {
             timeout.cancel()

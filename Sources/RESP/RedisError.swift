@@ -9,6 +9,8 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
     case server(String)
     /// The bytes from the server were not RESP.
     case protocolError(String)
+    /// The task waiting for the answer was cancelled.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timedOut(let command): "Redis did not answer \(command) in time"
         case .server(let message): "Redis answered: \(message)"
         case .protocolError(let reason): "Redis sent something that is not RESP: \(reason)"
+        case .cancelled: "the task waiting for Redis was cancelled"
         }
     }
 }

@@ -69,6 +69,22 @@ struct RedisConnectionTests {
         #expect(!connection.isActive)
     }
 
+    @Test("cancelling a waiting task ends its wait at once; the late answer is dropped and the next command is in step")
+    func cancellation() async throws {
+        let server = try await RedisServer()
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url), commandTimeout: .seconds(30))
+        let blocked = Task { try await connection.execute(RESPCommand("BLPOP", "queue", "0")) }
+        try await Task.sleep(for: .milliseconds(200))
+        blocked.cancel()
+        await #expect(throws: RedisError.cancelled) { try await blocked.value }
+        let other = try await RedisConnection.connect(to: RedisURL(server.url))
+        try await other.execute(RESPCommand("RPUSH", "queue", "late"))
+        #expect(try await connection.execute(RESPCommand("ECHO", "next")) == .bulk("next"))
+        #expect(connection.isActive)
+        await other.close()
+        await connection.close()
+    }
+
     @Test("a command with no answer in time fails with timedOut; a closed port fails to connect")
     func timeouts() async throws {
         let server = try await RedisServer()
