@@ -12,12 +12,15 @@ struct PendingFigures: Sendable {
         var misses: UInt64 = 0
         var errors: UInt64 = 0
         var entryHits: [String: UInt64] = [:]
+        /// When the prefix was last used (Unix ms), for idle-prefix reclaim.
+        var lastUsed: Int64 = 0
 
         mutating func add(_ other: Counts) {
             hits += other.hits
             misses += other.misses
             errors += other.errors
             entryHits.merge(other.entryHits, uniquingKeysWith: +)
+            lastUsed = max(lastUsed, other.lastUsed)
         }
     }
 
@@ -37,8 +40,12 @@ struct PendingFigures: Sendable {
     /// Errors counted here and not yet in Redis.
     var errors: UInt64 { counts.values.reduce(unattributedErrors) { $0 + $1.errors } }
 
-    mutating func count(_ prefix: String, _ change: (inout Counts) -> Void) {
-        change(&counts[prefix, default: Counts()])
+    mutating func count(_ prefix: String, at now: Int64, _ change: (inout Counts) -> Void) {
+        func update(_ counts: inout Counts) {
+            change(&counts)
+            counts.lastUsed = max(counts.lastUsed, now)
+        }
+        update(&counts[prefix, default: Counts()])
     }
 
     mutating func emit(_ event: CacheEvent, capacity: Int) {

@@ -31,7 +31,7 @@ enum RedisScripts {
             local gen = redis.call('HGET', KEYS[1], 'gen')
             if not gen then
               gen = ARGV[3]
-              redis.call('HSET', KEYS[1], 'gen', gen)
+              redis.call('HSET', KEYS[1], 'gen', gen, 'used', ARGV[2])
             end
             local deadline = redis.call('ZSCORE', KEYS[3], ARGV[1])
             if not deadline then return {0, gen} end
@@ -74,7 +74,7 @@ enum RedisScripts {
         local keys = redis.call('ZCARD', KEYS[3])
         local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
         redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
-        redis.call('HSET', KEYS[1], 'bytes', 0, 'keys', 0, 'lastPurge', ARGV[1])
+        redis.call('HSET', KEYS[1], 'bytes', 0, 'keys', 0, 'lastPurge', ARGV[1], 'used', ARGV[1])
         redis.call('HINCRBY', KEYS[1], 'purges', 1)
         redis.call('HINCRBY', KEYS[1], 'purgedKeys', keys)
         return {keys, bytes, gen}
@@ -94,7 +94,7 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS m v h; ARGV hits, misses, errors, then route and hit count pairs.
+    /// KEYS m v h; ARGV hits, misses, errors, last use, then route and hit count pairs.
     /// Adds one instance's batched counters; hits of entries purged meanwhile are dropped.
     static let flush = RedisScript(
         """
@@ -102,10 +102,27 @@ enum RedisScripts {
         for i = 1, 3 do
           if ARGV[i] ~= '0' then redis.call('HINCRBY', KEYS[1], names[i], ARGV[i]) end
         end
-        for i = 4, #ARGV - 1, 2 do
+        if tonumber(ARGV[4]) > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then
+          redis.call('HSET', KEYS[1], 'used', ARGV[4])
+        end
+        for i = 5, #ARGV - 1, 2 do
           if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
         end
         return 1
+        """)
+
+    /// KEYS m v x a h; ARGV cutoff.
+    /// Forgets a prefix that holds nothing and was last used before `cutoff`, returning its
+    /// counters (``RedisStore/retiredFields``) so the store-wide totals keep them; false otherwise.
+    static let reclaim = RedisScript(
+        """
+        if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('ZCARD', KEYS[3]) > 0 then return false end
+        if tonumber(redis.call('HGET', KEYS[1], 'used') or '0') >= tonumber(ARGV[1]) then return false end
+        local counters = redis.call('HMGET', KEYS[1], 'hits', 'misses', 'sets', 'staleSetsRejected',
+          'expirations', 'purges', 'purgedKeys', 'errors')
+        redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[4], KEYS[5])
+        for i = 1, #counters do counters[i] = counters[i] or '0' end
+        return counters
         """)
 
     /// KEYS m x a h v; ARGV now, offset, limit.

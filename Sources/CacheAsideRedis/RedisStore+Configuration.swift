@@ -21,9 +21,13 @@ extension RedisStore {
         public var maximumValueBytes: Int
         /// How many prefixes one sweep visits, and how many entries of each it removes.
         public var sweepBatchSize: Int
+        /// How long a prefix that holds no entries is remembered after its last use (with its
+        /// per-prefix counters and last purge time); the totals keep counting it.
+        public var idlePrefixRetention: Duration
 
         /// Creates a configuration; by default 4 connections, 500 ms timeouts, a flush every second,
-        /// a 60 s horizon, 10,000 events and values up to 16 MiB.
+        /// a 60 s horizon, 10,000 events, values up to 16 MiB, and empty prefixes forgotten after an idle
+        /// hour.
         public init(
             name: String = "cachemon",
             maximumConnections: Int = 4,
@@ -33,7 +37,8 @@ extension RedisStore {
             expiringSoonHorizon: Duration = .seconds(60),
             eventCapacity: Int = 10_000,
             maximumValueBytes: Int = 16 * 1024 * 1024,
-            sweepBatchSize: Int = 1_000
+            sweepBatchSize: Int = 1_000,
+            idlePrefixRetention: Duration = .seconds(3600)
         ) {
             self.name = name
             self.maximumConnections = max(1, maximumConnections)
@@ -44,6 +49,7 @@ extension RedisStore {
             self.eventCapacity = max(1, eventCapacity)
             self.maximumValueBytes = maximumValueBytes
             self.sweepBatchSize = max(1, sweepBatchSize)
+            self.idlePrefixRetention = idlePrefixRetention
         }
     }
 }

@@ -30,6 +30,7 @@ extension RedisStore {
             for (prefix, counts) in taken.counts {
                 group.addTask {
                     var arguments = [counts.hits, counts.misses, counts.errors].map { ByteBuffer(string: String($0)) }
+                    arguments.append(Self.argument(counts.lastUsed))
                     for (route, hits) in counts.entryHits {
                         arguments += [ByteBuffer(string: route), ByteBuffer(string: String(hits))]
                     }
@@ -136,5 +137,43 @@ extension RedisStore {
             }
         }
         _ = try await connection.pipeline(updates)
+        try await reclaimIdlePrefixes(on: connection, now: now)
     }
+
+    /// Visits the next batch of `{name}:prefixes` and forgets those that hold nothing and have
+    /// not been used for ``Configuration/idlePrefixRetention``; their counters move to the
+    /// store-wide retired counters, so totals never go down.
+    ///
+    /// Forgetting is safe for fencing: a prefix seen again starts in a generation drawn from the
+    /// clock, above any generation it had before.
+    private func reclaimIdlePrefixes(on connection: RedisConnection, now: Int64) async throws {
+        let cursor = reclaimCursor.withLockedValue { $0 }
+        let answer = try await connection.execute(
+            RESPCommand("SSCAN", names.prefixes, cursor, "COUNT", String(configuration.sweepBatchSize)))
+        guard case .array(let parts) = answer, parts.count == 2, let next = parts[0].string,
+            case .array(let members) = parts[1]
+        else { throw RedisError.protocolError("SSCAN answered \(answer)") }
+        reclaimCursor.withLockedValue { $0 = next }
+        let cutoff = now - CacheClock.nanoseconds(configuration.idlePrefixRetention) / 1_000_000
+        var retired = [Int64](repeating: 0, count: Self.retiredFields.count)
+        var forgotten: [String] = []
+        for prefix in members.compactMap(\.string) {
+            let counters = try await connection.evaluate(
+                RedisScripts.reclaim, keys: RedisKeys.entryScripts(prefix), arguments: [Self.argument(cutoff)])
+            guard case .array(let values) = counters, values.count == retired.count else { continue }
+            forgotten.append(prefix)
+            for (index, value) in values.enumerated() { retired[index] += value.int ?? 0 }
+        }
+        guard !forgotten.isEmpty else { return }
+        var commands = [RESPCommand(strings: ["SREM", names.prefixes] + forgotten)]
+        for (field, value) in zip(Self.retiredFields, retired) where value > 0 {
+            commands.append(RESPCommand("HINCRBY", names.info, "retired:" + field, String(value)))
+        }
+        _ = try await connection.pipeline(commands)
+    }
+
+    /// The counters of forgotten prefixes, kept in `{name}:info` as `retired:<field>`.
+    static let retiredFields = [
+        "hits", "misses", "sets", "staleSetsRejected", "expirations", "purges", "purgedKeys", "errors",
+    ]
 }

@@ -31,7 +31,10 @@ extension RedisStore {
         let members = try await connection.execute(RESPCommand("SMEMBERS", names.prefixes))
         guard case .array(let listed) = members else { throw RedisError.protocolError("prefixes: \(members)") }
         let prefixes = listed.compactMap(\.string)
-        var commands = [RESPCommand("HMGET", names.info, "created", "errors")]
+        var commands = [
+            RESPCommand(
+                strings: ["HMGET", names.info, "created", "errors"] + Self.retiredFields.map { "retired:" + $0 })
+        ]
         for prefix in prefixes {
             commands.append(RESPCommand(strings: ["HMGET", RedisKeys.meta(prefix)] + Self.metaFields))
             commands.append(
@@ -39,10 +42,15 @@ extension RedisStore {
         }
         let answers = try await connection.pipeline(commands)
         if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
-        guard case .array(let info) = answers[0], info.count == 2 else {
+        guard case .array(let info) = answers[0], info.count == 2 + Self.retiredFields.count else {
             throw RedisError.protocolError("info: \(answers[0])")
         }
-        var totals = CacheTotals(errors: UInt64(info[1].int ?? 0))
+        // Errors outside any prefix, and the counters of prefixes forgotten as idle.
+        func retired(_ index: Int) -> UInt64 { UInt64(max(0, info[2 + index].int ?? 0)) }
+        var totals = CacheTotals(
+            hits: retired(0), misses: retired(1), sets: retired(2), staleSetsRejected: retired(3),
+            expirations: retired(4), purges: retired(5), purgedKeys: retired(6),
+            errors: UInt64(max(0, info[1].int ?? 0)) + retired(7))
         var all: [PrefixStats] = []
         all.reserveCapacity(prefixes.count)
         for (index, raw) in prefixes.enumerated() {

@@ -35,6 +35,8 @@ public final class RedisStore: CacheStore {
     let pending = NIOLockedValueBox(PendingFigures())
     /// The last statistics read from Redis, answered (with the errors counted since) while it is down.
     let lastStatistics = NIOLockedValueBox<StoreStatistics?>(nil)
+    /// Where the next idle-prefix reclaim continues in `{name}:prefixes` (an `SSCAN` cursor).
+    let reclaimCursor = NIOLockedValueBox("0")
 
     /// Creates a store; it connects when first used, so a Redis that is down at start-up is only
     /// a failing store (served around) until it comes up.
@@ -68,7 +70,7 @@ public final class RedisStore: CacheStore {
         }
         if kind == 1, case .bulkString(let value) = parts[1] {
             pending.withLockedValue { pending in
-                pending.count(prefix) {
+                pending.count(prefix, at: now) {
                     $0.hits += 1
                     $0.entryHits[key.route, default: 0] += 1
                 }
@@ -80,7 +82,7 @@ public final class RedisStore: CacheStore {
         }
         let expired = kind == 2 ? event(.expired, prefix: key.prefix, key: key.route) : nil
         pending.withLockedValue { pending in
-            pending.count(prefix) { $0.misses += 1 }
+            pending.count(prefix, at: now) { $0.misses += 1 }
             if let expired { pending.emit(expired, capacity: configuration.eventCapacity) }
         }
         return .miss(generation: generation)
@@ -100,13 +102,20 @@ public final class RedisStore: CacheStore {
                 ByteBuffer(string: key.route), ByteBuffer(bytes: value), Self.argument(deadline), Self.argument(now),
                 ByteBuffer(string: String(generation)),
             ])
+        // Listed again in case it was forgotten as idle since the lookup: its counters must show.
         switch answer.int {
         case 1:
-            if ttl > .zero { pending.withLockedValue { $0.deadline(deadline, for: prefix) } }
+            pending.withLockedValue { pending in
+                pending.seenPrefixes.insert(prefix)
+                if ttl > .zero { pending.deadline(deadline, for: prefix) }
+            }
             return .stored
         case 0:
             let rejected = event(.staleSetRejected, prefix: key.prefix, key: key.route)
-            pending.withLockedValue { $0.emit(rejected, capacity: configuration.eventCapacity) }
+            pending.withLockedValue { pending in
+                pending.seenPrefixes.insert(prefix)
+                pending.emit(rejected, capacity: configuration.eventCapacity)
+            }
             return .rejectedStale
         default:
             throw RedisError.protocolError("store answered \(answer)")
@@ -184,9 +193,10 @@ public final class RedisStore: CacheStore {
 
     public func recordStoreError(_ message: String, prefix: CachePrefix?) {
         let failure = event(.storeError, prefix: prefix, message: message)
+        let now = unixMilliseconds()
         pending.withLockedValue { pending in
             if let prefix {
-                pending.count(prefix.rawValue) { $0.errors += 1 }
+                pending.count(prefix.rawValue, at: now) { $0.errors += 1 }
             } else {
                 pending.unattributedErrors += 1
             }
@@ -195,7 +205,8 @@ public final class RedisStore: CacheStore {
     }
 
     public func recordUncachedRequest(_ prefix: CachePrefix) {
-        pending.withLockedValue { $0.count(prefix.rawValue) { $0.misses += 1 } }
+        let now = unixMilliseconds()
+        pending.withLockedValue { $0.count(prefix.rawValue, at: now) { $0.misses += 1 } }
     }
 
     /// Closes the connections; a later use opens new ones.

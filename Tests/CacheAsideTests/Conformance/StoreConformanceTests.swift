@@ -219,4 +219,46 @@ struct StoreConformanceTests {
         #expect(try await fixture.read("/k", user: "1", value: [2]) == ([1], false), "the entry survived the outage")
         #expect(!fixture.cache.isCircuitOpen)
     }
+
+    @Test(
+        "an empty prefix idle past the retention is forgotten; one with entries or recent use is kept",
+        arguments: StoreKind.allCases)
+    func idleEmptyPrefixesAreForgotten(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        _ = try await fixture.read("/k", user: "purged")
+        try await fixture.cache.purge(user: "purged")
+        _ = try await fixture.read("/k", user: "holder", ttl: .seconds(7200))
+        _ = try await fixture.read("/k", user: "recent", ttl: .zero)
+        fixture.clock.advance(by: .seconds(3000))
+        _ = try await fixture.read("/k", user: "recent", ttl: .zero)
+        fixture.clock.advance(by: .seconds(700))
+        try await fixture.sweep()
+
+        let snapshot = try await fixture.stats(StatsQuery(sort: .user, order: .ascending))
+        #expect(snapshot.prefixes.compactMap(\.user) == ["holder", "recent"])
+        #expect(snapshot.totals.purges == 1 && snapshot.totals.misses == 4, "totals keep counting forgotten prefixes")
+        #expect(try await fixture.cache.keys(in: fixture.cache.prefix(user: "purged")) == nil)
+        #expect(try await fixture.read("/k", user: "holder").computed == false)
+    }
+
+    @Test("a computation that outlives its forgotten prefix is still not stored", arguments: StoreKind.allCases)
+    func fencingSurvivesForgetting(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let gate = Gate()
+        let slow = Task {
+            try await fixture.cache.cachedBytes(key: "/k", user: "1") {
+                await gate.wait()
+                return [0]
+            }
+        }
+        try await gate.waitForArrivals(1)
+        try await fixture.cache.purge(user: "1")
+        fixture.clock.advance(by: .seconds(7200))
+        try await fixture.sweep()
+        #expect(try await fixture.stats().prefixCount == 0, "the purged, idle prefix was forgotten")
+        gate.open()
+        _ = try await slow.value
+        #expect(try await fixture.totals().staleSetsRejected == 1)
+        #expect(try await fixture.read("/k", user: "1", value: [1]).bytes == [1])
+    }
 }
