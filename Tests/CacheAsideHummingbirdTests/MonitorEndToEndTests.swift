@@ -3,6 +3,7 @@ import CacheStatsProtocol
 import Foundation
 import MonitorCore
 import NIOCore
+import TestSupport
 import Testing
 
 /// The monitor in a real terminal (tmux, 120x40), driven by keystrokes as a person would.
@@ -152,5 +153,37 @@ struct MonitorEndToEndTests {
         await #expect(throws: (any Error).self, "the instances stopped with the monitor") {
             _ = try await StatsClient(url: base, token: "fleet").stats(StatsQuery())
         }
+    }
+
+    @Test("watch a Redis-backed API: Redis killed shows store errors and the open circuit, the API keeps answering, and it recovers")
+    func redisOutage() async throws {
+        let redis = try await RedisServer()
+        let port = redis.port
+        let server = try await ServeProcess(extraArguments: ["--redis", redis.url, "--traffic", "50"], token: "r")
+        let session = try await TmuxSession(command: "\(try binary()) watch \(server.url) --token r")
+        try await session.waitFor("the live header of the Redis-backed instance") {
+            $0.contains("redis ·") && $0.contains("● live") && $0.contains("store errors 0")
+        }
+
+        await redis.kill()
+        let down = try await session.waitFor("store errors and the open circuit") {
+            $0.contains("CIRCUIT OPEN") && $0.contains("● live") && !$0.contains("store errors 0 ")
+        }
+        #expect(down.contains("redis ·"))
+        let page = try await ServeProcess.fetch("\(server.url)/api/users/42/alerts")
+        #expect(page.status == 200 && page.cache == "MISS", "served uncached while Redis is down")
+
+        let again = try await RedisServer(port: port)
+        try await session.waitFor("the circuit closed again", seconds: 30) {
+            $0.contains("● live") && !$0.contains("CIRCUIT OPEN")
+        }
+        _ = try await ServeProcess.fetch("\(server.url)/api/users/42/alerts")
+        #expect(try await ServeProcess.fetch("\(server.url)/api/users/42/alerts").cache == "HIT", "caching resumed")
+
+        try await session.send("q")
+        #expect(try await session.waitForExit() == 0)
+        await session.close()
+        #expect(await server.stop() == 0)
+        _ = again
     }
 }
