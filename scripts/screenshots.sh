@@ -25,9 +25,10 @@ token="screenshots"
 
 "$binary" serve --port 0 --token "$token" --traffic 300 --users 500 > "$work/serve.log" 2>&1 &
 server=$!
+fleet=()
 cleanup() {
     tmux kill-session -t "$session" 2>/dev/null || true
-    kill "$server" 2>/dev/null || true
+    kill "$server" "${fleet[@]}" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -60,4 +61,28 @@ tmux send-keys -t "$session" n
 kill "$server"
 sleep 6
 shot disconnected
+tmux send-keys -t "$session" q
+sleep 1
+
+# Two instances sharing a private redis-server, the monitor on the first; then Redis dies.
+redis_port=$((20000 + RANDOM % 30000))
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no > "$work/redis.log" 2>&1 &
+redis=$!
+fleet+=("$redis")
+for _ in $(seq 1 50); do grep -q "Ready to accept" "$work/redis.log" && break; sleep 0.1; done
+for instance in 1 2; do
+    "$binary" serve --port 0 --token "$token" --traffic 150 --users 500 --redis "redis://127.0.0.1:$redis_port" \
+        > "$work/fleet$instance.log" 2>&1 &
+    fleet+=("$!")
+done
+for _ in $(seq 1 150); do grep -q serving "$work/fleet1.log" && break; sleep 0.1; done
+url=$(grep -o 'http://[^ ]*' "$work/fleet1.log" | head -1)
+[ -n "$url" ] || { echo "screenshots: the Redis-backed instance did not start" >&2; exit 1; }
+tmux kill-session -t "$session" 2>/dev/null || true
+tmux new-session -d -s "$session" -x 120 -y 40 "$binary watch $url --token $token"
+sleep 20
+shot redis-fleet
+kill "$redis"
+sleep 5
+shot redis-outage
 tmux send-keys -t "$session" q

@@ -26,6 +26,10 @@ struct PendingFigures: Sendable {
 
     var counts: [String: Counts] = [:]
     var unattributedErrors: UInt64 = 0
+    /// Hits, misses and errors counted since statistics were last read from Redis, flushed or
+    /// not: while Redis is down, the last statistics plus these are what this instance saw.
+    /// A flush does not take them; a successful statistics read clears them.
+    var sinceStatistics = CacheTotals()
     /// Events without their sequence numbers, which the shared ring gives them.
     var events: [CacheEvent] = []
     /// The earliest new deadline of each prefix.
@@ -37,15 +41,31 @@ struct PendingFigures: Sendable {
         counts.isEmpty && unattributedErrors == 0 && events.isEmpty && deadlines.isEmpty && seenPrefixes.isEmpty
     }
 
-    /// Errors counted here and not yet in Redis.
-    var errors: UInt64 { counts.values.reduce(unattributedErrors) { $0 + $1.errors } }
-
-    mutating func count(_ prefix: String, at now: Int64, _ change: (inout Counts) -> Void) {
+    /// Counts a hit (of `route`), a miss or an error of `prefix` at `now`.
+    mutating func count(
+        _ prefix: String, at now: Int64, hit route: String? = nil, miss: Bool = false, error: Bool = false
+    ) {
         func update(_ counts: inout Counts) {
-            change(&counts)
+            if let route {
+                counts.hits += 1
+                counts.entryHits[route, default: 0] += 1
+            }
+            if miss { counts.misses += 1 }
+            if error { counts.errors += 1 }
             counts.lastUsed = max(counts.lastUsed, now)
         }
         update(&counts[prefix, default: Counts()])
+        if route != nil { sinceStatistics.hits += 1 }
+        if miss { sinceStatistics.misses += 1 }
+        if error { sinceStatistics.errors += 1 }
+    }
+
+    /// What a flush takes: everything but ``sinceStatistics``.
+    mutating func take() -> PendingFigures {
+        let taken = self
+        self = PendingFigures()
+        sinceStatistics = taken.sinceStatistics
+        return taken
     }
 
     mutating func emit(_ event: CacheEvent, capacity: Int) {

@@ -13,10 +13,7 @@ extension RedisStore {
     ///
     /// - Throws: the first failure, after keeping what failed for the next flush.
     public func flush() async throws {
-        let taken = pending.withLockedValue { pending in
-            defer { pending = PendingFigures() }
-            return pending
-        }
+        let taken = pending.withLockedValue { $0.take() }
         guard !taken.isEmpty else { return }
         let capacity = configuration.eventCapacity
         let connection: RedisConnection

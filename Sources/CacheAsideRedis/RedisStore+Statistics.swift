@@ -7,19 +7,29 @@ extension RedisStore {
     /// The figures of every instance together, read from Redis in one pipeline of two commands per
     /// prefix: time proportional to the number of prefixes, never to the number of entries.
     ///
-    /// While Redis is down it answers the last figures it read, with the errors counted since, so
-    /// an operator still sees the cache and its failures.
+    /// While Redis is down it answers the last figures it read plus the hits, misses and errors
+    /// this instance counted since, so an operator still sees its traffic and its failures.
     public func statistics(_ query: StatsQuery) async throws -> StoreStatistics {
+        let counted = pending.withLockedValue { $0.sinceStatistics }
         do {
             let statistics = try await readStatistics(query)
             lastStatistics.withLockedValue { $0 = statistics }
+            // What was counted while reading is in the figures or will be by the next flush.
+            pending.withLockedValue { pending in
+                pending.sinceStatistics.hits -= counted.hits
+                pending.sinceStatistics.misses -= counted.misses
+                pending.sinceStatistics.errors -= counted.errors
+            }
             return statistics
         } catch {
-            let unwritten = pending.withLockedValue { $0.errors }
             var last =
                 lastStatistics.withLockedValue { $0 }
                 ?? StoreStatistics(totals: CacheTotals(), prefixCount: 0, prefixes: [], uptimeSeconds: 0, offset: 0)
-            last.totals.errors += unwritten
+            // This instance's own traffic since, so its rates and errors stay true during the outage.
+            let since = pending.withLockedValue { $0.sinceStatistics }
+            last.totals.hits += since.hits
+            last.totals.misses += since.misses
+            last.totals.errors += since.errors
             return last
         }
     }

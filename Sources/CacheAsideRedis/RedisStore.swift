@@ -70,10 +70,7 @@ public final class RedisStore: CacheStore {
         }
         if kind == 1, case .bulkString(let value) = parts[1] {
             pending.withLockedValue { pending in
-                pending.count(prefix, at: now) {
-                    $0.hits += 1
-                    $0.entryHits[key.route, default: 0] += 1
-                }
+                pending.count(prefix, at: now, hit: key.route)
             }
             return .hit(Array(buffer: value))
         }
@@ -82,7 +79,7 @@ public final class RedisStore: CacheStore {
         }
         let expired = kind == 2 ? event(.expired, prefix: key.prefix, key: key.route) : nil
         pending.withLockedValue { pending in
-            pending.count(prefix, at: now) { $0.misses += 1 }
+            pending.count(prefix, at: now, miss: true)
             if let expired { pending.emit(expired, capacity: configuration.eventCapacity) }
         }
         return .miss(generation: generation)
@@ -196,9 +193,10 @@ public final class RedisStore: CacheStore {
         let now = unixMilliseconds()
         pending.withLockedValue { pending in
             if let prefix {
-                pending.count(prefix.rawValue, at: now) { $0.errors += 1 }
+                pending.count(prefix.rawValue, at: now, error: true)
             } else {
                 pending.unattributedErrors += 1
+                pending.sinceStatistics.errors += 1
             }
             pending.emit(failure, capacity: configuration.eventCapacity)
         }
@@ -206,7 +204,7 @@ public final class RedisStore: CacheStore {
 
     public func recordUncachedRequest(_ prefix: CachePrefix) {
         let now = unixMilliseconds()
-        pending.withLockedValue { $0.count(prefix.rawValue, at: now) { $0.misses += 1 } }
+        pending.withLockedValue { $0.count(prefix.rawValue, at: now, miss: true) }
     }
 
     /// Closes the connections; a later use opens new ones.

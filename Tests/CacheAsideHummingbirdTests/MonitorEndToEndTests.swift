@@ -155,7 +155,9 @@ struct MonitorEndToEndTests {
         }
     }
 
-    @Test("watch a Redis-backed API: Redis killed shows store errors and the open circuit, the API keeps answering, and it recovers")
+    @Test(
+        "watch a Redis-backed API: Redis killed shows store errors and the open circuit, the API keeps answering, and it recovers"
+    )
     func redisOutage() async throws {
         let redis = try await RedisServer()
         let port = redis.port

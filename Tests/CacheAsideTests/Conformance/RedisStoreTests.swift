@@ -111,7 +111,7 @@ struct RedisStoreTests {
         #expect(try await instance.read("/k", user: "1", value: "cached") == "cached")
         #expect(try await instance.read("/k", user: "1", value: "fresh") == "cached")
         try await instance.store.flush()
-        _ = try await instance.cache.stats()
+        let before = try await instance.cache.stats()
 
         await server.kill()
         // Traffic keeps being served, computed each time, and no request waits long.
@@ -124,6 +124,8 @@ struct RedisStoreTests {
         let during = try await instance.cache.stats()
         #expect(
             during.circuitOpen && during.totals.errors >= 3, "the stats answer from the last figures, with the errors")
+        #expect(during.totals.misses >= before.totals.misses + 20, "and with this instance's traffic since")
+        #expect(during.totals.hits == before.totals.hits)
         await #expect(throws: CacheAsideError.self, "a purge while Redis is down is an error") {
             try await instance.cache.purge(user: "1")
         }
