@@ -94,10 +94,10 @@ struct StoreConformanceTests {
         let guaranteed = Locked([String: Int]())
         let violations = CallCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<6 {
+            for worker in 0..<8 {
                 group.addTask {
                     var generator = SplitMix(seed: UInt64(worker + 11))
-                    for _ in 0..<400 {
+                    for _ in 0..<500 {
                         let user = users[Int(generator.next() % 3)]
                         if generator.next() % 5 == 0 {
                             let written = versions.withLock { versions -> Int in
@@ -125,6 +125,7 @@ struct StoreConformanceTests {
         #expect(violations.value == 0)
         let totals = try await fixture.totals()
         #expect(totals.purges > 200 && totals.hits > 0)
+        #expect(totals.staleSetsRejected > 0, "the run must have raced purges against computations")
     }
 
     @Test(
