@@ -32,7 +32,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Keep the demo's cache in Redis instead of in memory.", valueName: "redis://[:password@]host:port/db"))
+            "Keep the demo's cache in Redis instead of in memory.", valueName: RedisOption.valueName))
     var redis: String?
 
     @OptionGroup var display: DisplayOptions
@@ -44,14 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try redisURL()
     }
 
-    func redisURL() throws -> RedisURL? {
-        guard let redis else { return nil }
-        do {
-            return try RedisURL(redis)
-        } catch {
-            throw ValidationError("--redis: \(error)")
-        }
-    }
+    func redisURL() throws -> RedisURL? { try RedisOption.parse(redis) }
 
     func run() async throws {
         // Check the terminal before starting anything, so a wrong invocation leaves nothing running.

@@ -68,7 +68,7 @@ struct ServeOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Keep the cache in Redis, shared with every instance given the same URL, instead of in memory.",
-            valueName: "redis://[:password@]host:port/db"))
+            valueName: RedisOption.valueName))
     var redis: String?
 
     @Flag(help: "Serve the API without the response cache, to compare (the admin API still answers).")
@@ -86,12 +86,5 @@ struct ServeOptions: ParsableArguments {
     }
 
     /// The parsed `--redis` URL, if one was given.
-    func redisURL() throws -> RedisURL? {
-        guard let redis else { return nil }
-        do {
-            return try RedisURL(redis)
-        } catch {
-            throw ValidationError("--redis: \(error)")
-        }
-    }
+    func redisURL() throws -> RedisURL? { try RedisOption.parse(redis) }
 }

@@ -85,6 +85,27 @@ struct StoreConformanceTests {
         #expect(keys.count == 1 && keys.allSatisfy { $0.generation == purge.generation })
     }
 
+    @Test(
+        "a reader arriving after a purge does not join a computation that started before it",
+        arguments: StoreKind.allCases)
+    func noJoiningAcrossGenerations(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let gate = Gate()
+        let slow = Task {
+            try await fixture.cache.cachedBytes(key: "/k", user: "1") {
+                await gate.wait()
+                return [0]
+            }
+        }
+        try await gate.waitForArrivals(1)
+        try await fixture.cache.purge(user: "1")
+        let fresh = try await fixture.read("/k", user: "1", value: [1])
+        gate.open()
+        _ = try await slow.value
+        #expect(fresh.computed && fresh.bytes == [1])
+        #expect(try await fixture.read("/k", user: "1").bytes == [1])
+    }
+
     @Test("randomized: after every purge, no value computed before it is ever served", arguments: StoreKind.allCases)
     func randomizedFencing(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)

@@ -13,7 +13,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
 
 /// A cache over a fresh store of one kind, behind a switch that makes it fail, with a hand-moved
 /// clock and no jitter. A Redis store gets its own private `redis-server`.
-struct StoreFixture: Sendable {
+struct StoreFixture: Sendable, ReadsThroughCache {
     let kind: StoreKind
     let clock = ManualClock()
     let base: any CacheStore
@@ -30,8 +30,13 @@ struct StoreFixture: Sendable {
         case .redis:
             let server = if let server { server } else { try await RedisServer() }
             self.server = server
+            // Generous timeouts: these tests are about semantics, and may run on a loaded or
+            // instrumented (ThreadSanitizer) build where a 500 ms answer is not a failure.
             base = RedisStore(
-                url: try RedisURL(server.url), configuration: .init(eventCapacity: eventCapacity), clock: clock)
+                url: try RedisURL(server.url),
+                configuration: .init(
+                    connectTimeout: .seconds(10), commandTimeout: .seconds(10), eventCapacity: eventCapacity),
+                clock: clock)
         }
         faulty = FaultyStore(base)
         cache = CacheAside(
@@ -54,18 +59,6 @@ struct StoreFixture: Sendable {
             try await redis.flush()
         default: break
         }
-    }
-
-    /// Reads `key` for `user`, computing `value` on a miss; says which it was.
-    func read(_ key: String, user: String?, value: [UInt8] = [1], ttl: Duration? = nil) async throws -> (
-        bytes: [UInt8], computed: Bool
-    ) {
-        let counter = CallCounter()
-        let bytes = try await cache.cachedBytes(key: key, user: user, ttl: ttl) {
-            counter.increment()
-            return value
-        }
-        return (bytes, counter.value > 0)
     }
 
     func stats(_ query: StatsQuery = StatsQuery()) async throws -> StatsSnapshot {

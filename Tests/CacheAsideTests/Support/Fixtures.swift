@@ -2,7 +2,7 @@ import CacheAside
 import TestSupport
 
 /// A cache over a fresh memory store with a hand-moved clock and no jitter, unless told otherwise.
-struct Fixture {
+struct Fixture: ReadsThroughCache {
     let clock = ManualClock()
     let store: MemoryStore
     let cache: CacheAside
@@ -18,6 +18,17 @@ struct Fixture {
             clock: clock)
     }
 
+    func totals() async throws -> CacheTotals { try await cache.stats().totals }
+
+    func events() async throws -> [CacheEvent] { try await cache.events(after: 0, limit: 10_000).events }
+}
+
+/// A test fixture with a cache to read through.
+protocol ReadsThroughCache {
+    var cache: CacheAside { get }
+}
+
+extension ReadsThroughCache {
     /// Reads `key` for `user`, computing `value` on a miss; says which it was.
     func read(_ key: String, user: String?, value: [UInt8] = [1], ttl: Duration? = nil) async throws -> (
         bytes: [UInt8], computed: Bool
@@ -29,8 +40,4 @@ struct Fixture {
         }
         return (bytes, counter.value > 0)
     }
-
-    func totals() async throws -> CacheTotals { try await cache.stats().totals }
-
-    func events() async throws -> [CacheEvent] { try await cache.events(after: 0, limit: 10_000).events }
 }
