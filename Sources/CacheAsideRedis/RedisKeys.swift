@@ -20,8 +20,8 @@ struct RedisKeys: Sendable {
     var seq: String { "{\(name)}:seq" }
     var info: String { "{\(name)}:info" }
 
-    /// `m v x a h`, the order the scripts take them in.
-    static func entryScripts(_ prefix: String) -> [String] {
+    /// The five keys of a prefix, `m v x a h`, in the order the scripts take them.
+    static func prefixKeys(_ prefix: String) -> [String] {
         [meta(prefix), prefix + "#v", deadlines(prefix), prefix + "#a", prefix + "#h"]
     }
 

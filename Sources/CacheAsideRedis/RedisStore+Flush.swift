@@ -23,44 +23,33 @@ extension RedisStore {
             pending.withLockedValue { $0.restore(taken, capacity: capacity) }
             throw error
         }
-        let failed = await withTaskGroup(of: PendingFigures?.self) { group in
-            for (prefix, counts) in taken.counts {
-                group.addTask {
-                    var arguments = [counts.hits, counts.misses, counts.errors].map { ByteBuffer(string: String($0)) }
-                    arguments.append(Self.argument(counts.lastUsed))
-                    for (route, hits) in counts.entryHits {
-                        arguments += [ByteBuffer(string: route), ByteBuffer(string: String(hits))]
-                    }
-                    let keys = [RedisKeys.meta(prefix), RedisKeys.values(prefix), RedisKeys.hits(prefix)]
-                    if (try? await connection.evaluate(RedisScripts.flush, keys: keys, arguments: arguments)) != nil {
-                        return nil
-                    }
-                    var back = PendingFigures()
-                    back.counts[prefix] = counts
-                    return back
-                }
+        // Three round trips: the per-prefix counters (one script each, pipelined), the store-wide
+        // figures, the events. What fails goes back to be written by the next flush.
+        var failed = PendingFigures()
+        let prefixes = Array(taken.counts.keys)
+        let calls = prefixes.map { prefix in
+            let counts = taken.counts[prefix] ?? PendingFigures.Counts()
+            var arguments = [counts.hits, counts.misses, counts.errors].map { ByteBuffer(string: String($0)) }
+            arguments.append(Self.argument(counts.lastUsed))
+            for (route, hits) in counts.entryHits {
+                arguments += [ByteBuffer(string: route), ByteBuffer(string: String(hits))]
             }
-            group.addTask {
-                var back = PendingFigures()
-                back.unattributedErrors = taken.unattributedErrors
-                // Every prefix counted in this flush is (re)registered: SADD of a member already there is a no-op.
-                back.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys)
-                back.deadlines = taken.deadlines
-                return await self.writeStoreWide(back, on: connection) ? nil : back
-            }
-            if !taken.events.isEmpty {
-                group.addTask {
-                    if (try? await self.appendEvents(taken.events, on: connection)) != nil { return nil }
-                    var back = PendingFigures()
-                    back.events = taken.events
-                    return back
-                }
-            }
-            var failed = PendingFigures()
-            for await part in group {
-                if let part { failed.restore(part, capacity: capacity) }
-            }
-            return failed
+            return (
+                keys: [RedisKeys.meta(prefix), RedisKeys.values(prefix), RedisKeys.hits(prefix)], arguments: arguments
+            )
+        }
+        let answers = try? await connection.evaluateAll(RedisScripts.flush, calls: calls)
+        for (index, prefix) in prefixes.enumerated() where answers?[index].errorMessage != nil || answers == nil {
+            failed.counts[prefix] = taken.counts[prefix]
+        }
+        var storeWide = PendingFigures()
+        storeWide.unattributedErrors = taken.unattributedErrors
+        // Every prefix counted in this flush is (re)listed: SADD of a member already there is a no-op.
+        storeWide.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys)
+        storeWide.deadlines = taken.deadlines
+        if !(await writeStoreWide(storeWide, on: connection)) { failed.restore(storeWide, capacity: capacity) }
+        if !taken.events.isEmpty, (try? await appendEvents(taken.events, on: connection)) == nil {
+            failed.events = taken.events
         }
         guard !failed.isEmpty else { return }
         pending.withLockedValue { $0.restore(failed, capacity: capacity) }
@@ -107,15 +96,18 @@ extension RedisStore {
         let now = unixMilliseconds()
         let batch = configuration.sweepBatchSize
         let connection = try await pool.connection()
-        let due = try await connection.execute(
+        let answer = try await connection.execute(
             RESPCommand("ZRANGEBYSCORE", names.due, "-inf", String(now), "LIMIT", "0", String(batch)))
-        guard case .array(let prefixes) = due else { throw RedisError.protocolError("due answered \(due)") }
+        guard case .array(let listed) = answer else { throw RedisError.protocolError("due answered \(answer)") }
+        let due = listed.compactMap(\.string)
+        let answers = try await connection.evaluateAll(
+            RedisScripts.sweep,
+            calls: due.map {
+                (keys: RedisKeys.prefixKeys($0), arguments: [Self.argument(now), Self.argument(Int64(batch))])
+            })
         var updates: [RESPCommand] = []
         var expired: [CacheEvent] = []
-        for raw in prefixes.compactMap(\.string) {
-            let answer = try await connection.evaluate(
-                RedisScripts.sweep, keys: RedisKeys.entryScripts(raw),
-                arguments: [Self.argument(now), Self.argument(Int64(batch))])
+        for (raw, answer) in zip(due, answers) {
             guard case .array(let parts) = answer, let next = parts.first?.int else {
                 throw RedisError.protocolError("sweep answered \(answer)")
             }
@@ -154,9 +146,11 @@ extension RedisStore {
         let cutoff = now - CacheClock.nanoseconds(configuration.idlePrefixRetention) / 1_000_000
         var retired = [Int64](repeating: 0, count: Self.retiredFields.count)
         var forgotten: [String] = []
-        for prefix in members.compactMap(\.string) {
-            let counters = try await connection.evaluate(
-                RedisScripts.reclaim, keys: RedisKeys.entryScripts(prefix), arguments: [Self.argument(cutoff)])
+        let candidates = members.compactMap(\.string)
+        let answers = try await connection.evaluateAll(
+            RedisScripts.reclaim,
+            calls: candidates.map { (keys: RedisKeys.prefixKeys($0), arguments: [Self.argument(cutoff)]) })
+        for (prefix, counters) in zip(candidates, answers) {
             guard case .array(let values) = counters, values.count == retired.count else { continue }
             forgotten.append(prefix)
             for (index, value) in values.enumerated() { retired[index] += value.int ?? 0 }

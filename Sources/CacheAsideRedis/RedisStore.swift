@@ -63,7 +63,7 @@ public final class RedisStore: CacheStore {
         let now = unixMilliseconds()
         let prefix = key.prefix.rawValue
         let answer = try await pool.connection().evaluate(
-            RedisScripts.lookup, keys: RedisKeys.entryScripts(prefix),
+            RedisScripts.lookup, keys: RedisKeys.prefixKeys(prefix),
             arguments: [ByteBuffer(string: key.route), Self.argument(now), Self.argument(now * 1000)])
         guard case .array(let parts) = answer, parts.count == 2, let kind = parts[0].int else {
             throw RedisError.protocolError("lookup answered \(answer)")
@@ -94,7 +94,7 @@ public final class RedisStore: CacheStore {
         let deadline = now.addingReportingOverflow(ttlMilliseconds).overflow ? Int64.max / 2 : now + ttlMilliseconds
         let prefix = key.prefix.rawValue
         let answer = try await pool.connection().evaluate(
-            RedisScripts.store, keys: RedisKeys.entryScripts(prefix),
+            RedisScripts.store, keys: RedisKeys.prefixKeys(prefix),
             arguments: [
                 ByteBuffer(string: key.route), ByteBuffer(bytes: value), Self.argument(deadline), Self.argument(now),
                 ByteBuffer(string: String(generation)),
@@ -123,7 +123,7 @@ public final class RedisStore: CacheStore {
         let started = ContinuousClock.now
         let now = unixMilliseconds()
         let answer = try await pool.connection().evaluate(
-            RedisScripts.purge, keys: RedisKeys.entryScripts(prefix.rawValue),
+            RedisScripts.purge, keys: RedisKeys.prefixKeys(prefix.rawValue),
             arguments: [Self.argument(now), Self.argument(now * 1000)])
         guard case .array(let parts) = answer, parts.count == 3, let keys = parts[0].int, let bytes = parts[1].int,
             let generation = parts[2].int

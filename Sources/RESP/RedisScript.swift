@@ -42,4 +42,37 @@ extension RedisConnection {
         }
         return try await execute(RESPCommand([ByteBuffer(string: "EVAL"), ByteBuffer(string: script.source)] + tail))
     }
+
+    /// Runs `script` once per call, all pipelined with one flush; answers in order, a Lua error
+    /// as a value in its place. Calls the server answers `NOSCRIPT` (it lost the script meanwhile)
+    /// are run again one by one with ``evaluate(_:keys:arguments:)``.
+    public func evaluateAll(
+        _ script: RedisScript, calls: [(keys: [String], arguments: [ByteBuffer])]
+    ) async throws(RedisError) -> [RESPValue] {
+        guard !calls.isEmpty else { return [] }
+        let sha: String
+        if let known = script.sha {
+            sha = known
+        } else {
+            guard let loaded = try await execute(RESPCommand("SCRIPT", "LOAD", script.source)).string else {
+                throw .protocolError("SCRIPT LOAD answered no digest")
+            }
+            script.sha = loaded
+            sha = loaded
+        }
+        let commands = calls.map { call in
+            RESPCommand(
+                [ByteBuffer(string: "EVALSHA"), ByteBuffer(string: sha), ByteBuffer(string: String(call.keys.count))]
+                    + call.keys.map { ByteBuffer(string: $0) } + call.arguments)
+        }
+        var answers = try await pipeline(commands)
+        for index in answers.indices where answers[index].errorMessage?.hasPrefix("NOSCRIPT") == true {
+            do {
+                answers[index] = try await evaluate(script, keys: calls[index].keys, arguments: calls[index].arguments)
+            } catch .server(let message) {
+                answers[index] = .error(message)
+            }
+        }
+        return answers
+    }
 }

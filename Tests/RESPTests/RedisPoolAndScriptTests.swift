@@ -18,6 +18,30 @@ struct RedisPoolAndScriptTests {
         await connection.close()
     }
 
+    @Test("evaluateAll pipelines one script over many calls, answers in order, and survives SCRIPT FLUSH")
+    func evaluateAll() async throws {
+        let server = try await RedisServer()
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url))
+        let script = RedisScript(
+            "if ARGV[1] == 'boom' then return redis.error_reply('boom') end return redis.call('INCRBY', KEYS[1], ARGV[1])"
+        )
+        let calls = (1...50).map { (keys: ["n\($0 % 3)"], arguments: [ByteBuffer(string: String($0))]) }
+        let first = try await connection.evaluateAll(script, calls: calls)
+        let sumOfTwos: Int64 = (1...50).filter { $0 % 3 == 2 }.reduce(0) { $0 + Int64($1) }
+        let sumOfZeros: Int64 = (1...50).filter { $0 % 3 == 0 }.reduce(0) { $0 + Int64($1) }
+        #expect(first.count == 50)
+        #expect(first.last == .integer(sumOfTwos), "answers come back in order")
+        try await connection.execute(RESPCommand("SCRIPT", "FLUSH"))
+        let again: [(keys: [String], arguments: [ByteBuffer])] = [
+            (keys: ["n0"], arguments: [ByteBuffer(string: "1")]),
+            (keys: ["x"], arguments: [ByteBuffer(string: "boom")]),
+        ]
+        let second = try await connection.evaluateAll(script, calls: again)
+        #expect(second[0] == .integer(sumOfZeros + 1), "NOSCRIPT after SCRIPT FLUSH falls back to EVAL")
+        #expect(second[1].errorMessage?.contains("boom") == true, "a Lua error is a value in its place")
+        await connection.close()
+    }
+
     @Test("the pool opens at most its maximum and reconnects after the server comes back")
     func pool() async throws {
         let server = try await RedisServer()
