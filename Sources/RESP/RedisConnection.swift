@@ -83,21 +83,25 @@ public final class RedisConnection: Sendable {
         -> [RESPValue]
     {
         guard !commands.isEmpty else { return [] }
+        let channel = channel
         let answers = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
         let all = EventLoopFuture.whenAllSucceed(answers.map(\.futureResult), on: channel.eventLoop)
         let deadline = commandTimeout * Int64(1 + commands.count / 10_000)
         let timeout = channel.eventLoop.scheduleTask(in: deadline) {
             for answer in answers { answer.fail(RedisError.timedOut(command: what)) }
         }
-        for (command, answer) in zip(commands, answers) {
-            // A write that fails (the channel is already closed) fails the answer at once.
-            let written = channel.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenFailure { error in
-                answer.fail(error as? RedisError ?? RedisError.connectionClosed("\(error)"))
+        // All writes in one task on the event loop: a write from another thread would hop once per command.
+        channel.eventLoop.execute {
+            for (command, answer) in zip(commands, answers) {
+                // A write that fails (the channel is already closed) fails the answer at once.
+                let written = channel.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenFailure { error in
+                    answer.fail(error as? RedisError ?? RedisError.connectionClosed("\(error)"))
+                }
+                channel.write((command, answer), promise: written)
             }
-            channel.write((command, answer), promise: written)
+            channel.flush()
         }
-        channel.flush()
         do {
             let values = try await withTaskCancellationHandler {
                 try await all.get()
