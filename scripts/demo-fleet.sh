@@ -24,6 +24,7 @@ stop_all() {
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
+trap 'exit 129' HUP
 
 # A free loopback port for Redis: try a few random ones (bounded).
 redis_port=
@@ -71,4 +72,8 @@ Both instances share one cache: a purge on either one (d in the monitor, or
 ) applies to both, and both report the same figures.
 MESSAGE
 sleep 2
-"$cachemon" watch "${urls[0]}" --token "$token"
+# In the background with the terminal as its input, so that a hang-up or a signal to this script
+# is handled at once (bash runs traps only between foreground commands) and stops everything.
+"$cachemon" watch "${urls[0]}" --token "$token" </dev/tty &
+pids+=("$!")
+wait "$!"

@@ -87,11 +87,13 @@ public final class RedisConnection: Sendable {
         let answers = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
         let all = EventLoopFuture.whenAllSucceed(answers.map(\.futureResult), on: channel.eventLoop)
         let deadline = commandTimeout * Int64(1 + commands.count / 10_000)
-        let timeout = channel.eventLoop.scheduleTask(in: deadline) {
-            for answer in answers { answer.fail(RedisError.timedOut(command: what)) }
-        }
-        // All writes in one task on the event loop: a write from another thread would hop once per command.
+        // One hop to the event loop for the whole batch: the deadline, the writes and the flush
+        // (each of these from another thread would wake the loop once more).
         channel.eventLoop.execute {
+            let timeout = channel.eventLoop.scheduleTask(in: deadline) {
+                for answer in answers { answer.fail(RedisError.timedOut(command: what)) }
+            }
+            all.whenComplete { _ in timeout.cancel() }
             for (command, answer) in zip(commands, answers) {
                 // A write that fails (the channel is already closed) fails the answer at once.
                 let written = channel.eventLoop.makePromise(of: Void.self)
@@ -103,19 +105,15 @@ public final class RedisConnection: Sendable {
             channel.flush()
         }
         do {
-            let values = try await withTaskCancellationHandler {
+            return try await withTaskCancellationHandler {
                 try await all.get()
             } onCancel: {
                 for answer in answers { answer.fail(RedisError.cancelled) }
             }
-            timeout.cancel()
-            return values
         } catch let error as RedisError {
-            timeout.cancel()
             if case .timedOut = error { channel.close(promise: nil) }  // answers would now be out of step
             throw error
         } catch {
-            timeout.cancel()
             throw .connectionClosed("\(error)")
         }
     }
