@@ -245,8 +245,10 @@ extension RedisStore {
             let answer = try await pool.execute(RESPCommand("PING"))
             return answer == .simpleString("PONG")
                 ? nil : "Redis at \(pool.url.host):\(pool.url.port) answered PING with \(answer)"
+        } catch .cannotConnect(let host, let port, let reason) {
+            return "cannot reach Redis at \(host):\(port): \(reason)"
         } catch {
-            return "cannot reach Redis at \(pool.url.host):\(pool.url.port): \(error)"
+            return "cannot use Redis at \(pool.url.host):\(pool.url.port): \(error)"
         }
     }
 }

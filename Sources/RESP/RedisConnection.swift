@@ -39,7 +39,7 @@ public final class RedisConnection: Sendable {
                 }
                 .connect(host: url.host, port: url.port).get()
         } catch {
-            throw .connectionClosed("cannot connect to \(url.host):\(url.port): \(Self.reason(error))")
+            throw .cannotConnect(host: url.host, port: url.port, reason: Self.reason(error))
         }
         let connection = RedisConnection(channel: channel, commandTimeout: commandTimeout)
         do {

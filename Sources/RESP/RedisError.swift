@@ -1,7 +1,9 @@
 /// Why a Redis command did not get an answer, in words a person can act on.
 public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidURL(String, reason: String)
-    /// The connection could not be made, or was lost before the answer came.
+    /// The connection could not be made (refused, unreachable, no answer in time).
+    case cannotConnect(host: String, port: Int, reason: String)
+    /// The connection was lost before the answer came.
     case connectionClosed(String)
     /// No answer within the command timeout.
     case timedOut(command: String)
@@ -15,6 +17,7 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidURL(let url, let reason): "invalid Redis URL \(url): \(reason)"
+        case .cannotConnect(let host, let port, let reason): "cannot connect to Redis at \(host):\(port): \(reason)"
         case .connectionClosed(let reason): "the Redis connection closed: \(reason)"
         case .timedOut(let command): "Redis did not answer \(command) in time"
         case .server(let message): "Redis answered: \(message)"

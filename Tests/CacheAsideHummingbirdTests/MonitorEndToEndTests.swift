@@ -188,4 +188,26 @@ struct MonitorEndToEndTests {
         #expect(await server.stop() == 0)
         _ = again
     }
+
+    @Test("demo --redis keeps the demo's cache in Redis; with no Redis there it says so and exits 1")
+    func demoOnRedis() async throws {
+        let redis = try await RedisServer()
+        let session = try await TmuxSession(command: "\(try binary()) demo --redis \(redis.url) --token d --traffic 50")
+        let live = try await session.waitFor("the live header with the redis backend and traffic") {
+            $0.contains("redis ·") && $0.contains("● live") && $0.contains("▶ ")
+        }
+        let snapshot = try await StatsClient(url: try url(in: live), token: "d").stats(StatsQuery())
+        #expect(snapshot.backend == "redis" && snapshot.totals.misses > 0)
+        try await session.send("q")
+        #expect(try await session.waitForExit() == 0)
+        await session.close()
+
+        await redis.kill()
+        let refused = try await TmuxSession(command: "\(try binary()) demo --redis \(redis.url)")
+        let screen = try await refused.waitFor("the refusal") { $0.contains("[exited ") }
+        #expect(
+            screen.contains("cannot reach Redis at 127.0.0.1:\(redis.port): Connection refused")
+                && screen.contains("[exited 1]"), "\(screen)")
+        await refused.close()
+    }
 }
