@@ -35,9 +35,11 @@ final class TmuxSession: Sendable {
         _ = try? SpawnedProcess(["tmux", "kill-session", "-t", name])
     }
 
-    /// The pane's text, one string per row.
+    /// The pane's text, one string per row, with the lines scrolled out of view above it: a pane
+    /// can scroll a line away when tmux settles its size after a quick program has printed. (The
+    /// monitor draws on the alternate screen, which keeps no such lines.)
     func capture() async throws -> String {
-        try await Self.tmux(["capture-pane", "-p", "-t", name])
+        try await Self.tmux(["capture-pane", "-p", "-S", "-", "-t", name])
     }
 
     func send(_ keys: String...) async throws {
