@@ -13,7 +13,7 @@ import Testing
 @Suite("Redis store: many instances, real outages", .serialized, .timeLimit(.minutes(2)))
 struct RedisStoreTests {
     /// An API instance: its own store object and cache over a shared Redis.
-    struct Instance {
+    struct Instance: ReadsThroughCache {
         let store: RedisStore
         let cache: CacheAside
 
@@ -68,13 +68,7 @@ struct RedisStoreTests {
         let a = try Instance(server)
         let b = try Instance(server)
         let gate = Gate()
-        let slow = Task {
-            try await a.cache.cachedBytes(key: "/summary", user: "42") {
-                await gate.wait()
-                return Array("old".utf8)
-            }
-        }
-        try await gate.waitForArrivals(1)
+        let slow = try await a.computationHeld(at: gate, key: "/summary", user: "42", value: Array("old".utf8))
         try await b.cache.purge(user: "42")
         gate.open()
         _ = try await slow.value

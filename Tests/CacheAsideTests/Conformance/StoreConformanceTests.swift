@@ -67,13 +67,8 @@ struct StoreConformanceTests {
     func fencing(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = Task {
-            try await fixture.cache.cachedBytes(key: "/summary", user: "42") {
-                await gate.wait()
-                return Array("before purge".utf8)
-            }
-        }
-        try await gate.waitForArrivals(1)
+        let slow = try await fixture.computationHeld(
+            at: gate, key: "/summary", user: "42", value: Array("before purge".utf8))
         let purge = try await fixture.cache.purge(user: "42")
         gate.open()
         #expect(try await slow.value == Array("before purge".utf8))
@@ -91,13 +86,7 @@ struct StoreConformanceTests {
     func noJoiningAcrossGenerations(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = Task {
-            try await fixture.cache.cachedBytes(key: "/k", user: "1") {
-                await gate.wait()
-                return [0]
-            }
-        }
-        try await gate.waitForArrivals(1)
+        let slow = try await fixture.computationHeld(at: gate, key: "/k", user: "1", value: [0])
         try await fixture.cache.purge(user: "1")
         let fresh = try await fixture.read("/k", user: "1", value: [1])
         gate.open()
@@ -267,13 +256,7 @@ struct StoreConformanceTests {
     func fencingSurvivesForgetting(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = Task {
-            try await fixture.cache.cachedBytes(key: "/k", user: "1") {
-                await gate.wait()
-                return [0]
-            }
-        }
-        try await gate.waitForArrivals(1)
+        let slow = try await fixture.computationHeld(at: gate, key: "/k", user: "1", value: [0])
         try await fixture.cache.purge(user: "1")
         fixture.clock.advance(by: .seconds(7200))
         try await fixture.sweep()
