@@ -4,6 +4,7 @@ import Foundation
 import MonitorCore
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// `cachemon serve` as a real process on a free loopback port, driven over HTTP.
@@ -102,5 +103,26 @@ struct LiveServeTests {
         await server.stop()
         let down = try await ServeProcess.run(["stats", server.url, "--token", server.token, "--timeout", "2"])
         #expect(down.status == 2 && down.output.contains("cannot connect"))
+    }
+
+    @Test("serve --redis with no Redis there warns, serves uncached, and caches once Redis starts")
+    func serveBeforeRedis() async throws {
+        let port = try RedisServer.freePort()
+        let server = try await ServeProcess(extraArguments: ["--redis", "redis://127.0.0.1:\(port)/0"], token: "b")
+        #expect(server.process.output.contains("warning: cannot reach Redis at 127.0.0.1:\(port): Connection refused"))
+        let page = "\(server.url)/api/users/7/alerts"
+        #expect(try await ServeProcess.fetch(page).status == 200)
+        #expect(try await ServeProcess.fetch(page).cache == "MISS", "nothing is cached without Redis")
+
+        let redis = try await RedisServer(port: port)
+        var cached = false
+        for _ in 0..<100 where !cached {  // the circuit breaker retries after its cool-down (5 s)
+            try await Task.sleep(for: .milliseconds(100))
+            _ = try await ServeProcess.fetch(page)
+            cached = try await ServeProcess.fetch(page).cache == "HIT"
+        }
+        #expect(cached, "caching starts by itself once Redis answers")
+        #expect(await server.stop() == 0)
+        _ = redis
     }
 }

@@ -21,7 +21,7 @@ final class ServeProcess: Sendable {
         let deadline = ContinuousClock.now + .seconds(30)
         var line: Substring?
         while line == nil, ContinuousClock.now < deadline, process.exitStatus() == nil {
-            line = process.output.split(separator: "\n").first { $0.contains("serving") }
+            line = process.output.split(separator: "\n").first { $0.hasPrefix("cachemon: serving http") }
             if line == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
         guard let line, let match = line.firstMatch(of: /serving (http:\/\/[^ ]+) \(token: ([^)]+)\)/) else {
