@@ -1,4 +1,6 @@
 import CacheAside
+import CacheAsideRedis
+import RESP
 import TestSupport
 import Testing
 
@@ -33,5 +35,21 @@ struct PublicAPITests {
         #expect(snapshot.totals.purgedKeys == 2 && snapshot.prefixes.first?.prefix == "api:{u:42}")
         #expect(keys.isEmpty)
         #expect(events.events.map(\.kind) == [.purged])
+    }
+
+    @Test("the README's Redis example: the same cache over a shared RedisStore")
+    func readmeRedisExample() async throws {
+        let server = try await RedisServer()
+        let store = RedisStore(url: try RedisURL(server.url + "/0"))  // also a Service: run it
+        let cache = CacheAside(store: store, configuration: .init(namespace: "api"))
+
+        let summary: Summary = try await cache.cached(key: "/dashboard/summary?page=2", user: "42", ttl: .seconds(60)) {
+            Summary(orders: 42)
+        }
+        let again: Summary = try await cache.cached(key: "/dashboard/summary?page=2", user: "42") { Summary(orders: 0) }
+        #expect(summary == again, "the second read is a hit")
+        #expect(try await cache.purge(user: "42").removedKeys == 1)
+        #expect(cache.store.backend == "redis")
+        await store.close()
     }
 }
