@@ -212,4 +212,18 @@ struct MonitorEndToEndTests {
                 && screen.contains("[exited 1]"), "\(screen)")
         await refused.close()
     }
+
+    @Test("a session a failed test drops without closing is killed with what runs in it")
+    func droppedSessionIsKilled() async throws {
+        var session: TmuxSession? = try await TmuxSession(command: "sleep 300")
+        let name = try #require(session?.name)
+        #expect(try await TmuxSession.tmux(["has-session", "-t", name]).isEmpty)
+        session = nil
+        var gone = false
+        for _ in 0..<50 where !gone {
+            try await Task.sleep(for: .milliseconds(100))
+            gone = (try? await TmuxSession.tmux(["has-session", "-t", name])) == nil
+        }
+        #expect(gone, "the session \(name) is gone")
+    }
 }

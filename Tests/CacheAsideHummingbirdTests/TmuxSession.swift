@@ -32,7 +32,9 @@ final class TmuxSession: Sendable {
 
     deinit {
         // A last resort when a test failed before close(): never block here on the process.
-        _ = try? SpawnedProcess(["tmux", "kill-session", "-t", name])
+        // The tmux client must be let finish: killing it with the object would leave the session
+        // (and whatever runs in it) behind.
+        _ = try? SpawnedProcess(["tmux", "kill-session", "-t", name], killsOnDeinit: false)
     }
 
     /// The pane's text, one string per row, with the lines scrolled out of view above it: a pane

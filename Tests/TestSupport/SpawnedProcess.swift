@@ -17,9 +17,18 @@ public final class SpawnedProcess: Sendable {
     let outputFile: URL
     private let inputFile: URL?
     private let status = NIOLockedValueBox<Int32?>(nil)
+    /// Whether dropping the object kills a process still running (the default), or lets it finish.
+    private let killsOnDeinit: Bool
 
     /// Starts `arguments[0]` (looked up in PATH) with the other arguments.
-    public init(_ arguments: [String], environment overrides: [String: String] = [:], input: String? = nil) throws {
+    ///
+    /// - Parameter killsOnDeinit: false for a short command that must finish even when nobody
+    ///   waits for it (a clean-up from a `deinit`).
+    public init(
+        _ arguments: [String], environment overrides: [String: String] = [:], input: String? = nil,
+        killsOnDeinit: Bool = true
+    ) throws {
+        self.killsOnDeinit = killsOnDeinit
         let directory = FileManager.default.temporaryDirectory
         let token = UInt64.random(in: 0...UInt64.max)
         outputFile = directory.appendingPathComponent("cachemon-test-\(token).out")
@@ -65,7 +74,7 @@ public final class SpawnedProcess: Sendable {
     }
 
     deinit {
-        if exitStatus() == nil {
+        if killsOnDeinit, exitStatus() == nil {
             kill(pid, SIGKILL)
             var raw: Int32 = 0
             waitpid(pid, &raw, 0)
