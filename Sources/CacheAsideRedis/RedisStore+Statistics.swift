@@ -14,11 +14,12 @@ extension RedisStore {
         do {
             let statistics = try await readStatistics(query)
             lastStatistics.withLockedValue { $0 = statistics }
-            // What was counted while reading is in the figures or will be by the next flush.
+            // What was counted before reading is in the figures, or will be by the next flush.
+            // Saturating: two reads at once (the monitor and a /metrics scrape) both subtract.
             pending.withLockedValue { pending in
-                pending.sinceStatistics.hits -= counted.hits
-                pending.sinceStatistics.misses -= counted.misses
-                pending.sinceStatistics.errors -= counted.errors
+                pending.sinceStatistics.hits -= min(counted.hits, pending.sinceStatistics.hits)
+                pending.sinceStatistics.misses -= min(counted.misses, pending.sinceStatistics.misses)
+                pending.sinceStatistics.errors -= min(counted.errors, pending.sinceStatistics.errors)
             }
             return statistics
         } catch {

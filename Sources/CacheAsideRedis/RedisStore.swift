@@ -140,7 +140,7 @@ public final class RedisStore: CacheStore {
         }
         return PurgeResult(
             prefix: prefix.rawValue, user: prefix.user, removedKeys: Int(keys), removedBytes: Int(bytes),
-            generation: UInt64(generation), durationSeconds: seconds)
+            generation: UInt64(clamping: generation), durationSeconds: seconds)
     }
 
     public func keys(in prefix: CachePrefix, limit: Int, offset: Int) async throws -> [KeyInfo]? {
@@ -163,7 +163,7 @@ public final class RedisStore: CacheStore {
             return KeyInfo(
                 key: parts[index].string ?? "", size: Int(parts[index + 4].int ?? 0),
                 ageSeconds: Double(now - storedAt) / 1000, ttlLeftSeconds: Double(deadline - now) / 1000,
-                hits: UInt64(parts[index + 3].int ?? 0), generation: generation)
+                hits: UInt64(clamping: parts[index + 3].int ?? 0), generation: generation)
         }
     }
 

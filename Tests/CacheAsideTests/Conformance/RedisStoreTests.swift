@@ -78,6 +78,22 @@ struct RedisStoreTests {
         #expect(try await b.cache.stats().totals.staleSetsRejected == 1)
     }
 
+    @Test("statistics read at the same time by several callers (monitor, /metrics) agree and stay right")
+    func concurrentStatistics() async throws {
+        let server = try await RedisServer()
+        let instance = try Instance(server)
+        for user in 0..<20 { _ = try await instance.read("/k", user: String(user), value: "v") }
+        try await instance.store.flush()
+        let snapshots = try await withThrowingTaskGroup(of: CacheTotals.self) { group in
+            for _ in 0..<8 { group.addTask { try await instance.cache.stats().totals } }
+            return try await group.reduce(into: [CacheTotals]()) { $0.append($1) }
+        }
+        #expect(snapshots.count == 8 && snapshots.allSatisfy { $0.misses == 20 && $0.keys == 20 })
+        await server.kill()
+        let down = try await instance.cache.stats().totals
+        #expect(down.misses == 20, "the last figures, and no traffic since")
+    }
+
     @Test("every key of a prefix shares its hash tag, and a purge uses neither KEYS nor SCAN")
     func keyLayout() async throws {
         let server = try await RedisServer()
