@@ -36,6 +36,9 @@ public struct EventRing: Sendable {
     /// If `after` is beyond ``lastSeq`` (the server restarted since the caller's last page), the
     /// page is empty and its `lastSeq` is lower than `after`: start again from 0.
     public func page(after: UInt64, limit: Int) -> EventPage {
+        guard after < lastSeq else {
+            return EventPage(events: [], dropped: 0, lastSeq: min(after, lastSeq), newestSeq: lastSeq)
+        }
         let oldestSeq = lastSeq - UInt64(buffer.count) + 1
         let firstWanted = max(after + 1, oldestSeq)
         let dropped = after + 1 < oldestSeq ? oldestSeq - (after + 1) : 0

@@ -174,6 +174,9 @@ public final class RedisStore: CacheStore {
         guard case .array(let parts) = answer, parts.count >= 2, let newest = parts[0].int, let oldest = parts[1].int
         else { throw RedisError.protocolError("events answered \(answer)") }
         let lastSeq = UInt64(max(0, newest))
+        guard after < lastSeq else {
+            return EventPage(events: [], dropped: 0, lastSeq: min(after, lastSeq), newestSeq: lastSeq)
+        }
         let oldestSeq = UInt64(max(1, oldest))
         let firstWanted = max(after + 1, oldestSeq)
         let dropped = after + 1 < oldestSeq ? oldestSeq - (after + 1) : 0

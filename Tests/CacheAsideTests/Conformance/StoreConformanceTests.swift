@@ -205,6 +205,8 @@ struct StoreConformanceTests {
         #expect(next.events.map(\.seq) == [7] && next.lastSeq == 7 && next.dropped == 0)
         let none = try await fixture.cache.events(after: 8, limit: 10)
         #expect(none.events.isEmpty && none.lastSeq == 8)
+        let beyond = try await fixture.cache.events(after: .max, limit: 10)
+        #expect(beyond.events.isEmpty && beyond.lastSeq == 8 && beyond.dropped == 0, "a poller ahead of the store")
     }
 
     @Test(
