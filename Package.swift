@@ -215,7 +215,7 @@ if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
         .executableTarget(
             name: "RedisBenchmarks",
             dependencies: [
-                "CacheAside", "CacheAsideRedis", "RESP", .product(name: "NIOCore", package: "swift-nio"),
+                "CacheAside", "CacheAsideRedis", "RESP", "TestSupport", .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/RedisBenchmarks",
             swiftSettings: swiftSettings

@@ -9,6 +9,7 @@ import CacheAsideRedis
 import Foundation
 import NIOCore
 import RESP
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -20,32 +21,6 @@ let perUser = arguments.dropFirst().first ?? 100
 let value = [UInt8](repeating: 0x61, count: 100)
 
 func routes(_ count: Int) -> [String] { (0..<count).map { "GET /api/orders?page=\($0)" } }
-
-/// A private redis-server on a free loopback port, stopped by its pid when the program ends.
-final class PrivateRedis {
-    let process = Process()
-    let port: Int
-
-    init() throws {
-        guard
-            let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else { throw RedisError.connectionClosed("redis-server is not installed (make deps installs it)") }
-        port = Int.random(in: 20_000..<60_000)
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-}
 
 func percentile(_ sorted: [Duration], _ fraction: Double) -> Duration {
     sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
@@ -64,15 +39,12 @@ func time(_ body: () async throws -> Void) async rethrows -> Duration {
     return start.duration(to: .now)
 }
 
-let redis = try PrivateRedis()
-defer { redis.stop() }
+// The tests' private redis-server: a port that was free, no persistence, ready when it accepts
+// connections, killed by its pid when the program ends.
+let redis = try await RedisServer()
+defer { redis.process.signal(SIGKILL) }
 let url = try RedisURL("redis://127.0.0.1:\(redis.port)/0")
-var connection: RedisConnection?
-for _ in 0..<100 where connection == nil {
-    try await Task.sleep(for: .milliseconds(50))
-    connection = try? await RedisConnection.connect(to: url, commandTimeout: .seconds(30))
-}
-guard let raw = connection else { throw RedisError.connectionClosed("redis-server did not start") }
+let raw = try await RedisConnection.connect(to: url, commandTimeout: .seconds(30))
 let store = RedisStore(url: url, configuration: .init(commandTimeout: .seconds(30)))
 var rows: [(String, String, String)] = []
 
