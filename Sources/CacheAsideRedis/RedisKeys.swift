@@ -22,14 +22,13 @@ struct RedisKeys: Sendable {
 
     /// The five keys of a prefix, `m v x a h`, in the order the scripts take them.
     static func prefixKeys(_ prefix: String) -> [String] {
-        [meta(prefix), prefix + "#v", deadlines(prefix), prefix + "#a", prefix + "#h"]
+        [meta(prefix), values(prefix), deadlines(prefix), prefix + "#a", hits(prefix)]
     }
 
     static func meta(_ prefix: String) -> String { prefix + "#m" }
     static func deadlines(_ prefix: String) -> String { prefix + "#x" }
     static func values(_ prefix: String) -> String { prefix + "#v" }
     static func hits(_ prefix: String) -> String { prefix + "#h" }
-    static func storedAt(_ prefix: String) -> String { prefix + "#a" }
 
     /// The namespace of a prefix as stored (`api` of `api:{u:42}`), to parse it back.
     static func namespace(of prefix: String) -> String? {

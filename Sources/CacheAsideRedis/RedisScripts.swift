@@ -125,14 +125,14 @@ enum RedisScripts {
         return counters
         """)
 
-    /// KEYS m x a h v; ARGV now, offset, limit.
+    /// KEYS m v x a h; ARGV now, offset, limit.
     /// The live entries ordered by route: `{generation, route, deadline, stored at, hits, size, …}`,
     /// or null for a prefix never seen.
     static let keys = RedisScript(
         """
         local gen = redis.call('HGET', KEYS[1], 'gen')
         if not gen then return false end
-        local live = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+        local live = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf', 'WITHSCORES')
         local entries = {}
         for i = 1, #live, 2 do entries[#entries + 1] = {live[i], live[i + 1]} end
         table.sort(entries, function(a, b) return a[1] < b[1] end)
@@ -143,9 +143,9 @@ enum RedisScripts {
           local route = entries[i][1]
           result[#result + 1] = route
           result[#result + 1] = entries[i][2]
-          result[#result + 1] = redis.call('HGET', KEYS[3], route) or '0'
           result[#result + 1] = redis.call('HGET', KEYS[4], route) or '0'
-          result[#result + 1] = tostring(redis.call('HSTRLEN', KEYS[5], route))
+          result[#result + 1] = redis.call('HGET', KEYS[5], route) or '0'
+          result[#result + 1] = tostring(redis.call('HSTRLEN', KEYS[2], route))
         end
         return result
         """)

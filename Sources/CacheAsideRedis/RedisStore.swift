@@ -147,11 +147,7 @@ public final class RedisStore: CacheStore {
         let now = unixMilliseconds()
         let raw = prefix.rawValue
         let answer = try await pool.connection().evaluate(
-            RedisScripts.keys,
-            keys: [
-                RedisKeys.meta(raw), RedisKeys.deadlines(raw), RedisKeys.storedAt(raw), RedisKeys.hits(raw),
-                RedisKeys.values(raw),
-            ],
+            RedisScripts.keys, keys: RedisKeys.prefixKeys(raw),
             arguments: [Self.argument(now), Self.argument(Int64(offset)), Self.argument(Int64(limit))])
         if answer == .null { return nil }
         guard case .array(let parts) = answer, let generation = parts.first?.string.flatMap(UInt64.init),
