@@ -26,10 +26,10 @@ struct PendingFigures: Sendable {
 
     var counts: [String: Counts] = [:]
     var unattributedErrors: UInt64 = 0
-    /// Hits, misses and errors counted since statistics were last read from Redis, flushed or
-    /// not: while Redis is down, the last statistics plus these are what this instance saw.
-    /// A flush does not take them; a successful statistics read clears them.
-    var sinceStatistics = CacheTotals()
+    /// Hits, misses and errors this instance ever counted, flushed or not; only ever grows. While
+    /// Redis is down, the last statistics plus what this grew by since they were read is what the
+    /// instance saw. A flush does not take it.
+    var countedHere = CacheTotals()
     /// Events without their sequence numbers, which the shared ring gives them.
     var events: [CacheEvent] = []
     /// The earliest new deadline of each prefix.
@@ -55,16 +55,16 @@ struct PendingFigures: Sendable {
             counts.lastUsed = max(counts.lastUsed, now)
         }
         update(&counts[prefix, default: Counts()])
-        if route != nil { sinceStatistics.hits += 1 }
-        if miss { sinceStatistics.misses += 1 }
-        if error { sinceStatistics.errors += 1 }
+        if route != nil { countedHere.hits += 1 }
+        if miss { countedHere.misses += 1 }
+        if error { countedHere.errors += 1 }
     }
 
-    /// What a flush takes: everything but ``sinceStatistics``.
+    /// What a flush takes: everything but ``countedHere``.
     mutating func take() -> PendingFigures {
         let taken = self
         self = PendingFigures()
-        sinceStatistics = taken.sinceStatistics
+        countedHere = taken.countedHere
         return taken
     }
 

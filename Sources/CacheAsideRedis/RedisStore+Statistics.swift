@@ -10,28 +10,22 @@ extension RedisStore {
     /// While Redis is down it answers the last figures it read plus the hits, misses and errors
     /// this instance counted since, so an operator still sees its traffic and its failures.
     public func statistics(_ query: StatsQuery) async throws -> StoreStatistics {
-        let counted = pending.withLockedValue { $0.sinceStatistics }
+        let counted = pending.withLockedValue { $0.countedHere }
         do {
             let statistics = try await readStatistics(query)
-            lastStatistics.withLockedValue { $0 = statistics }
-            // What was counted before reading is in the figures, or will be by the next flush.
-            // Saturating: two reads at once (the monitor and a /metrics scrape) both subtract.
-            pending.withLockedValue { pending in
-                pending.sinceStatistics.hits -= min(counted.hits, pending.sinceStatistics.hits)
-                pending.sinceStatistics.misses -= min(counted.misses, pending.sinceStatistics.misses)
-                pending.sinceStatistics.errors -= min(counted.errors, pending.sinceStatistics.errors)
-            }
+            lastStatistics.withLockedValue { $0 = (statistics, counted) }
             return statistics
         } catch {
-            var last =
-                lastStatistics.withLockedValue { $0 }
-                ?? StoreStatistics(totals: CacheTotals(), prefixCount: 0, prefixes: [], uptimeSeconds: 0, offset: 0)
+            let now = pending.withLockedValue { $0.countedHere }
+            guard let (last, countedThen) = lastStatistics.withLockedValue({ $0 }) else {
+                return StoreStatistics(totals: now, prefixCount: 0, prefixes: [], uptimeSeconds: 0, offset: 0)
+            }
             // This instance's own traffic since, so its rates and errors stay true during the outage.
-            let since = pending.withLockedValue { $0.sinceStatistics }
-            last.totals.hits += since.hits
-            last.totals.misses += since.misses
-            last.totals.errors += since.errors
-            return last
+            var degraded = last
+            degraded.totals.hits += now.hits - countedThen.hits
+            degraded.totals.misses += now.misses - countedThen.misses
+            degraded.totals.errors += now.errors - countedThen.errors
+            return degraded
         }
     }
 
