@@ -15,7 +15,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "CacheAside", targets: ["CacheAside"]),
-        .library(name: "CacheStatsProtocol", targets: ["CacheStatsProtocol"]),
+        .library(name: "CacheAdminAPI", targets: ["CacheAdminAPI"]),
+        .library(name: "CacheAdminClient", targets: ["CacheAdminClient"]),
         .library(name: "CacheAsideHummingbird", targets: ["CacheAsideHummingbird"]),
         .library(name: "CacheAsideRedis", targets: ["CacheAsideRedis"]),
         .library(name: "RESP", targets: ["RESP"]),
@@ -34,13 +35,13 @@ let package = Package(
     ],
     targets: [
         .target(
-            name: "CacheStatsProtocol",
+            name: "CacheAdminAPI",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "CacheAside",
             dependencies: [
-                "CacheStatsProtocol",
+                "CacheAdminAPI",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -50,7 +51,7 @@ let package = Package(
             name: "CacheAsideHummingbird",
             dependencies: [
                 "CacheAside",
-                "CacheStatsProtocol",
+                "CacheAdminAPI",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -73,7 +74,7 @@ let package = Package(
             name: "CacheAsideRedis",
             dependencies: [
                 "CacheAside",
-                "CacheStatsProtocol",
+                "CacheAdminAPI",
                 "RESP",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -82,13 +83,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "MonitorCore",
+            name: "CacheAdminClient",
             dependencies: [
-                "CacheStatsProtocol",
+                "CacheAdminAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MonitorCore",
+            dependencies: [
+                "CacheAdminAPI",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -99,7 +107,7 @@ let package = Package(
         ),
         .target(
             name: "CursesUI",
-            dependencies: ["CNCursesW", "MonitorCore"],
+            dependencies: ["CacheAdminAPI", "CacheAdminClient", "CNCursesW", "MonitorCore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -113,6 +121,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -120,6 +131,8 @@ let package = Package(
         .executableTarget(
             name: "cachemon",
             dependencies: [
+                "CacheAdminAPI",
+                "CacheAdminClient",
                 "CacheAside",
                 "CacheAsideHummingbird",
                 "CacheAsideRedis",
@@ -137,8 +150,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "CacheStatsProtocolTests",
-            dependencies: ["CacheStatsProtocol"],
+            name: "CacheAdminAPITests",
+            dependencies: ["CacheAdminAPI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -171,7 +184,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MonitorCoreTests",
-            dependencies: ["CacheStatsProtocol", "MonitorCore"],
+            dependencies: ["CacheAdminAPI", "MonitorCore"],
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
@@ -180,14 +193,23 @@ let package = Package(
             dependencies: [
                 "CacheAside",
                 "CacheAsideHummingbird",
-                "DemoAPI",
-                "MonitorCore",
-                "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // End-to-end: spawned `cachemon` processes, tmux, Redis fleets. Slow; filter it out with
+        // `swift test --skip IntegrationTests` while working on one layer.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "CacheAdminAPI",
+                "CacheAdminClient",
+                "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -223,7 +245,7 @@ if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "MonitorBenchmarks",
-            dependencies: ["MonitorCore", "CacheStatsProtocol", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["MonitorCore", "CacheAdminAPI", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/MonitorBenchmarks",
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

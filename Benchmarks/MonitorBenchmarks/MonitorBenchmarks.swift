@@ -1,5 +1,5 @@
 import Benchmark
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 import MonitorCore
 

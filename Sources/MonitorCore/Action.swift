@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 /// Everything that can happen to the monitor: time passing, keys, answers from the server.
@@ -7,9 +7,9 @@ public enum Action: Sendable {
     case key(KeyPress, at: Date)
     case resized(TerminalSize)
     case statsLoaded(StatsSnapshot, at: Date)
-    case statsFailed(StatsClientError, at: Date)
+    case statsFailed(AdminClientError, at: Date)
     case eventsLoaded(EventPage)
     case keysLoaded(prefix: String, [KeyInfo])
-    case keysFailed(prefix: String, StatsClientError)
-    case purgeFinished(prefix: String, Result<PurgeResult, StatsClientError>, at: Date)
+    case keysFailed(prefix: String, AdminClientError)
+    case purgeFinished(prefix: String, Result<PurgeResult, AdminClientError>, at: Date)
 }

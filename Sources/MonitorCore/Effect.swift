@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 
 /// What the monitor asks its runtime to do; the answers come back as ``Action``s.
 public enum Effect: Equatable, Sendable {

@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 /// Everything the monitor shows and remembers. Changed only by ``reduce(_:_:)``; drawn by

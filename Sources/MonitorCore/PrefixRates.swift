@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 /// Hits and misses per second of each prefix, from the counters of two consecutive snapshots.

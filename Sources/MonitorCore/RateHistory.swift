@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 /// The totals seen at each poll, and the rates and ratios derived from them.

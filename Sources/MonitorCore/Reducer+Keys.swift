@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 func handleKey(_ state: inout MonitorState, _ key: KeyPress) -> [Effect] {

@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 /// The refresh intervals `+` and `-` step through, in seconds.
@@ -125,7 +125,7 @@ func applySnapshot(_ state: inout MonitorState, _ snapshot: StatsSnapshot) {
     }
 }
 
-func applyFailure(_ state: inout MonitorState, _ error: StatsClientError) {
+func applyFailure(_ state: inout MonitorState, _ error: AdminClientError) {
     state.statsInFlight = false
     state.failures += 1
     let backoff = min(state.interval * pow(2, Double(min(state.failures - 1, 10))), maximumBackoff)

@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 func renderFooter(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout, _ painter: Painter) {

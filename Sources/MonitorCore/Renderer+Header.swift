@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Painter) {

@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 /// The stale-data diagnosis screen: how old each entry of a user is and when it was last invalidated.

@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 
 /// Draws the state into a screen of `size`. Pure: the same state and size give the same screen,

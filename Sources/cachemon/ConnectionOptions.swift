@@ -1,6 +1,7 @@
 import ArgumentParser
+import CacheAdminAPI
+import CacheAdminClient
 import Foundation
-import MonitorCore
 
 /// The server to talk to and the token to show it.
 struct ConnectionOptions: ParsableArguments {
@@ -19,9 +20,9 @@ struct ConnectionOptions: ParsableArguments {
 
     var resolvedToken: String? { token ?? ProcessInfo.processInfo.environment["CACHEMON_TOKEN"] }
 
-    func client() throws -> StatsClient {
+    func client() throws -> AdminClient {
         do {
-            return try StatsClient(url: url, token: resolvedToken, timeout: .milliseconds(Int64(timeout * 1000)))
+            return try AdminClient(url: url, token: resolvedToken, timeout: .milliseconds(Int64(timeout * 1000)))
         } catch {
             throw ValidationError(error.description)
         }

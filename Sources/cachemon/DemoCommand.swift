@@ -1,10 +1,11 @@
 import ArgumentParser
+import CacheAdminAPI
+import CacheAdminClient
 import CacheAsideRedis
 import DemoAPI
 import Foundation
 import Hummingbird
 import Logging
-import MonitorCore
 import RESP
 import ServiceLifecycle
 
@@ -82,7 +83,7 @@ struct DemoCommand: AsyncParsableCommand {
                 group.cancelAll()
                 throw ExitCode.failure
             }
-            try await display.runMonitor(url: url, client: try StatsClient(url: url, token: server.token))
+            try await display.runMonitor(url: url, client: try AdminClient(url: url, token: server.token))
             await serviceGroup.triggerGracefulShutdown()
             try await group.waitForAll()
         }

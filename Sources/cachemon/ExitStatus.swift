@@ -1,5 +1,6 @@
 import ArgumentParser
-import MonitorCore
+import CacheAdminAPI
+import CacheAdminClient
 
 /// The exit codes the README promises.
 enum ExitStatus {
@@ -8,7 +9,7 @@ enum ExitStatus {
     static let usage = ExitCode.validationFailure
 
     /// Prints why a call failed and returns the matching exit code.
-    static func report(_ error: StatsClientError) -> ExitCode {
+    static func report(_ error: AdminClientError) -> ExitCode {
         printError("cachemon: \(error)")
         switch error {
         case .invalidURL: return usage

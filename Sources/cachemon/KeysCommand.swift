@@ -1,4 +1,6 @@
 import ArgumentParser
+import CacheAdminAPI
+import CacheAdminClient
 import CacheAside
 import Foundation
 import MonitorCore
@@ -27,7 +29,7 @@ struct KeysCommand: AsyncParsableCommand {
         let keys: [KeyInfo]
         do {
             keys = try await connection.client().keys(prefix: prefix, limit: limit)
-        } catch let error as StatsClientError {
+        } catch let error as AdminClientError {
             throw ExitStatus.report(error)
         }
         if json {

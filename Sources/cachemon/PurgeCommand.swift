@@ -1,7 +1,8 @@
 import ArgumentParser
+import CacheAdminAPI
+import CacheAdminClient
 import CacheAside
 import Foundation
-import MonitorCore
 
 /// `cachemon purge URL --user U [--yes]`: removes a user's entries.
 struct PurgeCommand: AsyncParsableCommand {
@@ -40,13 +41,13 @@ struct PurgeCommand: AsyncParsableCommand {
             print(
                 "purged \(result.prefix): \(result.removedKeys) keys, \(TextReport.bytes(result.removedBytes)) in "
                     + "\(TextReport.milliseconds(result.durationSeconds)); generation \(result.generation)")
-        } catch let error as StatsClientError {
+        } catch let error as AdminClientError {
             throw ExitStatus.report(error)
         }
     }
 
     /// How many keys the prefix holds, for the question; a prefix the server never saw holds none.
-    private func heldKeys(_ client: StatsClient, _ target: String) async throws(StatsClientError) -> String {
+    private func heldKeys(_ client: AdminClient, _ target: String) async throws(AdminClientError) -> String {
         do {
             let keys = try await client.keys(prefix: target, limit: 1000)
             return keys.count == 1000 ? "1000+" : "\(keys.count)"

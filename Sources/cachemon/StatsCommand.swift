@@ -1,5 +1,6 @@
 import ArgumentParser
-import CacheStatsProtocol
+import CacheAdminAPI
+import CacheAdminClient
 import Foundation
 import MonitorCore
 
@@ -40,7 +41,7 @@ struct StatsCommand: AsyncParsableCommand {
         let snapshot: StatsSnapshot
         do {
             snapshot = try await connection.client().stats(query)
-        } catch let error as StatsClientError {
+        } catch let error as AdminClientError {
             throw ExitStatus.report(error)
         }
         if json {

@@ -1,4 +1,5 @@
-import CacheStatsProtocol
+import CacheAdminAPI
+import CacheAdminClient
 import Foundation
 import MonitorCore
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CacheAdminAPI
+import CacheAdminClient
 import CursesUI
 import Foundation
 import MonitorCore
@@ -50,7 +52,7 @@ struct DisplayOptions: ParsableArguments {
         return value
     }
 
-    func runMonitor(url: String, client: StatsClient) async throws {
+    func runMonitor(url: String, client: AdminClient) async throws {
         let monochrome = noColor || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let state = MonitorState(
             configuration: .init(

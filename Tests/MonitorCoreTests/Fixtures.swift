@@ -1,4 +1,4 @@
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 import MonitorCore
 

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import CacheStatsProtocol
+import CacheAdminAPI
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -7,11 +7,11 @@ import NIOHTTP1
 /// A client of the admin API (`/_cache/*`) that `cachemon` and its monitor use.
 ///
 /// ```swift
-/// let client = try StatsClient(url: "http://127.0.0.1:8080", token: token)
+/// let client = try AdminClient(url: "http://127.0.0.1:8080", token: token)
 /// let snapshot = try await client.stats(StatsQuery(sort: .hits, limit: 20))
 /// let result = try await client.purge(user: "42")
 /// ```
-public struct StatsClient: Sendable {
+public struct AdminClient: Sendable {
     /// The server, without a trailing slash.
     public let baseURL: String
     let token: String?
@@ -20,9 +20,9 @@ public struct StatsClient: Sendable {
 
     /// Creates a client.
     ///
-    /// - Throws: ``StatsClientError/invalidURL(_:)`` unless `url` is an http(s) URL with a host.
+    /// - Throws: ``AdminClientError/invalidURL(_:)`` unless `url` is an http(s) URL with a host.
     public init(url: String, token: String?, timeout: Duration = .seconds(5), httpClient: HTTPClient = .shared)
-        throws(StatsClientError)
+        throws(AdminClientError)
     {
         var trimmed = url
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
@@ -36,7 +36,7 @@ public struct StatsClient: Sendable {
     }
 
     /// Totals and one page of prefixes.
-    public func stats(_ query: StatsQuery = StatsQuery()) async throws(StatsClientError) -> StatsSnapshot {
+    public func stats(_ query: StatsQuery = StatsQuery()) async throws(AdminClientError) -> StatsSnapshot {
         var parameters = [
             ("sort", query.sort.rawValue), ("order", query.order.rawValue), ("limit", "\(query.limit)"),
             ("offset", "\(query.offset)"),
@@ -47,36 +47,36 @@ public struct StatsClient: Sendable {
     }
 
     /// The entries of a prefix, such as `api:{u:42}`.
-    public func keys(prefix: String, limit: Int = 100, offset: Int = 0) async throws(StatsClientError) -> [KeyInfo] {
+    public func keys(prefix: String, limit: Int = 100, offset: Int = 0) async throws(AdminClientError) -> [KeyInfo] {
         try await get(
             "/_cache/prefixes/\(Self.pathSegment(prefix))/keys", [("limit", "\(limit)"), ("offset", "\(offset)")])
     }
 
     /// Events after a sequence number.
-    public func events(after: UInt64, limit: Int = 500) async throws(StatsClientError) -> EventPage {
+    public func events(after: UInt64, limit: Int = 500) async throws(AdminClientError) -> EventPage {
         try await get("/_cache/events", [("after", "\(after)"), ("limit", "\(limit)")])
     }
 
     /// Purges a user's prefix.
-    public func purge(user: String) async throws(StatsClientError) -> PurgeResult {
+    public func purge(user: String) async throws(AdminClientError) -> PurgeResult {
         try await post("/_cache/purge", body: ["user": user])
     }
 
     /// Purges a prefix given as text.
-    public func purge(prefix: String) async throws(StatsClientError) -> PurgeResult {
+    public func purge(prefix: String) async throws(AdminClientError) -> PurgeResult {
         try await post("/_cache/purge", body: ["prefix": prefix])
     }
 
     // MARK: Transport
 
-    private func get<T: Decodable>(_ path: String, _ parameters: [(String, String)]) async throws(StatsClientError)
+    private func get<T: Decodable>(_ path: String, _ parameters: [(String, String)]) async throws(AdminClientError)
         -> T
     {
         let query = parameters.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
         return try await send(HTTPClientRequest(url: baseURL + path + (query.isEmpty ? "" : "?" + query)))
     }
 
-    private func post<T: Decodable>(_ path: String, body: [String: String]) async throws(StatsClientError) -> T {
+    private func post<T: Decodable>(_ path: String, body: [String: String]) async throws(AdminClientError) -> T {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -85,7 +85,7 @@ public struct StatsClient: Sendable {
         return try await send(request)
     }
 
-    private func send<T: Decodable>(_ request: HTTPClientRequest) async throws(StatsClientError) -> T {
+    private func send<T: Decodable>(_ request: HTTPClientRequest) async throws(AdminClientError) -> T {
         var request = request
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let status: Int

@@ -1,12 +1,14 @@
-import CacheStatsProtocol
+import CacheAdminAPI
+import CacheAdminClient
 import Foundation
+import MonitorCore
 
 /// Carries out the monitor's effects against the admin API and queues the answers as actions.
 public struct EffectRunner: Sendable {
-    let client: StatsClient
+    let client: AdminClient
     let queue: ActionQueue
 
-    public init(client: StatsClient, queue: ActionQueue) {
+    public init(client: AdminClient, queue: ActionQueue) {
         self.client = client
         self.queue = queue
     }
@@ -18,7 +20,7 @@ public struct EffectRunner: Sendable {
         switch effect {
         case .fetchStats(let query):
             Task {
-                do throws(StatsClientError) {
+                do throws(AdminClientError) {
                     let snapshot = try await client.stats(query)
                     queue.push(.statsLoaded(snapshot, at: Date()))
                 } catch {
@@ -32,7 +34,7 @@ public struct EffectRunner: Sendable {
             }
         case .fetchKeys(let prefix):
             Task {
-                do throws(StatsClientError) {
+                do throws(AdminClientError) {
                     queue.push(.keysLoaded(prefix: prefix, try await client.keys(prefix: prefix, limit: 1000)))
                 } catch {
                     queue.push(.keysFailed(prefix: prefix, error))
@@ -40,7 +42,7 @@ public struct EffectRunner: Sendable {
             }
         case .purge(let prefix):
             Task {
-                do throws(StatsClientError) {
+                do throws(AdminClientError) {
                     let result = try await client.purge(prefix: prefix)
                     queue.push(.purgeFinished(prefix: prefix, .success(result), at: Date()))
                 } catch {

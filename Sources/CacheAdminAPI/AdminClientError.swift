@@ -1,7 +1,5 @@
-import CacheStatsProtocol
-
 /// Why a call to the admin API failed, in words a person can act on.
-public enum StatsClientError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum AdminClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The URL given is not an http(s) URL.
     case invalidURL(String)
     /// Nothing answered: the server is down, the port is wrong, or it timed out.

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
-import CacheStatsProtocol
+import CacheAdminAPI
+import CacheAdminClient
 import Foundation
-import MonitorCore
 import NIOCore
 import TestSupport
 import Testing
@@ -32,7 +32,7 @@ struct MonitorEndToEndTests {
         let session = try await TmuxSession(command: "\(try binary()) demo --token e2e --traffic 50")
         let live = try await session.waitFor("the live header") { $0.contains("● live") && $0.contains("req/s") }
         let base = try url(in: live)
-        let client = try StatsClient(url: base, token: "e2e")
+        let client = try AdminClient(url: base, token: "e2e")
         // Make sure user 42 has something cached, whatever the random traffic did.
         for path in ["dashboard/summary", "orders?page=1", "alerts"] {
             _ = try await ServeProcess.fetch("\(base)/api/users/42/\(path)")
@@ -146,14 +146,14 @@ struct MonitorEndToEndTests {
         try await session.waitFor("the purge result") { $0.contains("purged user") }
         // A long timeout: two instances with traffic and the monitor share two cores (slower still
         // under ThreadSanitizer); this is about what the answer says, not how fast it comes.
-        let snapshot = try await StatsClient(url: base, token: "fleet", timeout: .seconds(30)).stats(StatsQuery())
+        let snapshot = try await AdminClient(url: base, token: "fleet", timeout: .seconds(30)).stats(StatsQuery())
         #expect(snapshot.backend == "redis" && snapshot.totals.purges >= 1)
 
         try await session.send("q")
         #expect(try await session.waitForExit() == 0)
         await session.close()
         await #expect(throws: (any Error).self, "the instances stopped with the monitor") {
-            _ = try await StatsClient(url: base, token: "fleet").stats(StatsQuery())
+            _ = try await AdminClient(url: base, token: "fleet").stats(StatsQuery())
         }
     }
 
@@ -198,7 +198,7 @@ struct MonitorEndToEndTests {
         let live = try await session.waitFor("the live header with the redis backend and traffic") {
             $0.contains("redis ·") && $0.contains("● live") && $0.contains("▶ ")
         }
-        let snapshot = try await StatsClient(url: try url(in: live), token: "d").stats(StatsQuery())
+        let snapshot = try await AdminClient(url: try url(in: live), token: "d").stats(StatsQuery())
         #expect(snapshot.backend == "redis" && snapshot.totals.misses > 0)
         try await session.send("q")
         #expect(try await session.waitForExit() == 0)

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
-import CacheAside
+import CacheAdminAPI
+import CacheAdminClient
 import Foundation
-import MonitorCore
 import NIOCore
 import NIOHTTP1
 import TestSupport
@@ -17,7 +17,7 @@ struct LiveServeTests {
     @Test("serve answers the demo API, and stats, keys, purge and events follow what happened")
     func endToEnd() async throws {
         let server = try await ServeProcess()
-        let client = try StatsClient(url: server.url, token: server.token)
+        let client = try AdminClient(url: server.url, token: server.token)
 
         let first = try await get(server.url + "/api/users/42/dashboard/summary")
         let second = try await get(server.url + "/api/users/42/dashboard/summary")
@@ -60,7 +60,7 @@ struct LiveServeTests {
     @Test("serve --traffic drives its own load over loopback")
     func traffic() async throws {
         let server = try await ServeProcess(extraArguments: ["--traffic", "200", "--users", "50"])
-        let client = try StatsClient(url: server.url, token: server.token)
+        let client = try AdminClient(url: server.url, token: server.token)
         var lookups: UInt64 = 0
         for _ in 0..<100 where lookups < 100 {
             try await Task.sleep(for: .milliseconds(100))
@@ -92,7 +92,7 @@ struct LiveServeTests {
         #expect(declined.status == 0 && declined.output.contains("Not purged"))
         let purged = try await ServeProcess.run(["purge", server.url, "--token", server.token, "--user", "4*", "--yes"])
         #expect(purged.status == 0 && purged.output.contains("purged api:{u:4%2A}: 1 keys"))
-        #expect(try await StatsClient(url: server.url, token: server.token).stats().totals.keys == 1)
+        #expect(try await AdminClient(url: server.url, token: server.token).stats().totals.keys == 1)
 
         let wrongToken = try await ServeProcess.run(["stats", server.url, "--token", "wrong"])
         #expect(wrongToken.status == 1 && wrongToken.output.contains("401"))
