@@ -34,7 +34,7 @@ public final class RedisStore: CacheStore {
     let names: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
     /// The last statistics read from Redis, answered (with the errors counted since) while it is down.
-    let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CacheTotals)?>(nil)
+    let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CounterValues)?>(nil)
     /// Where the next idle-prefix reclaim continues in `{name}:prefixes` (an `SSCAN` cursor).
     let reclaimCursor = NIOLockedValueBox("0")
 
@@ -195,7 +195,7 @@ public final class RedisStore: CacheStore {
                 pending.count(prefix.rawValue, at: now, error: true)
             } else {
                 pending.unattributedErrors += 1
-                pending.countedHere.errors += 1
+                pending.countedHere[.errors] += 1
             }
             pending.emit(failure, capacity: configuration.eventCapacity)
         }

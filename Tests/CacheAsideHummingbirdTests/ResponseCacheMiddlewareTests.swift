@@ -181,6 +181,6 @@ struct ResponseCacheMiddlewareTests {
             }
         }
         let totals = try await fixture.cache.stats().totals
-        #expect(totals.errors == 3 && totals.misses == 3)
+        #expect(totals[.errors] == 3 && totals[.misses] == 3)
     }
 }
