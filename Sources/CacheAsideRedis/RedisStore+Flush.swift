@@ -44,26 +44,51 @@ extension RedisStore {
                 keys: [RedisKeys.meta(prefix), RedisKeys.values(prefix), RedisKeys.hits(prefix)], arguments: arguments
             )
         }
-        let answers = try? await connection.evaluateAll(RedisScripts.flush, calls: calls)
-        for (index, prefix) in prefixes.enumerated() where answers?[index].errorMessage != nil || answers == nil {
-            failed.counts[prefix] = taken.counts[prefix]
+        // The first failure is what the caller is told; everything that failed is kept.
+        var firstFailure: (any Error)?
+        let answers: [RESPValue]?
+        do {
+            answers = try await connection.evaluateAll(RedisScripts.flush, calls: calls)
+        } catch {
+            answers = nil
+            firstFailure = error
+        }
+        for (index, prefix) in prefixes.enumerated() {
+            guard let answers else {
+                failed.counts[prefix] = taken.counts[prefix]
+                continue
+            }
+            if let message = answers[index].errorMessage {
+                failed.counts[prefix] = taken.counts[prefix]
+                firstFailure = firstFailure ?? RedisError.server(message)
+            }
         }
         var storeWide = PendingFigures()
         storeWide.unattributedErrors = taken.unattributedErrors
         // Every prefix counted in this flush is (re)listed: SADD of a member already there is a no-op.
         storeWide.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys)
         storeWide.deadlines = taken.deadlines
-        if !(await writeStoreWide(storeWide, on: connection)) { failed.restore(storeWide, capacity: capacity) }
-        if !taken.events.isEmpty, (try? await appendEvents(taken.events, on: connection)) == nil {
-            failed.events = taken.events
+        do {
+            try await writeStoreWide(storeWide, on: connection)
+        } catch {
+            failed.restore(storeWide, capacity: capacity)
+            firstFailure = firstFailure ?? error
         }
-        guard !failed.isEmpty else { return }
+        if !taken.events.isEmpty {
+            do {
+                try await appendEvents(taken.events, on: connection)
+            } catch {
+                failed.events = taken.events
+                firstFailure = firstFailure ?? error
+            }
+        }
+        guard let firstFailure else { return }
         pending.withLockedValue { $0.restore(failed, capacity: capacity) }
-        throw RedisError.connectionClosed("the flush could not write everything; it will be retried")
+        throw firstFailure
     }
 
     /// Errors outside any prefix, new prefixes, deadlines and the store's creation time, in one pipeline.
-    private func writeStoreWide(_ figures: PendingFigures, on connection: RedisConnection) async -> Bool {
+    private func writeStoreWide(_ figures: PendingFigures, on connection: RedisConnection) async throws {
         var commands = [RESPCommand("HSETNX", names.info, "created", String(unixMilliseconds()))]
         if figures.unattributedErrors > 0 {
             commands.append(RESPCommand("HINCRBY", names.info, "errors", String(figures.unattributedErrors)))
@@ -75,8 +100,8 @@ extension RedisStore {
             let pairs = figures.deadlines.flatMap { [String($0.value), $0.key] }
             commands.append(RESPCommand(strings: ["ZADD", names.due, "LT"] + pairs))
         }
-        guard let answers = try? await connection.pipeline(commands) else { return false }
-        return answers.allSatisfy { $0.errorMessage == nil }
+        let answers = try await connection.pipeline(commands)
+        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
     }
 
     /// Appends events to the shared ring; returns the newest sequence number.

@@ -33,7 +33,8 @@ public final class RedisStore: CacheStore {
     let clock: CacheClock
     let names: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
-    /// The last statistics read from Redis, answered (with the errors counted since) while it is down.
+    /// The last statistics read from Redis and this instance's own counts at that moment. While Redis
+    /// is down, statistics answer those figures plus the hits, misses and errors counted here since.
     let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CounterValues)?>(nil)
     /// Where the next idle-prefix reclaim continues in `{name}:prefixes` (an `SSCAN` cursor).
     let reclaimCursor = NIOLockedValueBox("0")
