@@ -42,24 +42,32 @@ struct StoreConformanceTests {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
         let computations = CallCounter()
-        try await withThrowingTaskGroup(of: [UInt8].self) { group in
+        let started = CallCounter()
+        let sources = try await withThrowingTaskGroup(of: CachedBytes.Source.self) { group in
             for _ in 0..<40 {
                 group.addTask {
-                    try await fixture.cache.cachedBytes(key: "/slow", user: "9") {
+                    started.increment()
+                    let result = try await fixture.cache.lookupOrCompute(key: "/slow", user: "9") {
                         computations.increment()
                         await gate.wait()
-                        return [42]
+                        return ComputedValue(bytes: [42])
                     }
+                    #expect(result.bytes == [42])
+                    return result.source
                 }
             }
             try await gate.waitForArrivals(1)
             // Let the other callers find the miss and join the flight before it completes.
+            try await waitUntil { started.value == 40 }
             for _ in 0..<200 { await Task.yield() }
             try await Task.sleep(for: .milliseconds(100))
             gate.open()
-            for try await bytes in group { #expect(bytes == [42]) }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(computations.value == 1)
+        // They overlapped: one computed and 39 waited for it (late callers would be plain hits).
+        #expect(sources.filter { $0 == .computed }.count == 1)
+        #expect(sources.filter { $0 == .shared }.count == 39)
         #expect(try await fixture.read("/slow", user: "9").computed == false)
     }
 
