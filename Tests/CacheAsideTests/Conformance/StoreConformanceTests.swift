@@ -75,7 +75,7 @@ struct StoreConformanceTests {
     func fencing(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = try await fixture.computationHeld(
+        let slow = try await fixture.cache.computationHeld(
             at: gate, key: "/summary", user: "42", value: Array("before purge".utf8))
         let purge = try await fixture.cache.purge(user: "42")
         gate.open()
@@ -94,7 +94,7 @@ struct StoreConformanceTests {
     func noJoiningAcrossGenerations(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = try await fixture.computationHeld(at: gate, key: "/k", user: "1", value: [0])
+        let slow = try await fixture.cache.computationHeld(at: gate, key: "/k", user: "1", value: [0])
         try await fixture.cache.purge(user: "1")
         let fresh = try await fixture.read("/k", user: "1", value: [1])
         gate.open()
@@ -267,7 +267,7 @@ struct StoreConformanceTests {
     func fencingSurvivesForgetting(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = try await fixture.computationHeld(at: gate, key: "/k", user: "1", value: [0])
+        let slow = try await fixture.cache.computationHeld(at: gate, key: "/k", user: "1", value: [0])
         try await fixture.cache.purge(user: "1")
         fixture.clock.advance(by: .seconds(7200))
         try await fixture.sweep()
