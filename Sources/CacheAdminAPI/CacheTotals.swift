@@ -3,7 +3,7 @@
 /// Counters are monotonic since the store started; a monitor derives rates from the difference
 /// between two snapshots (and treats a counter that goes down as a restart). In JSON every
 /// ``CacheCounter`` is a field of its own next to the gauges: `{"hits": 9, "misses": 1, …, "keys": 1}`.
-public struct CacheTotals: Codable, Sendable, Equatable {
+public struct CacheTotals: Codable, Sendable, Equatable, CounterHolder {
     /// Every counter, by name: `totals[.hits]`.
     public var counters: CounterValues
     /// Entries held now.
@@ -24,15 +24,6 @@ public struct CacheTotals: Codable, Sendable, Equatable {
         self.bytes = bytes
         self.expiringSoon = expiringSoon
     }
-
-    /// The value of one counter.
-    public subscript(counter: CacheCounter) -> UInt64 {
-        get { counters[counter] }
-        set { counters[counter] = newValue }
-    }
-
-    /// Hits over hits plus misses, or `nil` before the first lookup.
-    public var hitRatio: Double? { counters.hitRatio }
 
     private enum GaugeKeys: String, CodingKey {
         case keys, bytes, expiringSoon

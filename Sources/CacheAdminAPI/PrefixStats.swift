@@ -3,7 +3,7 @@ import Foundation
 /// What one prefix (one user's slice of the cache) holds and has done.
 ///
 /// In JSON every ``CacheCounter`` is a field of its own, as in ``CacheTotals``.
-public struct PrefixStats: Codable, Sendable, Equatable {
+public struct PrefixStats: Codable, Sendable, Equatable, CounterHolder {
     /// The full prefix, for example `api:{u:42}`.
     public var prefix: String
     /// The user the prefix belongs to, unescaped; `nil` for the shared public prefix.
@@ -39,15 +39,6 @@ public struct PrefixStats: Codable, Sendable, Equatable {
         self.lastPurgeAt = lastPurgeAt
         self.generation = generation
     }
-
-    /// The value of one counter.
-    public subscript(counter: CacheCounter) -> UInt64 {
-        get { counters[counter] }
-        set { counters[counter] = newValue }
-    }
-
-    /// Hits over hits plus misses, or `nil` before the first lookup.
-    public var hitRatio: Double? { counters.hitRatio }
 
     private enum CodingKeys: String, CodingKey {
         case prefix, user, keys, bytes, expiringSoon, lastPurgeAt, generation
