@@ -15,6 +15,11 @@ public enum AdminEndpoint: CaseIterable, Sendable {
         self == .purge ? .post : .get
     }
 
+    /// The methods served: ``method``, and HEAD as well for a GET (the `Allow` of a 405 lists these).
+    public var servedMethods: [HTTPRequest.Method] {
+        method == .get ? [.get, .head] : [method]
+    }
+
     /// The path as OpenAPI writes it, for example `/_cache/prefixes/{prefix}/keys`.
     public var path: String {
         switch self {
