@@ -61,11 +61,15 @@ done
 [ -n "$url" ] || { echo "conformance: cachemon serve did not start; it wrote:" >&2; cat "$work/serve.log" >&2; exit 1; }
 echo "conformance: cachemon serve at $url (pid $server_pid); schemathesis $version for ${seconds}s"
 
+# Two of Hypothesis's health checks judge the generator, not the API, and are suppressed:
+# filter_too_much fires at random on the {prefix} path parameter, whose negative values (objects,
+# arrays: braces) schemathesis itself filters out as unsafe in a path; too_slow fires on a busy
+# machine. Every check of the answers (--checks all) still runs and fails the run.
 started=$(date +%s)
 status=0
 (cd "$work" && "$schemathesis" run "$root/docs/openapi.yaml" --url "$url" \
     --header "Authorization: Bearer $token" --checks all --continue-on-failure --max-time "$seconds" \
-    --generation-database none --no-color) || status=$?
+    --suppress-health-check filter_too_much,too_slow --generation-database none --no-color) || status=$?
 echo "conformance: schemathesis exited $status after $(($(date +%s) - started))s"
 if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "conformance: cachemon serve died during the run; it wrote:" >&2
