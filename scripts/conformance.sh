@@ -20,7 +20,9 @@ schemathesis="$venv/bin/schemathesis"
 
 [ -x "$cachemon" ] || { echo "conformance: $cachemon is not an executable; build cachemon first" >&2; exit 1; }
 
-if ! "$schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $version"; then
+# The venv is made again whenever the pinned list changed (a copy of it is kept inside).
+if ! cmp -s "$requirements" "$venv/installed-requirements.txt" \
+    || ! "$schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $version"; then
     echo "conformance: installing schemathesis $version into ${venv#"$root"/}"
     rm -rf "$venv"
     python3 -m venv "$venv" || {
@@ -28,6 +30,7 @@ if ! "$schemathesis" --version 2>/dev/null | grep -qx "schemathesis, version $ve
         exit 1
     }
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/installed-requirements.txt"
 fi
 
 work=$(mktemp -d)
