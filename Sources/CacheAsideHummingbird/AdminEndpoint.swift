@@ -1,8 +1,9 @@
 import HTTPTypes
 import Hummingbird
 
-/// The routes of the admin API, in one table: ``CacheAdminRoutes`` registers exactly these, and the
-/// tests check each against `docs/openapi.yaml`.
+/// The routes of the admin API, in one table: ``CacheAdminRoutes`` registers exactly these (with HEAD
+/// beside each GET) and answers 405 to any other method on their paths, and the tests check each
+/// against `docs/openapi.yaml`.
 public enum AdminEndpoint: CaseIterable, Sendable {
     case stats
     case keys
