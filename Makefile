@@ -2,7 +2,7 @@
 SWIFT ?= swift
 FORMAT_PATHS = Package.swift Sources Tests Benchmarks
 
-.PHONY: demo demo-fleet test build lint bench deps test-tsan screenshots
+.PHONY: demo demo-fleet test build lint bench deps test-tsan screenshots conformance
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -24,7 +24,16 @@ build:
 
 test: deps build
 	$(SWIFT) test
+	$(MAKE) conformance
 	$(MAKE) lint
+
+# The admin API checked against docs/openapi.yaml by schemathesis (--checks all), pinned in
+# scripts/conformance-requirements.txt and installed into .build-conformance/venv on first use,
+# against a `cachemon serve` on loopback for CONFORMANCE_SECONDS; any failure fails.
+CONFORMANCE_SECONDS ?= 60
+# It builds as `make build` does (a product-only build would recompile without testability).
+conformance: deps build
+	bash scripts/conformance.sh "$$($(SWIFT) build --show-bin-path)/cachemon" $(CONFORMANCE_SECONDS)
 
 # Style, and every module a target imports declared in Package.swift (SwiftPM does not check that).
 lint:

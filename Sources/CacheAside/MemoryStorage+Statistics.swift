@@ -13,7 +13,7 @@ extension MemoryStorage {
             let rank = records.indices.reduce(0) { $0 + (matches($1) && precedes($1, focused) ? 1 : 0) }
             offset = rank / query.limit * query.limit
         }
-        var best = TopSelection(capacity: offset + query.limit, precedes: precedes)
+        var best = TopSelection(first: query.limit, after: offset, precedes: precedes)
         var matching = 0
         for index in records.indices where matches(index) {
             matching += 1

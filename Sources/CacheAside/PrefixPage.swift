@@ -20,7 +20,7 @@ public enum PrefixPage {
             let rank = matching.reduce(0) { $0 + (precedes($1, focused) ? 1 : 0) }
             offset = rank / query.limit * query.limit
         }
-        var best = TopSelection(capacity: offset + query.limit, precedes: precedes)
+        var best = TopSelection(first: query.limit, after: offset, precedes: precedes)
         for stats in matching { best.offer(stats) }
         return (Array(best.sorted().dropFirst(offset)), matching.count, offset)
     }

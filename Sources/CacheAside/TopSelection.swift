@@ -11,6 +11,13 @@ struct TopSelection<Element> {
         self.precedes = precedes
     }
 
+    /// Keeps enough for the page of `limit` elements after the first `offset`: `offset + limit`, or
+    /// `Int.max` when that sum does not fit (an offset past every element is an empty page, not a trap).
+    init(first limit: Int, after offset: Int, precedes: @escaping (Element, Element) -> Bool) {
+        let (sum, overflow) = offset.addingReportingOverflow(limit)
+        self.init(capacity: overflow ? .max : sum, precedes: precedes)
+    }
+
     mutating func offer(_ element: Element) {
         guard capacity > 0 else { return }
         if heap.count < capacity {

@@ -1,8 +1,9 @@
 import HTTPTypes
 import Hummingbird
 
-/// The routes of the admin API, in one table: ``CacheAdminRoutes`` registers exactly these, and the
-/// tests check each against `docs/openapi.yaml`.
+/// The routes of the admin API, in one table: ``CacheAdminRoutes`` registers exactly these (with HEAD
+/// beside each GET) and answers 405 to any other method on their paths, and the tests check each
+/// against `docs/openapi.yaml`.
 public enum AdminEndpoint: CaseIterable, Sendable {
     case stats
     case keys
@@ -13,6 +14,11 @@ public enum AdminEndpoint: CaseIterable, Sendable {
     /// The HTTP method.
     public var method: HTTPRequest.Method {
         self == .purge ? .post : .get
+    }
+
+    /// The methods served: ``method``, and HEAD as well for a GET (the `Allow` of a 405 lists these).
+    public var servedMethods: [HTTPRequest.Method] {
+        method == .get ? [.get, .head] : [method]
     }
 
     /// The path as OpenAPI writes it, for example `/_cache/prefixes/{prefix}/keys`.

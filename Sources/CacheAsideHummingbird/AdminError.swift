@@ -11,7 +11,7 @@ public struct AdminError: HTTPResponseError, Sendable {
     public var status: HTTPResponse.Status
     /// The JSON body.
     public var body: APIError
-    /// Extra headers, such as `WWW-Authenticate` on a 401.
+    /// Extra headers, such as `WWW-Authenticate` on a 401 or `Allow` on a 405.
     var headers: HTTPFields = [:]
 
     /// Creates an error answer.
@@ -23,6 +23,19 @@ public struct AdminError: HTTPResponseError, Sendable {
     static func badRequest(_ message: String) -> Self { Self(.badRequest, code: "bad_request", message: message) }
 
     static func notFound(_ message: String) -> Self { Self(.notFound, code: "not_found", message: message) }
+
+    /// 404 for text that is not one of this cache's prefixes: it names nothing here, and the code
+    /// tells a client it never will (unlike `not_found`, a prefix the cache has not seen yet).
+    static func notAPrefix(_ message: String) -> Self { Self(.notFound, code: "not_a_prefix", message: message) }
+
+    /// 405 with `Allow` listing the methods the path serves, for example `GET, HEAD`.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, allowed: [HTTPRequest.Method]) -> Self {
+        let list = allowed.map(\.rawValue).joined(separator: ", ")
+        let message = "\(method.rawValue) is not served here; use \(list)"
+        var error = Self(.methodNotAllowed, code: "method_not_allowed", message: message)
+        error.headers[.allow] = list
+        return error
+    }
 
     static var unauthorized: Self {
         var error = Self(

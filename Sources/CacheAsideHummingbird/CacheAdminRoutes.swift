@@ -20,7 +20,8 @@ import NIOCore
 /// | `POST /_cache/purge` with `{"user": "42"}` or `{"prefix": "api:{u:42}"}` | ``PurgeResult`` |
 /// | `GET /metrics` (no token) | Prometheus text |
 ///
-/// Bad input gets a 4xx with an ``APIError`` body and changes nothing.
+/// Bad input gets a 4xx with an ``APIError`` body and changes nothing. An admin path asked with a
+/// method it does not serve is a 405 with `Allow`; a prefix that names nothing in this cache, a 404.
 public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     /// The largest purge request body accepted.
     public static var maxBodyBytes: Int { 64 * 1024 }
@@ -40,17 +41,30 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         self.metrics = metrics
     }
 
+    /// The endpoints served: every ``AdminEndpoint``, `/metrics` only if metrics were given.
+    var endpoints: [AdminEndpoint] {
+        AdminEndpoint.allCases.filter { $0.requiresToken || metrics != nil }
+    }
+
     /// Adds the routes to `router`: every ``AdminEndpoint``, `/metrics` only if metrics were given.
+    ///
+    /// A GET route also answers HEAD. A request for an admin path with a method it does not serve
+    /// (`TRACE /_cache/stats`, `GET /_cache/purge`) is answered 405 with an `Allow` header: that
+    /// check is a router middleware, so it also sees the requests of routes added after this call,
+    /// and passes every path other than the admin ones through untouched.
     public func register(on router: Router<Context>) {
+        router.add(middleware: AdminMethodMiddleware(endpoints: endpoints))
         let guarded = router.group().add(middleware: AdminTokenMiddleware(token: token))
-        for endpoint in AdminEndpoint.allCases {
+        for endpoint in endpoints {
             let respond: @Sendable (Request, Context) async throws -> Response = { request, context in
                 try await handle(endpoint, request, context)
             }
-            if endpoint.requiresToken {
-                guarded.on(endpoint.routerPath, method: endpoint.method, use: respond)
-            } else if metrics != nil {
-                router.on(endpoint.routerPath, method: endpoint.method, use: respond)
+            for method in endpoint.servedMethods {
+                if endpoint.requiresToken {
+                    guarded.on(endpoint.routerPath, method: method, use: respond)
+                } else {
+                    router.on(endpoint.routerPath, method: method, use: respond)
+                }
             }
         }
     }
@@ -82,12 +96,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     func keys(_ request: Request, context: Context) async throws -> Response {
         let raw = try context.parameters.require("prefix")
         let text = raw.removingPercentEncoding ?? raw
-        let prefix: CachePrefix
-        do {
-            prefix = try CachePrefix(parsing: text, namespace: cache.configuration.namespace)
-        } catch {
-            throw AdminError.badRequest(error.description)
-        }
+        let prefix = try knownPrefix(text)
         let parameters = QueryParameters(request)
         let limit = try parameters.integer("limit", default: 100)
         let offset = try parameters.integer("offset", default: 0)
@@ -99,10 +108,9 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
 
     func events(_ request: Request) async throws -> Response {
         let parameters = QueryParameters(request)
-        let after = try parameters.integer("after", default: 0)
-        guard after >= 0 else { throw AdminError.badRequest("after must be 0 or more, got \(after)") }
+        let after = try parameters.unsigned("after", default: 0)
         let limit = try parameters.integer("limit", default: 500)
-        return try json(try await admin { try await cache.events(after: UInt64(after), limit: limit) })
+        return try json(try await admin { try await cache.events(after: after, limit: limit) })
     }
 
     func purge(_ request: Request) async throws -> Response {
@@ -119,10 +127,20 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         let result = try await admin {
             switch target {
             case .user(let user): try await cache.purge(user: user)
-            case .prefix(let prefix): try await cache.purge(prefix: prefix)
+            case .prefix(let text): try await cache.purge(try knownPrefix(text))
             }
         }
         return try json(result)
+    }
+
+    /// Parses a prefix named in a request. Text that is not one of this cache's prefixes (another
+    /// namespace, not in canonical escaped form, or not a prefix at all) names nothing here: 404.
+    private func knownPrefix(_ text: String) throws -> CachePrefix {
+        do {
+            return try CachePrefix(parsing: text, namespace: cache.configuration.namespace)
+        } catch {
+            throw AdminError.notAPrefix("no prefix \(text) in this cache: \(error.description)")
+        }
     }
 
     /// Runs a cache call, turning its errors into answers: bad input 400, a failing store 503.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The body of `POST /_cache/purge`: exactly one of `user` or `prefix`, as a string, nothing else.
+/// The body of `POST /_cache/purge`: exactly one of `user` or `prefix` (not empty), as a string, nothing else.
 enum PurgeRequest: Equatable {
     case user(String)
     case prefix(String)
@@ -17,6 +17,8 @@ enum PurgeRequest: Equatable {
         case (let user as String, nil):
             self = .user(user)
         case (nil, let prefix as String):
+            // An empty prefix would name everything to a careless store: it is refused before any lookup.
+            guard !prefix.isEmpty else { throw .badRequest("prefix must not be empty: give one such as api:{u:42}") }
             self = .prefix(prefix)
         case (nil, nil):
             throw .badRequest("give either user or prefix")

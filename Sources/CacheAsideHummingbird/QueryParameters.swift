@@ -10,9 +10,21 @@ struct QueryParameters {
 
     func text(_ name: Substring) -> String? { parameters[name].map(String.init) }
 
+    /// A signed 64-bit integer; range checks are the caller's (a negative `offset` is a 400 there).
     func integer(_ name: Substring, default value: Int) throws -> Int {
         guard let text = parameters[name] else { return value }
-        guard let number = Int(text) else { throw AdminError.badRequest("\(name) must be an integer, got \"\(text)\"") }
+        guard let number = Int(text) else {
+            throw AdminError.badRequest("\(name) must be a 64-bit integer (at most \(Int.max)), got \"\(text)\"")
+        }
+        return number
+    }
+
+    /// An unsigned 64-bit integer, such as an event sequence number: 0 to 18446744073709551615.
+    func unsigned(_ name: Substring, default value: UInt64) throws -> UInt64 {
+        guard let text = parameters[name] else { return value }
+        guard let number = UInt64(text) else {
+            throw AdminError.badRequest("\(name) must be an integer from 0 to \(UInt64.max), got \"\(text)\"")
+        }
         return number
     }
 

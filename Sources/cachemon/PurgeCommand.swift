@@ -47,11 +47,12 @@ struct PurgeCommand: AsyncParsableCommand {
     }
 
     /// How many keys the prefix holds, for the question; a prefix the server never saw holds none.
+    /// Text that is no prefix of the server's (`not_a_prefix`) is reported before asking anything.
     private func heldKeys(_ client: AdminClient, _ target: String) async throws(AdminClientError) -> String {
         do {
             let keys = try await client.keys(prefix: target, limit: 1000)
             return keys.count == 1000 ? "1000+" : "\(keys.count)"
-        } catch .rejected(status: 404, _) {
+        } catch .rejected(status: 404, let error) where error?.error.code != "not_a_prefix" {
             return "0"
         }
     }

@@ -10,6 +10,15 @@ struct AdminRoutesTests {
     static let token = "s3cret-token"
     static let auth: HTTPFields = [.authorization: "Bearer \(token)"]
 
+    /// Every route that needs the token, written out here rather than read from the code under
+    /// test, so a route that lost its protection fails the test instead of leaving the loop.
+    static let protectedRoutes: [(method: HTTPRequest.Method, path: String)] = [
+        (.get, "/_cache/stats"), (.head, "/_cache/stats"),
+        (.get, "/_cache/prefixes/api%3A%7Bu%3A1%7D/keys"), (.head, "/_cache/prefixes/api%3A%7Bu%3A1%7D/keys"),
+        (.get, "/_cache/events"), (.head, "/_cache/events"),
+        (.post, "/_cache/purge"),
+    ]
+
     /// A cache holding users 1…5 (user n has n keys), and its router with the admin API.
     func populated() async throws -> (CacheAside, Application<RouterResponder<BasicRequestContext>>) {
         let cache = CacheAside(store: MemoryStore(), configuration: .init(namespace: "api", ttlJitter: 0))
@@ -36,15 +45,13 @@ struct AdminRoutesTests {
     func unauthorized() async throws {
         let (cache, app) = try await populated()
         try await app.test(.router) { client in
-            for endpoint in AdminEndpoint.allCases where endpoint.requiresToken {
-                let path = endpoint.path.replacingOccurrences(of: "{prefix}", with: "api%3A%7Bu%3A1%7D")
+            for (method, path) in Self.protectedRoutes {
                 for headers: HTTPFields in [
                     [:], [.authorization: "Bearer wrong"], [.authorization: "s3cret-token"],
                     [.authorization: "Bearer s3cret-token-and-more"],
                 ] {
                     let response = try await client.execute(
-                        uri: path, method: endpoint.method, headers: headers,
-                        body: ByteBuffer(string: #"{"user":"1"}"#))
+                        uri: path, method: method, headers: headers, body: ByteBuffer(string: #"{"user":"1"}"#))
                     try expectError(response, .unauthorized, code: "unauthorized")
                     #expect(response.headers[.wwwAuthenticate] == "Bearer")
                 }
@@ -81,7 +88,7 @@ struct AdminRoutesTests {
         }
     }
 
-    @Test("keys lists a prefix's entries; an unknown prefix is 404; a foreign or glob prefix is 400")
+    @Test("keys lists a prefix's entries; an unknown, foreign or glob prefix is 404; a bad limit is 400")
     func keys() async throws {
         let (_, app) = try await populated()
         try await app.test(.router) { client in
@@ -99,11 +106,11 @@ struct AdminRoutesTests {
             try expectError(
                 try await client.execute(
                     uri: "/_cache/prefixes/other%3A%7Bu%3A1%7D/keys", method: .get, headers: Self.auth),
-                .badRequest, code: "bad_request")
+                .notFound, code: "not_a_prefix")
             try expectError(
                 try await client.execute(
                     uri: "/_cache/prefixes/api%3A%7Bu%3A4*%7D/keys", method: .get, headers: Self.auth),
-                .badRequest, code: "bad_request")
+                .notFound, code: "not_a_prefix")
             try expectError(
                 try await client.execute(
                     uri: "/_cache/prefixes/api%3A%7Bu%3A3%7D/keys?limit=5000", method: .get, headers: Self.auth),
@@ -151,8 +158,7 @@ struct AdminRoutesTests {
         "bad purge bodies get a 400 and purge nothing",
         arguments: [
             "not json", "[]", #"{}"#, #"{"user":"1","prefix":"api:{u:1}"}"#, #"{"user":1}"#,
-            #"{"user":"1","force":true}"#,
-            #"{"prefix":"other:{u:1}"}"#, #"{"prefix":"api:{u:*}"}"#, #"{"user":null}"#,
+            #"{"user":"1","force":true}"#, #"{"prefix":""}"#, #"{"user":null}"#,
         ])
     func badPurges(body: String) async throws {
         let (cache, app) = try await populated()
