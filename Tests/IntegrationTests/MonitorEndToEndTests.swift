@@ -168,9 +168,10 @@ struct MonitorEndToEndTests {
             #expect((prefix.purges == 1) == purged, "user \(prefix.user ?? "-") purges \(prefix.purges)")
             #expect(prefix.keys == (purged ? 0 : 1), "user \(prefix.user ?? "-") keys \(prefix.keys)")
         }
-        #expect(Set(after.prefixes.compactMap(\.user)).isSuperset(of: ["11", "12", "14"]))
+        #expect(Set(after.prefixes.compactMap(\.user)) == ["11", "12", "13", "14"])
         try await session.send("q")
         #expect(try await session.waitForExit() == 0)
+        #expect(try await session.alternateScreenOn() == false, "q gave the terminal back: the alternate screen is off")
         await session.close()
         await server.stop()
     }
