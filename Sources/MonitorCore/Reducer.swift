@@ -124,7 +124,10 @@ func applySnapshot(_ state: inout MonitorState, _ snapshot: StatsSnapshot) {
     state.offset = snapshot.query.offset
 
     let page = snapshot.prefixes
-    if let jump = state.pendingJump {
+    if let jump = state.pendingJump, snapshot.query.focus != jump {
+        // The answer to a request sent before `g`: the jump's own answer is asked for at once.
+        state.nextPollAt = state.now
+    } else if let jump = state.pendingJump {
         state.pendingJump = nil
         if page.contains(where: { $0.prefix == jump }) {
             state.selectedPrefix = jump

@@ -200,7 +200,9 @@ struct ReducerTests {
         _ = reduce(
             &state,
             .statsLoaded(
-                Fixtures.snapshot(at: 2, hits: 1, misses: 1, prefixes: [Fixtures.prefix("3"), Fixtures.prefix("4*")]),
+                Fixtures.snapshot(
+                    at: 2, hits: 1, misses: 1, prefixes: [Fixtures.prefix("3"), Fixtures.prefix("4*")],
+                    query: StatsQuery(focus: "api:{u:4%2A}")),
                 at: at(2)))
         #expect(state.selected?.user == "4*")
         _ = reduce(&state, .key(.character("g"), at: at(2)))
@@ -208,8 +210,38 @@ struct ReducerTests {
         _ = reduce(&state, .key(.enter, at: at(2)))
         _ = reduce(
             &state,
-            .statsLoaded(Fixtures.snapshot(at: 3, hits: 1, misses: 1, prefixes: [Fixtures.prefix("3")]), at: at(3)))
+            .statsLoaded(
+                Fixtures.snapshot(
+                    at: 3, hits: 1, misses: 1, prefixes: [Fixtures.prefix("3")],
+                    query: StatsQuery(focus: "api:{u:nobody}")),
+                at: at(3)))
         #expect(state.status?.kind == .error && state.status?.text.contains("not in the cache") == true)
+    }
+
+    @Test("g while a refresh is in flight: that refresh's answer does not end the jump, the jump's own does")
+    func jumpDuringRefresh() {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .tick(at(2)))  // a refresh focused on the selected user is in flight
+        _ = reduce(&state, .key(.character("g"), at: at(2.1)))
+        _ = reduce(&state, .key(.character("7"), at: at(2.1)))
+        #expect(fetchedQuery(reduce(&state, .key(.enter, at: at(2.1)))) == nil, "one request at a time")
+        _ = reduce(
+            &state,
+            .statsLoaded(
+                Fixtures.snapshot(
+                    at: 2, hits: 1, misses: 1, prefixes: [Fixtures.prefix("42")], query: StatsQuery(focus: "api:{u:42}")
+                ),
+                at: at(2.2)))
+        #expect(state.status?.kind != .error, "no \"not in the cache\" from an answer to another question")
+        #expect(fetchedQuery(reduce(&state, .tick(at(2.3))))?.focus == "api:{u:7}")
+        _ = reduce(
+            &state,
+            .statsLoaded(
+                Fixtures.snapshot(
+                    at: 3, hits: 1, misses: 1, prefixes: [Fixtures.prefix("42"), Fixtures.prefix("7")],
+                    query: StatsQuery(focus: "api:{u:7}")),
+                at: at(2.4)))
+        #expect(state.selected?.user == "7")
     }
 
     @Test("purge asks first: y purges the selected prefix, any other key cancels")
