@@ -26,8 +26,10 @@ test: deps build
 	$(SWIFT) test
 	$(MAKE) lint
 
+# Style, and every module a target imports declared in Package.swift (SwiftPM does not check that).
 lint:
 	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+	python3 scripts/check-imports.py
 
 # Data-race check of the whole suite under ThreadSanitizer, in its own build folder.
 test-tsan: deps

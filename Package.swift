@@ -168,7 +168,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            dependencies: ["CacheAside", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -208,6 +208,9 @@ let package = Package(
             dependencies: [
                 "CacheAdminAPI",
                 "CacheAdminClient",
+                "CacheAside",
+                "CacheAsideRedis",
+                "RESP",
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

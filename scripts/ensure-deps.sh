@@ -7,7 +7,7 @@ need_packages=()
 have_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 if ! command -v swift >/dev/null 2>&1; then
-    echo "cachemon: 'swift' is not on PATH. Install Swift 6.0 or later from https://www.swift.org/install/linux/" >&2
+    echo "cachemon: 'swift' is not on PATH. Install Swift 6.1 or later (Package.swift needs tools 6.1) from https://www.swift.org/install/linux/" >&2
     exit 1
 fi
 

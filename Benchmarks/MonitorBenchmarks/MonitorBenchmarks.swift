@@ -16,14 +16,16 @@ func busyState() -> (MonitorState, [StatsSnapshot]) {
         let prefixes = (offset..<offset + rows).map { index in
             PrefixStats(
                 prefix: "api:{u:\(index)}", user: "\(index)", keys: index % 120, bytes: index * 97,
-                hits: UInt64(index * 50 + second * 10), misses: UInt64(index + second), expiringSoon: index % 7,
+                counters: [.hits: UInt64(index * 50 + second * 10), .misses: UInt64(index + second)],
+                expiringSoon: index % 7,
                 lastPurgeAt: index % 3 == 0 ? start : nil, generation: UInt64(index))
         }
         return StatsSnapshot(
             serverTime: start.addingTimeInterval(Double(second)), uptimeSeconds: Double(second) + 10,
             backend: "memory", instance: "a1b2", namespace: "api",
             totals: CacheTotals(
-                hits: UInt64(second * 1_100), misses: UInt64(second * 100), keys: 48_210, bytes: 64_000_000),
+                counters: [.hits: UInt64(second * 1_100), .misses: UInt64(second * 100)], keys: 48_210,
+                bytes: 64_000_000),
             prefixCount: 10_000, query: StatsQuery(limit: rows, offset: offset), prefixes: prefixes)
     }
     for second in 0..<300 {

@@ -1,5 +1,8 @@
-/// How a user id becomes a prefix: `<namespace>:{u:<escaped user>}`, the same on every side of
-/// the admin API (the cache writes it, `cachemon` builds it to ask about a user).
+import Foundation
+
+/// How a user id becomes a prefix, `<namespace>:{u:<escaped user>}`, and back: the one builder
+/// and the one parser, used on every side of the admin API (the cache writes prefixes, the Redis
+/// store reads them back from its index, `cachemon` builds them to ask about a user).
 ///
 /// Every byte outside `A–Z a–z 0–9 _ . ~ @ -` is percent-encoded, so glob and separator
 /// characters never appear raw; the public prefix is `{u:-}` and a user named `-` is `%2D`.
@@ -13,8 +16,57 @@ public enum PrefixFormat {
     /// PrefixFormat.prefix(namespace: "api", user: "4*")   // "api:{u:4%2A}"
     /// ```
     public static func prefix(namespace: String, user: String?) -> String {
-        namespace + ":{u:" + (user.map(escape) ?? publicMarker) + "}"
+        namespace + head + (user.map(escape) ?? publicMarker) + "}"
     }
+
+    /// The parts of a prefix read back by ``parse(_:namespace:)``.
+    public struct Parsed: Sendable, Equatable {
+        /// The namespace, for example `api`.
+        public var namespace: String
+        /// The user, unescaped; `nil` for the shared public prefix.
+        public var user: String?
+    }
+
+    /// Why a text is not a prefix, in words a person can act on.
+    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// What is wrong, for example `it must end with "}"`.
+        public var reason: String
+        public var description: String { reason }
+    }
+
+    /// Reads a prefix as written by ``prefix(namespace:user:)``, refusing any other spelling, so
+    /// `parse(prefix(namespace: n, user: u)) == (n, u)` and no other text names the same user.
+    ///
+    /// ```swift
+    /// try PrefixFormat.parse("api:{u:4%2A}")                    // namespace "api", user "4*"
+    /// try PrefixFormat.parse("api:{u:4*}", namespace: "api")    // throws: not in escaped form
+    /// ```
+    ///
+    /// - Parameter namespace: the namespace it must have; `nil` accepts any.
+    public static func parse(_ text: String, namespace: String? = nil) throws(ParseError) -> Parsed {
+        if let namespace, !text.hasPrefix(namespace + head) {
+            throw ParseError(reason: "it must start with \"\(namespace + head)\"")
+        }
+        // The user part never holds a raw `{`, so the marker's last occurrence is where it starts.
+        guard let marker = text.range(of: head, options: .backwards) else {
+            throw ParseError(reason: "it must have the form <namespace>\(head)<user>}")
+        }
+        guard text.hasSuffix("}"), text.utf8.count > text.utf8.distance(from: text.startIndex, to: marker.upperBound)
+        else { throw ParseError(reason: "it must end with \"}\"") }
+        let parsedNamespace = String(text[..<marker.lowerBound])
+        if let namespace, parsedNamespace != namespace {
+            throw ParseError(reason: "it must start with \"\(namespace + head)\"")
+        }
+        let escaped = String(text[marker.upperBound...].dropLast())
+        if escaped == publicMarker { return Parsed(namespace: parsedNamespace, user: nil) }
+        guard let user = unescape(escaped), escape(user) == escaped else {
+            throw ParseError(reason: "the user part is not a percent-encoded user id")
+        }
+        return Parsed(namespace: parsedNamespace, user: user)
+    }
+
+    /// What comes between the namespace and the escaped user.
+    private static let head = ":{u:"
 
     /// Percent-encodes every byte that is not plainly safe in a key, a glob or a hash tag.
     public static func escape(_ user: String) -> String {

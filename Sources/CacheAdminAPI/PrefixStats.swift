@@ -1,7 +1,9 @@
 import Foundation
 
 /// What one prefix (one user's slice of the cache) holds and has done.
-public struct PrefixStats: Codable, Sendable, Equatable {
+///
+/// In JSON every ``CacheCounter`` is a field of its own, as in ``CacheTotals``.
+public struct PrefixStats: Codable, Sendable, Equatable, CounterHolder {
     /// The full prefix, for example `api:{u:42}`.
     public var prefix: String
     /// The user the prefix belongs to, unescaped; `nil` for the shared public prefix.
@@ -10,20 +12,8 @@ public struct PrefixStats: Codable, Sendable, Equatable {
     public var keys: Int
     /// Bytes held now.
     public var bytes: Int
-    /// Lookups answered from this prefix.
-    public var hits: UInt64
-    /// Lookups in this prefix that had to compute.
-    public var misses: UInt64
-    /// Values written to this prefix.
-    public var sets: UInt64
-    /// Late writes dropped by generation fencing.
-    public var staleSetsRejected: UInt64
-    /// Entries that expired.
-    public var expirations: UInt64
-    /// Entries evicted to stay within the byte budget.
-    public var evictions: UInt64
-    /// Times this prefix was purged.
-    public var purges: UInt64
+    /// What this prefix has counted, by name: `stats[.hits]`.
+    public var counters: CounterValues
     /// Entries whose time to live ends within the horizon.
     public var expiringSoon: Int
     /// When the prefix was last purged, or `nil` if never.
@@ -32,30 +22,49 @@ public struct PrefixStats: Codable, Sendable, Equatable {
     public var generation: UInt64
 
     /// Creates the statistics of one prefix.
+    ///
+    /// ```swift
+    /// PrefixStats(prefix: "api:{u:42}", user: "42", keys: 3, counters: [.hits: 40, .misses: 3])
+    /// ```
     public init(
-        prefix: String, user: String?, keys: Int = 0, bytes: Int = 0, hits: UInt64 = 0, misses: UInt64 = 0,
-        sets: UInt64 = 0, staleSetsRejected: UInt64 = 0, expirations: UInt64 = 0, evictions: UInt64 = 0,
-        purges: UInt64 = 0, expiringSoon: Int = 0, lastPurgeAt: Date? = nil, generation: UInt64 = 0
+        prefix: String, user: String?, keys: Int = 0, bytes: Int = 0, counters: CounterValues = CounterValues(),
+        expiringSoon: Int = 0, lastPurgeAt: Date? = nil, generation: UInt64 = 0
     ) {
         self.prefix = prefix
         self.user = user
         self.keys = keys
         self.bytes = bytes
-        self.hits = hits
-        self.misses = misses
-        self.sets = sets
-        self.staleSetsRejected = staleSetsRejected
-        self.expirations = expirations
-        self.evictions = evictions
-        self.purges = purges
+        self.counters = counters
         self.expiringSoon = expiringSoon
         self.lastPurgeAt = lastPurgeAt
         self.generation = generation
     }
 
-    /// Hits over hits plus misses, or `nil` before the first lookup.
-    public var hitRatio: Double? {
-        let lookups = hits + misses
-        return lookups == 0 ? nil : Double(hits) / Double(lookups)
+    private enum CodingKeys: String, CodingKey {
+        case prefix, user, keys, bytes, expiringSoon, lastPurgeAt, generation
+    }
+
+    public init(from decoder: any Decoder) throws {
+        counters = try CounterValues(decodingFrom: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        prefix = try container.decode(String.self, forKey: .prefix)
+        user = try container.decodeIfPresent(String.self, forKey: .user)
+        keys = try container.decode(Int.self, forKey: .keys)
+        bytes = try container.decode(Int.self, forKey: .bytes)
+        expiringSoon = try container.decode(Int.self, forKey: .expiringSoon)
+        lastPurgeAt = try container.decodeIfPresent(Date.self, forKey: .lastPurgeAt)
+        generation = try container.decode(UInt64.self, forKey: .generation)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try counters.encode(into: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(prefix, forKey: .prefix)
+        try container.encodeIfPresent(user, forKey: .user)
+        try container.encode(keys, forKey: .keys)
+        try container.encode(bytes, forKey: .bytes)
+        try container.encode(expiringSoon, forKey: .expiringSoon)
+        try container.encodeIfPresent(lastPurgeAt, forKey: .lastPurgeAt)
+        try container.encode(generation, forKey: .generation)
     }
 }

@@ -24,34 +24,17 @@ public struct CachePrefix: Hashable, Sendable, CustomStringConvertible {
         self.rawValue = PrefixFormat.prefix(namespace: namespace, user: user)
     }
 
-    /// Parses a prefix as written by ``rawValue``, refusing any other spelling.
+    /// Parses a prefix as written by ``rawValue``, refusing any other spelling (``PrefixFormat/parse(_:namespace:)``).
     ///
     /// - Throws: ``CacheAsideError/invalidPrefix(_:reason:)`` when it is not a prefix of `namespace`
     ///   or its user part is not in canonical escaped form.
     public init(parsing text: String, namespace: String) throws(CacheAsideError) {
-        let head = namespace + ":{u:"
-        guard text.hasPrefix(head) else {
-            throw .invalidPrefix(text, reason: "it must start with \"\(head)\"")
+        do {
+            self.init(namespace: namespace, user: try PrefixFormat.parse(text, namespace: namespace).user)
+        } catch {
+            throw .invalidPrefix(text, reason: error.reason)
         }
-        guard text.hasSuffix("}"), text.utf8.count > head.utf8.count else {
-            throw .invalidPrefix(text, reason: "it must end with \"}\"")
-        }
-        let escaped = String(text.dropFirst(head.count).dropLast())
-        if escaped == Self.publicMarker {
-            self.init(namespace: namespace, user: nil)
-            return
-        }
-        guard let user = Self.unescape(escaped), Self.escape(user) == escaped else {
-            throw .invalidPrefix(text, reason: "the user part is not a percent-encoded user id")
-        }
-        self.init(namespace: namespace, user: user)
     }
 
     public var description: String { rawValue }
-
-    static var publicMarker: String { PrefixFormat.publicMarker }
-
-    static func escape(_ user: String) -> String { PrefixFormat.escape(user) }
-
-    static func unescape(_ escaped: String) -> String? { PrefixFormat.unescape(escaped) }
 }

@@ -2,12 +2,12 @@ extension MemoryStorage {
     mutating func lookup(_ key: CacheKey, now: Int64, clock: CacheClock) -> CacheLookup {
         let record = recordIndex(for: key.prefix, now: now)
         guard let slot = liveSlot(route: key.route, record: record, now: now, clock: clock) else {
-            records[Int(record)].counters.misses += 1
-            totals.misses += 1
+            records[Int(record)].counters[.misses] += 1
+            totals[.misses] += 1
             return .miss(generation: records[Int(record)].generation)
         }
-        records[Int(record)].counters.hits += 1
-        totals.hits += 1
+        records[Int(record)].counters[.hits] += 1
+        totals[.hits] += 1
         slots[Int(slot)].hits += 1
         touch(slot)
         return .hit(slots[Int(slot)].value)
@@ -18,8 +18,8 @@ extension MemoryStorage {
     ) -> StoreOutcome {
         let record = recordIndex(for: key.prefix, now: now)
         guard records[Int(record)].generation == generation else {
-            records[Int(record)].counters.staleSetsRejected += 1
-            totals.staleSetsRejected += 1
+            records[Int(record)].counters[.staleSetsRejected] += 1
+            totals[.staleSetsRejected] += 1
             emit(.staleSetRejected, record: Int(record), key: key.route, now: now, clock: clock)
             return .rejectedStale
         }
@@ -29,8 +29,8 @@ extension MemoryStorage {
         guard ttl > 0 else { return .stored }
         _ = insert(
             route: key.route, value: value, record: record, ttl: ttl, generation: generation, now: now, cost: cost)
-        records[Int(record)].counters.sets += 1
-        totals.sets += 1
+        records[Int(record)].counters[.sets] += 1
+        totals[.sets] += 1
         evictToBudget(now: now, clock: clock)
         compactHeapIfNeeded()
         return .stored
@@ -44,11 +44,11 @@ extension MemoryStorage {
         records[record].entries = [:]
         var removedBytes = 0
         for slot in doomed.values { removedBytes += remove(slot, keepIndex: true) }
-        records[record].counters.purges += 1
-        records[record].counters.purgedKeys += UInt64(doomed.count)
+        records[record].counters[.purges] += 1
+        records[record].counters[.purgedKeys] += UInt64(doomed.count)
         records[record].lastPurgeAt = now
-        totals.purges += 1
-        totals.purgedKeys += UInt64(doomed.count)
+        totals[.purges] += 1
+        totals[.purgedKeys] += UInt64(doomed.count)
         let duration = Double(clock.now() - now) / 1e9
         emit(.purged, record: record, count: doomed.count, duration: duration, now: now, clock: clock)
         return PurgeResult(
@@ -72,14 +72,14 @@ extension MemoryStorage {
 
     mutating func recordStoreError(_ message: String, prefix: CachePrefix?, now: Int64, clock: CacheClock) {
         let record = prefix.map { Int(recordIndex(for: $0, now: now)) }
-        if let record { records[record].counters.errors += 1 }
-        totals.errors += 1
+        if let record { records[record].counters[.errors] += 1 }
+        totals[.errors] += 1
         emit(.storeError, record: record, message: message, now: now, clock: clock)
     }
 
     mutating func recordUncachedRequest(_ prefix: CachePrefix, now: Int64) {
         let record = Int(recordIndex(for: prefix, now: now))
-        records[record].counters.misses += 1
-        totals.misses += 1
+        records[record].counters[.misses] += 1
+        totals[.misses] += 1
     }
 }

@@ -21,18 +21,16 @@ extension MemoryStorage {
         }
         let page = best.sorted().dropFirst(offset).map { prefixStats($0, clock: clock) }
         return StoreStatistics(
-            totals: totals.totals(keys: keys, bytes: bytes, expiringSoon: expiringSoon), prefixCount: matching,
+            totals: CacheTotals(counters: totals, keys: keys, bytes: bytes, expiringSoon: expiringSoon),
+            prefixCount: matching,
             prefixes: page, uptimeSeconds: Double(now) / 1e9, offset: offset)
     }
 
     func prefixStats(_ index: Int, clock: CacheClock) -> PrefixStats {
         let record = records[index]
-        let counters = record.counters
         return PrefixStats(
             prefix: record.prefix.rawValue, user: record.prefix.user, keys: record.entries.count, bytes: record.bytes,
-            hits: counters.hits, misses: counters.misses, sets: counters.sets,
-            staleSetsRejected: counters.staleSetsRejected, expirations: counters.expirations,
-            evictions: counters.evictions, purges: counters.purges, expiringSoon: record.expiringSoon,
+            counters: record.counters, expiringSoon: record.expiringSoon,
             lastPurgeAt: record.lastPurgeAt.map(clock.date(at:)), generation: record.generation)
     }
 
@@ -51,14 +49,13 @@ extension MemoryStorage {
         case .user: return compare { $0.prefix.user ?? "" }
         case .keys: return compare { $0.entries.count }
         case .bytes: return compare { $0.bytes }
-        case .hits: return compare { $0.counters.hits }
-        case .misses: return compare { $0.counters.misses }
+        case .hits: return compare { $0.counters[.hits] }
+        case .misses: return compare { $0.counters[.misses] }
         case .expiringSoon: return compare { $0.expiringSoon }
         case .lastPurge: return compare { $0.lastPurgeAt ?? .min }
         case .hitRatio:
             return compare { record in
-                let lookups = record.counters.hits + record.counters.misses
-                return lookups == 0 ? -1 : Double(record.counters.hits) / Double(lookups)
+                record.counters.hitRatio ?? -1
             }
         }
     }

@@ -29,7 +29,7 @@ struct MemoryStorage: Sendable {
         let foldedUser: String?
         var entries: [String: Int32] = [:]
         var generation: UInt64
-        var counters = CounterSet()
+        var counters = CounterValues()
         var bytes = 0
         var expiringSoon = 0
         var lastPurgeAt: Int64?
@@ -45,7 +45,7 @@ struct MemoryStorage: Sendable {
     var newest: Int32 = -1
     var oldest: Int32 = -1
     var heap = ExpiryHeap()
-    var totals = CounterSet()
+    var totals = CounterValues()
     var keys = 0
     var bytes = 0
     var expiringSoon = 0
@@ -184,8 +184,8 @@ struct MemoryStorage: Sendable {
         let record = Int(slots[Int(slot)].prefix)
         let route = slots[Int(slot)].route
         remove(slot)
-        records[record].counters.expirations += 1
-        totals.expirations += 1
+        records[record].counters[.expirations] += 1
+        totals[.expirations] += 1
         emit(.expired, record: record, key: route, now: now, clock: clock)
     }
 
@@ -196,8 +196,8 @@ struct MemoryStorage: Sendable {
             let record = Int(slots[Int(slot)].prefix)
             let route = slots[Int(slot)].route
             remove(slot)
-            records[record].counters.evictions += 1
-            totals.evictions += 1
+            records[record].counters[.evictions] += 1
+            totals[.evictions] += 1
             emit(.evicted, record: record, key: route, now: now, clock: clock)
         }
     }

@@ -42,8 +42,8 @@ public enum PrefixPage {
         case .user: return compare { $0.user ?? "" }
         case .keys: return compare(\.keys)
         case .bytes: return compare(\.bytes)
-        case .hits: return compare(\.hits)
-        case .misses: return compare(\.misses)
+        case .hits: return compare { $0[.hits] }
+        case .misses: return compare { $0[.misses] }
         case .expiringSoon: return compare(\.expiringSoon)
         case .lastPurge: return compare { $0.lastPurgeAt ?? .distantPast }
         case .hitRatio: return compare { $0.hitRatio ?? -1 }

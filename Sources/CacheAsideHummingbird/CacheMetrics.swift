@@ -20,7 +20,7 @@ public final class CacheMetrics: Sendable {
     /// The registry the cache's series are written to.
     public let registry: PrometheusCollectorRegistry
     private let cache: CacheAside
-    private let counters: [(value: @Sendable (CacheTotals) -> UInt64, counter: Counter)]
+    private let counters: [(name: CacheCounter, counter: Counter)]
     private let gauges: [(value: @Sendable (CacheTotals) -> Int, gauge: Gauge)]
     private let circuitOpen: Gauge
     /// The totals exported last time, so counters move by the difference.
@@ -40,17 +40,7 @@ public final class CacheMetrics: Sendable {
                 descriptor: .init(
                     namespace: "cachemon", subsystem: "cache", metricName: name, unitName: unit, helpText: help))
         }
-        counters = [
-            (\.hits, counter("hits", "Lookups answered from the cache.")),
-            (\.misses, counter("misses", "Lookups that computed the value.")),
-            (\.sets, counter("sets", "Values stored.")),
-            (\.staleSetsRejected, counter("stale_sets_rejected", "Late writes dropped by generation fencing.")),
-            (\.expirations, counter("expirations", "Entries expired.")),
-            (\.evictions, counter("evictions", "Entries evicted to stay within the byte budget.")),
-            (\.purges, counter("purges", "Prefix purges.")),
-            (\.purgedKeys, counter("purged_keys", "Entries removed by purges.")),
-            (\.errors, counter("errors", "Store operations that failed.")),
-        ]
+        counters = CacheCounter.allCases.map { ($0, counter($0.prometheusName, $0.help)) }
         gauges = [
             (\.keys, gauge("keys", "", "Entries held.")),
             (\.bytes, gauge("memory", "bytes", "Bytes held: keys, values and bookkeeping.")),
@@ -63,9 +53,9 @@ public final class CacheMetrics: Sendable {
     public func render() async throws -> String {
         let snapshot = try await cache.stats(StatsQuery(limit: 1))
         exported.withLockedValue { last in
-            for (value, counter) in counters {
-                let now = value(snapshot.totals)
-                let before = value(last)
+            for (name, counter) in counters {
+                let now = snapshot.totals[name]
+                let before = last[name]
                 // A total never decreases unless the store restarted: start counting again from it.
                 counter.increment(by: Int64(clamping: now >= before ? now - before : now))
             }

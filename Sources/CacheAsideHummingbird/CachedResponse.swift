@@ -7,7 +7,8 @@ import HTTPTypes
 struct CachedResponse: Equatable, Sendable {
     static let formatVersion: UInt8 = 1
 
-    /// Headers that describe the response itself rather than this one transfer.
+    /// Headers that are not stored: they describe one transfer (`Date`, `Content-Length`, `Connection`…),
+    /// one client (`Set-Cookie`), or the cache's own answer (`Age`, `X-Cache`), not the response itself.
     static let excludedHeaders: Set<HTTPField.Name> = [
         .date, .contentLength, .transferEncoding, .connection, .setCookie, .age,
         .xCache, .keepAlive,

@@ -8,17 +8,14 @@ import Foundation
 /// loses no counts, only delays them.
 struct PendingFigures: Sendable {
     struct Counts: Sendable {
-        var hits: UInt64 = 0
-        var misses: UInt64 = 0
-        var errors: UInt64 = 0
+        /// Hits, misses and errors of the hit path; the scripts count everything else themselves.
+        var counters = CounterValues()
         var entryHits: [String: UInt64] = [:]
         /// When the prefix was last used (Unix ms), for idle-prefix reclaim.
         var lastUsed: Int64 = 0
 
         mutating func add(_ other: Counts) {
-            hits += other.hits
-            misses += other.misses
-            errors += other.errors
+            counters.add(other.counters)
             entryHits.merge(other.entryHits, uniquingKeysWith: +)
             lastUsed = max(lastUsed, other.lastUsed)
         }
@@ -29,7 +26,7 @@ struct PendingFigures: Sendable {
     /// Hits, misses and errors this instance ever counted, flushed or not; only ever grows. While
     /// Redis is down, the last statistics plus what this grew by since they were read is what the
     /// instance saw. A flush does not take it.
-    var countedHere = CacheTotals()
+    var countedHere = CounterValues()
     /// Events without their sequence numbers, which the shared ring gives them.
     var events: [CacheEvent] = []
     /// The earliest new deadline of each prefix.
@@ -46,18 +43,16 @@ struct PendingFigures: Sendable {
         _ prefix: String, at now: Int64, hit route: String? = nil, miss: Bool = false, error: Bool = false
     ) {
         func update(_ counts: inout Counts) {
-            if let route {
-                counts.hits += 1
-                counts.entryHits[route, default: 0] += 1
-            }
-            if miss { counts.misses += 1 }
-            if error { counts.errors += 1 }
+            if let route { counts.entryHits[route, default: 0] += 1 }
+            counts.counters.add(counted)
             counts.lastUsed = max(counts.lastUsed, now)
         }
+        var counted = CounterValues()
+        if route != nil { counted[.hits] = 1 }
+        if miss { counted[.misses] = 1 }
+        if error { counted[.errors] = 1 }
         update(&counts[prefix, default: Counts()])
-        if route != nil { countedHere.hits += 1 }
-        if miss { countedHere.misses += 1 }
-        if error { countedHere.errors += 1 }
+        countedHere.add(counted)
     }
 
     /// What a flush takes: everything but ``countedHere``.

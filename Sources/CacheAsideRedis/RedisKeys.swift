@@ -30,13 +30,9 @@ struct RedisKeys: Sendable {
     static func values(_ prefix: String) -> String { prefix + "#v" }
     static func hits(_ prefix: String) -> String { prefix + "#h" }
 
-    /// The namespace of a prefix as stored (`api` of `api:{u:42}`), to parse it back.
-    static func namespace(of prefix: String) -> String? {
-        prefix.range(of: ":{u:").map { String(prefix[..<$0.lowerBound]) }
-    }
-
+    /// A prefix as stored, read back; `nil` for a member that is not one.
     static func parse(_ prefix: String) -> CachePrefix? {
-        guard let namespace = namespace(of: prefix) else { return nil }
-        return try? CachePrefix(parsing: prefix, namespace: namespace)
+        guard let parsed = try? PrefixFormat.parse(prefix) else { return nil }
+        return CachePrefix(namespace: parsed.namespace, user: parsed.user)
     }
 }

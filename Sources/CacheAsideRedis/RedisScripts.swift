@@ -1,3 +1,4 @@
+import CacheAside
 import RESP
 
 /// The Lua scripts that make every change to a prefix atomic. Each one touches only the keys of
@@ -41,7 +42,7 @@ enum RedisScripts {
               return {0, gen}
             end
             remove_entry(ARGV[1])
-            redis.call('HINCRBY', KEYS[1], 'expirations', 1)
+            redis.call('HINCRBY', KEYS[1], '\(CacheCounter.expirations.rawValue)', 1)
             return {2, gen}
             """)
 
@@ -51,7 +52,7 @@ enum RedisScripts {
         removeEntry + """
 
             if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[5] then
-              redis.call('HINCRBY', KEYS[1], 'staleSetsRejected', 1)
+              redis.call('HINCRBY', KEYS[1], '\(CacheCounter.staleSetsRejected.rawValue)', 1)
               return 0
             end
             if redis.call('ZSCORE', KEYS[3], ARGV[1]) then remove_entry(ARGV[1]) end
@@ -61,7 +62,7 @@ enum RedisScripts {
             redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
             redis.call('HINCRBY', KEYS[1], 'bytes', #ARGV[2] + #ARGV[1])
             redis.call('HINCRBY', KEYS[1], 'keys', 1)
-            redis.call('HINCRBY', KEYS[1], 'sets', 1)
+            redis.call('HINCRBY', KEYS[1], '\(CacheCounter.sets.rawValue)', 1)
             return 1
             """)
 
@@ -75,8 +76,8 @@ enum RedisScripts {
         local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
         redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
         redis.call('HSET', KEYS[1], 'bytes', 0, 'keys', 0, 'lastPurge', ARGV[1], 'used', ARGV[1])
-        redis.call('HINCRBY', KEYS[1], 'purges', 1)
-        redis.call('HINCRBY', KEYS[1], 'purgedKeys', keys)
+        redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purges.rawValue)', 1)
+        redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purgedKeys.rawValue)', keys)
         return {keys, bytes, gen}
         """)
 
@@ -87,39 +88,37 @@ enum RedisScripts {
 
             local routes = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
             for _, route in ipairs(routes) do remove_entry(route) end
-            if #routes > 0 then redis.call('HINCRBY', KEYS[1], 'expirations', #routes) end
+            if #routes > 0 then redis.call('HINCRBY', KEYS[1], '\(CacheCounter.expirations.rawValue)', #routes) end
             local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
             local result = {first[2] or '-1'}
             for _, route in ipairs(routes) do result[#result + 1] = route end
             return result
             """)
 
-    /// KEYS m v h; ARGV hits, misses, errors, last use, then route and hit count pairs.
-    /// Adds one instance's batched counters; hits of entries purged meanwhile are dropped.
+    /// KEYS m v h; ARGV last use, n, then n counter name and increment pairs, then route and hit
+    /// count pairs. Adds one instance's batched counters, each to the field of its name; hits of
+    /// entries purged meanwhile are dropped.
     static let flush = RedisScript(
         """
-        local names = {'hits', 'misses', 'errors'}
-        for i = 1, 3 do
-          if ARGV[i] ~= '0' then redis.call('HINCRBY', KEYS[1], names[i], ARGV[i]) end
+        if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then
+          redis.call('HSET', KEYS[1], 'used', ARGV[1])
         end
-        if tonumber(ARGV[4]) > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then
-          redis.call('HSET', KEYS[1], 'used', ARGV[4])
-        end
-        for i = 5, #ARGV - 1, 2 do
+        local routes = 3 + 2 * tonumber(ARGV[2])
+        for i = 3, routes - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        for i = routes, #ARGV - 1, 2 do
           if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
         end
         return 1
         """)
 
-    /// KEYS m v x a h; ARGV cutoff.
-    /// Forgets a prefix that holds nothing and was last used before `cutoff`, returning its
-    /// counters (``RedisStore/retiredFields``) so the store-wide totals keep them; false otherwise.
+    /// KEYS m v x a h; ARGV cutoff, counter names.
+    /// Forgets a prefix that holds nothing and was last used before `cutoff`, returning the values
+    /// of the named counters so the store-wide totals keep them; false otherwise.
     static let reclaim = RedisScript(
         """
         if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('ZCARD', KEYS[3]) > 0 then return false end
         if tonumber(redis.call('HGET', KEYS[1], 'used') or '0') >= tonumber(ARGV[1]) then return false end
-        local counters = redis.call('HMGET', KEYS[1], 'hits', 'misses', 'sets', 'staleSetsRejected',
-          'expirations', 'purges', 'purgedKeys', 'errors')
+        local counters = redis.call('HMGET', KEYS[1], unpack(ARGV, 2))
         redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[4], KEYS[5])
         for i = 1, #counters do counters[i] = counters[i] or '0' end
         return counters

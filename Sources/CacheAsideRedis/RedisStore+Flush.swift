@@ -29,8 +29,14 @@ extension RedisStore {
         let prefixes = Array(taken.counts.keys)
         let calls = prefixes.map { prefix in
             let counts = taken.counts[prefix] ?? PendingFigures.Counts()
-            var arguments = [counts.hits, counts.misses, counts.errors].map { ByteBuffer(string: String($0)) }
-            arguments.append(Self.argument(counts.lastUsed))
+            // By name: the script adds each counter to the field of the same name.
+            let counted = CacheCounter.allCases.filter { counts.counters[$0] > 0 }
+            var arguments = [Self.argument(counts.lastUsed), Self.argument(Int64(counted.count))]
+            for counter in counted {
+                arguments += [
+                    ByteBuffer(string: counter.rawValue), ByteBuffer(string: String(counts.counters[counter])),
+                ]
+            }
             for (route, hits) in counts.entryHits {
                 arguments += [ByteBuffer(string: route), ByteBuffer(string: String(hits))]
             }
@@ -38,26 +44,51 @@ extension RedisStore {
                 keys: [RedisKeys.meta(prefix), RedisKeys.values(prefix), RedisKeys.hits(prefix)], arguments: arguments
             )
         }
-        let answers = try? await connection.evaluateAll(RedisScripts.flush, calls: calls)
-        for (index, prefix) in prefixes.enumerated() where answers?[index].errorMessage != nil || answers == nil {
-            failed.counts[prefix] = taken.counts[prefix]
+        // The first failure is what the caller is told; everything that failed is kept.
+        var firstFailure: (any Error)?
+        let answers: [RESPValue]?
+        do {
+            answers = try await connection.evaluateAll(RedisScripts.flush, calls: calls)
+        } catch {
+            answers = nil
+            firstFailure = error
+        }
+        for (index, prefix) in prefixes.enumerated() {
+            guard let answers else {
+                failed.counts[prefix] = taken.counts[prefix]
+                continue
+            }
+            if let message = answers[index].errorMessage {
+                failed.counts[prefix] = taken.counts[prefix]
+                firstFailure = firstFailure ?? RedisError.server(message)
+            }
         }
         var storeWide = PendingFigures()
         storeWide.unattributedErrors = taken.unattributedErrors
         // Every prefix counted in this flush is (re)listed: SADD of a member already there is a no-op.
         storeWide.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys)
         storeWide.deadlines = taken.deadlines
-        if !(await writeStoreWide(storeWide, on: connection)) { failed.restore(storeWide, capacity: capacity) }
-        if !taken.events.isEmpty, (try? await appendEvents(taken.events, on: connection)) == nil {
-            failed.events = taken.events
+        do {
+            try await writeStoreWide(storeWide, on: connection)
+        } catch {
+            failed.restore(storeWide, capacity: capacity)
+            firstFailure = firstFailure ?? error
         }
-        guard !failed.isEmpty else { return }
+        if !taken.events.isEmpty {
+            do {
+                try await appendEvents(taken.events, on: connection)
+            } catch {
+                failed.events = taken.events
+                firstFailure = firstFailure ?? error
+            }
+        }
+        guard let firstFailure else { return }
         pending.withLockedValue { $0.restore(failed, capacity: capacity) }
-        throw RedisError.connectionClosed("the flush could not write everything; it will be retried")
+        throw firstFailure
     }
 
     /// Errors outside any prefix, new prefixes, deadlines and the store's creation time, in one pipeline.
-    private func writeStoreWide(_ figures: PendingFigures, on connection: RedisConnection) async -> Bool {
+    private func writeStoreWide(_ figures: PendingFigures, on connection: RedisConnection) async throws {
         var commands = [RESPCommand("HSETNX", names.info, "created", String(unixMilliseconds()))]
         if figures.unattributedErrors > 0 {
             commands.append(RESPCommand("HINCRBY", names.info, "errors", String(figures.unattributedErrors)))
@@ -69,8 +100,8 @@ extension RedisStore {
             let pairs = figures.deadlines.flatMap { [String($0.value), $0.key] }
             commands.append(RESPCommand(strings: ["ZADD", names.due, "LT"] + pairs))
         }
-        guard let answers = try? await connection.pipeline(commands) else { return false }
-        return answers.allSatisfy { $0.errorMessage == nil }
+        let answers = try await connection.pipeline(commands)
+        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
     }
 
     /// Appends events to the shared ring; returns the newest sequence number.
@@ -144,27 +175,33 @@ extension RedisStore {
         else { throw RedisError.protocolError("SSCAN answered \(answer)") }
         reclaimCursor.withLockedValue { $0 = next }
         let cutoff = now - CacheClock.nanoseconds(configuration.idlePrefixRetention) / 1_000_000
-        var retired = [Int64](repeating: 0, count: Self.retiredFields.count)
+        var retired = CounterValues()
         var forgotten: [String] = []
         let candidates = members.compactMap(\.string)
+        let fields = CacheCounter.allCases.map { ByteBuffer(string: $0.rawValue) }
         let answers = try await connection.evaluateAll(
             RedisScripts.reclaim,
-            calls: candidates.map { (keys: RedisKeys.prefixKeys($0), arguments: [Self.argument(cutoff)]) })
-        for (prefix, counters) in zip(candidates, answers) {
-            guard case .array(let values) = counters, values.count == retired.count else { continue }
+            calls: candidates.map { (keys: RedisKeys.prefixKeys($0), arguments: [Self.argument(cutoff)] + fields) })
+        for (prefix, answer) in zip(candidates, answers) {
+            guard case .array(let values) = answer, values.count == fields.count else { continue }
             forgotten.append(prefix)
-            for (index, value) in values.enumerated() { retired[index] += value.int ?? 0 }
+            retired.add(Self.counters(CacheCounter.allCases, values))
         }
         guard !forgotten.isEmpty else { return }
         var commands = [RESPCommand(strings: ["SREM", names.prefixes] + forgotten)]
-        for (field, value) in zip(Self.retiredFields, retired) where value > 0 {
-            commands.append(RESPCommand("HINCRBY", names.info, "retired:" + field, String(value)))
+        for counter in CacheCounter.allCases where retired[counter] > 0 {
+            commands.append(RESPCommand("HINCRBY", names.info, Self.retiredField(counter), String(retired[counter])))
         }
         _ = try await connection.pipeline(commands)
     }
 
-    /// The counters of forgotten prefixes, kept in `{name}:info` as `retired:<field>`.
-    static let retiredFields = [
-        "hits", "misses", "sets", "staleSetsRejected", "expirations", "purges", "purgedKeys", "errors",
-    ]
+    /// The field of `{name}:info` that keeps a counter of forgotten prefixes: `retired:<name>`.
+    static func retiredField(_ counter: CacheCounter) -> String { "retired:" + counter.rawValue }
+
+    /// Reads the answer to an `HMGET` of `counters`' fields, by name; a missing field is zero.
+    static func counters(_ counters: [CacheCounter], _ values: [RESPValue]) -> CounterValues {
+        var result = CounterValues()
+        for (counter, value) in zip(counters, values) { result[counter] = UInt64(max(0, value.int ?? 0)) }
+        return result
+    }
 }

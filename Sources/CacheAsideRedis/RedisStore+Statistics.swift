@@ -18,13 +18,12 @@ extension RedisStore {
         } catch {
             let now = pending.withLockedValue { $0.countedHere }
             guard let (last, countedThen) = lastStatistics.withLockedValue({ $0 }) else {
-                return StoreStatistics(totals: now, prefixCount: 0, prefixes: [], uptimeSeconds: 0, offset: 0)
+                return StoreStatistics(
+                    totals: CacheTotals(counters: now), prefixCount: 0, prefixes: [], uptimeSeconds: 0, offset: 0)
             }
             // This instance's own traffic since, so its rates and errors stay true during the outage.
             var degraded = last
-            degraded.totals.hits += now.hits - countedThen.hits
-            degraded.totals.misses += now.misses - countedThen.misses
-            degraded.totals.errors += now.errors - countedThen.errors
+            for counter in CacheCounter.allCases { degraded.totals[counter] += now[counter] - countedThen[counter] }
             return degraded
         }
     }
@@ -36,10 +35,8 @@ extension RedisStore {
         let members = try await connection.execute(RESPCommand("SMEMBERS", names.prefixes))
         guard case .array(let listed) = members else { throw RedisError.protocolError("prefixes: \(members)") }
         let prefixes = listed.compactMap(\.string)
-        var commands = [
-            RESPCommand(
-                strings: ["HMGET", names.info, "created", "errors"] + Self.retiredFields.map { "retired:" + $0 })
-        ]
+        let retiredFields = CacheCounter.allCases.map(Self.retiredField)
+        var commands = [RESPCommand(strings: ["HMGET", names.info, "created", "errors"] + retiredFields)]
         for prefix in prefixes {
             commands.append(RESPCommand(strings: ["HMGET", RedisKeys.meta(prefix)] + Self.metaFields))
             commands.append(
@@ -47,15 +44,12 @@ extension RedisStore {
         }
         let answers = try await connection.pipeline(commands)
         if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
-        guard case .array(let info) = answers[0], info.count == 2 + Self.retiredFields.count else {
+        guard case .array(let info) = answers[0], info.count == 2 + retiredFields.count else {
             throw RedisError.protocolError("info: \(answers[0])")
         }
         // Errors outside any prefix, and the counters of prefixes forgotten as idle.
-        func retired(_ index: Int) -> UInt64 { UInt64(max(0, info[2 + index].int ?? 0)) }
-        var totals = CacheTotals(
-            hits: retired(0), misses: retired(1), sets: retired(2), staleSetsRejected: retired(3),
-            expirations: retired(4), purges: retired(5), purgedKeys: retired(6),
-            errors: UInt64(max(0, info[1].int ?? 0)) + retired(7))
+        var totals = CacheTotals(counters: Self.counters(CacheCounter.allCases, Array(info.dropFirst(2))))
+        totals[.errors] += UInt64(max(0, info[1].int ?? 0))
         var all: [PrefixStats] = []
         all.reserveCapacity(prefixes.count)
         for (index, raw) in prefixes.enumerated() {
@@ -63,8 +57,10 @@ extension RedisStore {
                 throw RedisError.protocolError("prefix \(raw): \(answers[1 + 2 * index])")
             }
             let stats = Self.prefixStats(raw, fields: fields, expiringSoon: Int(answers[2 + 2 * index].int ?? 0))
-            totals.add(
-                stats, purgedKeys: UInt64(max(0, fields[9].int ?? 0)), errors: UInt64(max(0, fields[10].int ?? 0)))
+            totals.counters.add(stats.counters)
+            totals.keys += stats.keys
+            totals.bytes += stats.bytes
+            totals.expiringSoon += stats.expiringSoon
             all.append(stats)
         }
         let created = info[0].int ?? now
@@ -74,38 +70,16 @@ extension RedisStore {
             offset: offset)
     }
 
-    static let metaFields = [
-        "gen", "keys", "bytes", "hits", "misses", "sets", "staleSetsRejected", "expirations", "purges", "purgedKeys",
-        "errors", "lastPurge",
-    ]
+    /// The fields of a prefix's meta hash that statistics read: its gauges, then every counter by name.
+    static let metaFields = ["gen", "keys", "bytes", "lastPurge"] + CacheCounter.allCases.map(\.rawValue)
 
     static func prefixStats(_ raw: String, fields: [RESPValue], expiringSoon: Int) -> PrefixStats {
         func number(_ index: Int) -> Int64 { max(0, fields[index].int ?? 0) }
         return PrefixStats(
             prefix: raw, user: RedisKeys.parse(raw)?.user, keys: Int(number(1)), bytes: Int(number(2)),
-            hits: UInt64(number(3)), misses: UInt64(number(4)), sets: UInt64(number(5)),
-            staleSetsRejected: UInt64(number(6)), expirations: UInt64(number(7)), purges: UInt64(number(8)),
-            expiringSoon: expiringSoon,
-            lastPurgeAt: fields[11].int.map { Date(timeIntervalSince1970: Double($0) / 1000) },
+            counters: counters(CacheCounter.allCases, Array(fields.dropFirst(4))), expiringSoon: expiringSoon,
+            lastPurgeAt: fields[3].int.map { Date(timeIntervalSince1970: Double($0) / 1000) },
             generation: UInt64(number(0)))
-    }
-}
-
-extension CacheTotals {
-    /// Adds one prefix's figures; `purgedKeys` and `errors` are not part of ``PrefixStats``.
-    fileprivate mutating func add(_ stats: PrefixStats, purgedKeys: UInt64, errors: UInt64) {
-        hits += stats.hits
-        misses += stats.misses
-        sets += stats.sets
-        staleSetsRejected += stats.staleSetsRejected
-        expirations += stats.expirations
-        evictions += stats.evictions
-        purges += stats.purges
-        self.purgedKeys += purgedKeys
-        self.errors += errors
-        keys += stats.keys
-        bytes += stats.bytes
-        expiringSoon += stats.expiringSoon
     }
 }
 

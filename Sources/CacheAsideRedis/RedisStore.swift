@@ -33,8 +33,9 @@ public final class RedisStore: CacheStore {
     let clock: CacheClock
     let names: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
-    /// The last statistics read from Redis, answered (with the errors counted since) while it is down.
-    let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CacheTotals)?>(nil)
+    /// The last statistics read from Redis and this instance's own counts at that moment. While Redis
+    /// is down, statistics answer those figures plus the hits, misses and errors counted here since.
+    let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CounterValues)?>(nil)
     /// Where the next idle-prefix reclaim continues in `{name}:prefixes` (an `SSCAN` cursor).
     let reclaimCursor = NIOLockedValueBox("0")
 
@@ -195,7 +196,7 @@ public final class RedisStore: CacheStore {
                 pending.count(prefix.rawValue, at: now, error: true)
             } else {
                 pending.unattributedErrors += 1
-                pending.countedHere.errors += 1
+                pending.countedHere[.errors] += 1
             }
             pending.emit(failure, capacity: configuration.eventCapacity)
         }

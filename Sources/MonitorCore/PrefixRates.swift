@@ -18,17 +18,17 @@ public struct PrefixRates: Equatable, Sendable {
     /// Updates the rates of the prefixes on this page.
     public mutating func record(_ prefixes: [PrefixStats], at time: Date) {
         for prefix in prefixes {
-            if let before = previous[prefix.prefix], time > before.time, prefix.hits >= before.hits,
-                prefix.misses >= before.misses
+            if let before = previous[prefix.prefix], time > before.time, prefix[.hits] >= before.hits,
+                prefix[.misses] >= before.misses
             {
                 let elapsed = time.timeIntervalSince(before.time)
                 rates[prefix.prefix] = Rate(
-                    hitsPerSecond: Double(prefix.hits - before.hits) / elapsed,
-                    missesPerSecond: Double(prefix.misses - before.misses) / elapsed)
+                    hitsPerSecond: Double(prefix[.hits] - before.hits) / elapsed,
+                    missesPerSecond: Double(prefix[.misses] - before.misses) / elapsed)
             } else if previous[prefix.prefix] != nil {
                 rates[prefix.prefix] = nil
             }
-            previous[prefix.prefix] = (prefix.hits, prefix.misses, time)
+            previous[prefix.prefix] = (prefix[.hits], prefix[.misses], time)
         }
         // Keep memory bounded to what was seen recently.
         if previous.count > 10_000 {

@@ -59,7 +59,7 @@ public struct RateHistory: Equatable, Sendable {
     }
 
     /// Lookups per second between the last two samples.
-    public var requestsPerSecond: Double? { rate { $0.hits &+ $0.misses } }
+    public var requestsPerSecond: Double? { rate { $0[.hits] &+ $0[.misses] } }
 
     /// The hit ratio of each interval, oldest first, at most `count` of them; `nil` for idle intervals.
     public func ratioSeries(count: Int) -> [Double?] {
@@ -75,13 +75,12 @@ public struct RateHistory: Equatable, Sendable {
     }
 
     static func ratio(from start: CacheTotals, to end: CacheTotals) -> Double? {
-        let hits = end.hits &- start.hits
-        let lookups = hits &+ (end.misses &- start.misses)
+        let hits = end[.hits] &- start[.hits]
+        let lookups = hits &+ (end[.misses] &- start[.misses])
         return lookups == 0 ? nil : Double(hits) / Double(lookups)
     }
 
     static func wentDown(from old: CacheTotals, to new: CacheTotals) -> Bool {
-        new.hits < old.hits || new.misses < old.misses || new.sets < old.sets || new.expirations < old.expirations
-            || new.evictions < old.evictions || new.purges < old.purges
+        CacheCounter.allCases.contains { new[$0] < old[$0] }
     }
 }

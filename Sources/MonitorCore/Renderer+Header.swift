@@ -48,15 +48,15 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
     let totals = snapshot.totals
     let wide = width >= 100
     let gap = wide ? "   " : "  "
-    column = screen.write(" expired/s \(Format.rate(history.rate { $0.expirations }))", row: 2, column: 0)
-    column = screen.write(gap + "evicted/s \(Format.rate(history.rate { $0.evictions }))", row: 2, column: column)
+    column = screen.write(" expired/s \(Format.rate(history.rate { $0[.expirations] }))", row: 2, column: 0)
+    column = screen.write(gap + "evicted/s \(Format.rate(history.rate { $0[.evictions] }))", row: 2, column: column)
     column = screen.write(
-        gap + (wide ? "stale writes rejected " : "stale rejected ") + Format.count(totals.staleSetsRejected), row: 2,
-        column: column, style: totals.staleSetsRejected > 0 ? painter.style(.yellow) : .plain)
-    column = screen.write(gap + "purges \(Format.count(totals.purges))", row: 2, column: column)
+        gap + (wide ? "stale writes rejected " : "stale rejected ") + Format.count(totals[.staleSetsRejected]), row: 2,
+        column: column, style: totals[.staleSetsRejected] > 0 ? painter.style(.yellow) : .plain)
+    column = screen.write(gap + "purges \(Format.count(totals[.purges]))", row: 2, column: column)
     column = screen.write(
-        gap + (wide ? "store errors " : "errors ") + Format.count(totals.errors), row: 2, column: column,
-        style: totals.errors > 0 ? painter.style(.red, bold: true) : .plain)
+        gap + (wide ? "store errors " : "errors ") + Format.count(totals[.errors]), row: 2, column: column,
+        style: totals[.errors] > 0 ? painter.style(.red, bold: true) : .plain)
     if snapshot.circuitOpen {
         screen.write("   CIRCUIT OPEN: store skipped", row: 2, column: column, style: painter.style(.red, bold: true))
     }

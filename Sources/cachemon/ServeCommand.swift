@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// The options `serve` (and later `demo`) share.
+/// The options of `serve`: where to listen, the token, the store and the demo traffic.
 struct ServeOptions: ParsableArguments {
     @Option(help: "The address to listen on; keep the loopback default unless you mean to expose the API.")
     var host = "127.0.0.1"

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CacheAside
+import CacheAdminAPI
 
 /// Which prefix a command is about: a user (in a namespace) or a prefix written out.
 struct TargetOptions: ParsableArguments {
@@ -17,5 +17,5 @@ struct TargetOptions: ParsableArguments {
     }
 
     /// The prefix as the admin API writes it.
-    var resolvedPrefix: String { prefix ?? CachePrefix(namespace: namespace, user: user).rawValue }
+    var resolvedPrefix: String { prefix ?? PrefixFormat.prefix(namespace: namespace, user: user) }
 }

@@ -10,18 +10,18 @@ enum TextReport {
         var lines = [
             "\(url)  \(snapshot.backend) · \(snapshot.instance)  up \(duration(snapshot.uptimeSeconds))"
                 + (snapshot.circuitOpen ? "  CIRCUIT OPEN (store skipped)" : ""),
-            "hit ratio \(percent(totals.hitRatio))  hits \(totals.hits)  misses \(totals.misses)  sets \(totals.sets)",
+            "hit ratio \(percent(totals.hitRatio))  hits \(totals[.hits])  misses \(totals[.misses])  sets \(totals[.sets])",
             "keys \(totals.keys)  \(bytes(totals.bytes))  expiring soon \(totals.expiringSoon)  "
-                + "expired \(totals.expirations)  evicted \(totals.evictions)",
-            "purges \(totals.purges) (\(Format.count(totals.purgedKeys, "key")))  stale writes rejected \(totals.staleSetsRejected)  "
-                + "store errors \(totals.errors)",
+                + "expired \(totals[.expirations])  evicted \(totals[.evictions])",
+            "purges \(totals[.purges]) (\(Format.count(totals[.purgedKeys], "key")))  "
+                + "stale writes rejected \(totals[.staleSetsRejected])  store errors \(totals[.errors])",
             "",
             "prefixes \(snapshot.prefixCount), sorted by \(snapshot.query.sort.rawValue) \(snapshot.query.order.rawValue)",
         ]
         let rows = snapshot.prefixes.map { prefix in
             [
                 prefix.user ?? "(public)", "\(prefix.keys)", bytes(prefix.bytes), percent(prefix.hitRatio),
-                "\(prefix.hits)", "\(prefix.misses)", "\(prefix.expiringSoon)",
+                "\(prefix[.hits])", "\(prefix[.misses])", "\(prefix.expiringSoon)",
                 prefix.lastPurgeAt.map { ago($0, now: snapshot.serverTime) } ?? "never",
             ]
         }

@@ -7,11 +7,11 @@ struct WireFormatTests {
     static let snapshot = StatsSnapshot(
         serverTime: Date(timeIntervalSince1970: 1_795_000_000.123), uptimeSeconds: 12.5, backend: "memory",
         instance: "a1b2", namespace: "api",
-        totals: CacheTotals(hits: 9, misses: 1, sets: 1, keys: 1, bytes: 300),
+        totals: CacheTotals(counters: [.hits: 9, .misses: 1, .sets: 1], keys: 1, bytes: 300),
         prefixCount: 1, query: StatsQuery(sort: .hitRatio, order: .ascending, limit: 10, filter: "4"),
         prefixes: [
             PrefixStats(
-                prefix: "api:{u:42}", user: "42", keys: 1, bytes: 300, hits: 9, misses: 1,
+                prefix: "api:{u:42}", user: "42", keys: 1, bytes: 300, counters: [.hits: 9, .misses: 1],
                 lastPurgeAt: Date(timeIntervalSince1970: 1_795_000_000), generation: 3)
         ])
 
@@ -39,7 +39,7 @@ struct WireFormatTests {
     @Test("hit ratios are nil before the first lookup")
     func hitRatio() {
         #expect(CacheTotals().hitRatio == nil)
-        #expect(CacheTotals(hits: 3, misses: 1).hitRatio == 0.75)
+        #expect(CacheTotals(counters: [.hits: 3, .misses: 1]).hitRatio == 0.75)
         #expect(PrefixStats(prefix: "api:{u:1}", user: "1").hitRatio == nil)
     }
 
@@ -62,5 +62,40 @@ struct WireFormatTests {
         let result = PurgeResult(
             prefix: "api:{u:1}", user: "1", removedKeys: 2, removedBytes: 10, generation: 4, durationSeconds: 0.0004)
         #expect(result.duration == .microseconds(400))
+    }
+}
+
+@Suite("Counter vocabulary")
+struct CounterVocabularyTests {
+    @Test("every counter is a JSON field of the totals and of a prefix, under its raw name, and reads back by name")
+    func everyCounterByName() throws {
+        var counters = CounterValues()
+        for (index, counter) in CacheCounter.allCases.enumerated() { counters[counter] = UInt64(100 + index) }
+        let totals = CacheTotals(counters: counters, keys: 1, bytes: 2, expiringSoon: 3)
+        let prefix = PrefixStats(prefix: "api:{u:1}", user: "1", counters: counters)
+        for value in [try WireFormat.encoder().encode(totals), try WireFormat.encoder().encode(prefix)] {
+            let object = try #require(try JSONSerialization.jsonObject(with: value) as? [String: Any])
+            for (index, counter) in CacheCounter.allCases.enumerated() {
+                #expect(object[counter.rawValue] as? Int == 100 + index, "\(counter.rawValue)")
+            }
+        }
+        #expect(try WireFormat.decoder().decode(CacheTotals.self, from: WireFormat.encoder().encode(totals)) == totals)
+        #expect(try WireFormat.decoder().decode(PrefixStats.self, from: WireFormat.encoder().encode(prefix)) == prefix)
+    }
+
+    @Test("fields are read by name: order does not matter, and a counter an older server lacks is zero")
+    func decodedByName() throws {
+        let json = #"{"keys":1,"bytes":2,"expiringSoon":0,"misses":4,"hits":9}"#
+        let totals = try WireFormat.decoder().decode(CacheTotals.self, from: Data(json.utf8))
+        #expect(totals[.hits] == 9)
+        #expect(totals[.misses] == 4)
+        #expect(totals[.staleSetsRejected] == 0)
+    }
+
+    @Test("Prometheus names are the raw names in snake case")
+    func prometheusNames() {
+        #expect(CacheCounter.staleSetsRejected.prometheusName == "stale_sets_rejected")
+        #expect(CacheCounter.purgedKeys.prometheusName == "purged_keys")
+        #expect(CacheCounter.hits.prometheusName == "hits")
     }
 }

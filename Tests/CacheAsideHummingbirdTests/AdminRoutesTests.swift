@@ -50,7 +50,7 @@ struct AdminRoutesTests {
                 }
             }
         }
-        #expect(try await cache.stats().totals.purges == 0)
+        #expect(try await cache.stats().totals[.purges] == 0)
     }
 
     @Test("stats returns a snapshot, sorted, filtered and paged as asked")
@@ -162,7 +162,7 @@ struct AdminRoutesTests {
             try expectError(response, .badRequest, code: "bad_request")
         }
         let totals = try await cache.stats().totals
-        #expect(totals.purges == 0 && totals.keys == 16)
+        #expect(totals[.purges] == 0 && totals.keys == 16)
     }
 
     @Test("a purge body over 64 KiB is refused with 413")
@@ -174,7 +174,7 @@ struct AdminRoutesTests {
                 uri: "/_cache/purge", method: .post, headers: Self.auth, body: ByteBuffer(string: body))
             try expectError(response, .contentTooLarge, code: "payload_too_large")
         }
-        #expect(try await cache.stats().totals.purges == 0)
+        #expect(try await cache.stats().totals[.purges] == 0)
     }
 
     @Test("/metrics exports the global counters in Prometheus text, with no per-user series")

@@ -159,12 +159,19 @@ struct ResponseCacheMiddlewareTests {
         }
         let app = Application(router: router)
         try await app.test(.router) { client in
-            try await withThrowingTaskGroup(of: String.self) { group in
+            let responses = try await withThrowingTaskGroup(of: (String, String?).self) { group in
                 for _ in 0..<20 {
-                    group.addTask { try await client.execute(uri: "/api/users/1/slow", method: .get).text }
+                    group.addTask {
+                        let response = try await client.execute(uri: "/api/users/1/slow", method: .get)
+                        return (response.text, response.headers[.xCache])
+                    }
                 }
-                for try await body in group { #expect(body == "done") }
+                return try await group.reduce(into: []) { $0.append($1) }
             }
+            #expect(responses.count == 20)
+            #expect(responses.allSatisfy { $0.0 == "done" })
+            // All 20 overlapped the one run: each is a MISS that waited for it, none a later HIT.
+            #expect(responses.filter { $0.1 == "MISS" }.count == 20)
         }
         #expect(fixture.runs.count == 1)
     }
@@ -181,6 +188,6 @@ struct ResponseCacheMiddlewareTests {
             }
         }
         let totals = try await fixture.cache.stats().totals
-        #expect(totals.errors == 3 && totals.misses == 3)
+        #expect(totals[.errors] == 3 && totals[.misses] == 3)
     }
 }

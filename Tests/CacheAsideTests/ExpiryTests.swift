@@ -14,7 +14,7 @@ struct ExpiryTests {
         fixture.clock.advance(by: .seconds(1))
         let after = try await fixture.read("/k", user: "1", value: [2], ttl: .seconds(10))
         #expect(after.computed && after.bytes == [2])
-        #expect(try await fixture.totals().expirations == 1)
+        #expect(try await fixture.totals()[.expirations] == 1)
         #expect(try await fixture.events().filter { $0.kind == .expired }.map(\.key) == ["/k"])
     }
 
@@ -26,9 +26,9 @@ struct ExpiryTests {
         fixture.clock.advance(by: .seconds(31))
         fixture.store.sweep()
         let snapshot = try await fixture.cache.stats(StatsQuery(sort: .user, order: .ascending))
-        #expect(snapshot.totals.expirations == 5)
+        #expect(snapshot.totals[.expirations] == 5)
         #expect(snapshot.totals.keys == 1)
-        #expect(snapshot.prefixes.map(\.expirations) == [5, 0])
+        #expect(snapshot.prefixes.map { $0[.expirations] } == [5, 0])
         let expired = try await fixture.events().filter { $0.kind == .expired }
         #expect(expired.count == 5 && expired.allSatisfy { $0.user == "1" && $0.prefix == "api:{u:1}" })
     }
@@ -49,7 +49,7 @@ struct ExpiryTests {
         for _ in 0..<2_000 where !swept {
             if fixture.clock.sleeperCount > 0 { fixture.clock.advance(by: .seconds(1)) }
             try await Task.sleep(for: .milliseconds(1))
-            swept = try await fixture.totals().expirations == 1
+            swept = try await fixture.totals()[.expirations] == 1
         }
         #expect(swept, "the sweeper removed the entry once its time had passed")
         service.cancel()

@@ -32,7 +32,7 @@ struct PublicAPITests {
 
         #expect(summary == Summary(orders: 42) && bytes == Array("raw".utf8))
         #expect(result.removedKeys == 2 && result.duration >= .zero && result.generation > 0)
-        #expect(snapshot.totals.purgedKeys == 2 && snapshot.prefixes.first?.prefix == "api:{u:42}")
+        #expect(snapshot.totals[.purgedKeys] == 2 && snapshot.prefixes.first?.prefix == "api:{u:42}")
         #expect(keys.isEmpty)
         #expect(events.events.map(\.kind) == [.purged])
     }

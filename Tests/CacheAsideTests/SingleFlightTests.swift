@@ -4,30 +4,38 @@ import Testing
 
 @Suite("Single-flight")
 struct SingleFlightTests {
-    @Test("100 concurrent misses on one key compute once and all get the value")
+    @Test("100 concurrent misses on one key compute once; the 99 others wait for it and share its value")
     func hundredCallersOneComputation() async throws {
         let fixture = Fixture()
         let gate = Gate()
         let counter = CallCounter()
-        let results = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+        let started = CallCounter()
+        let results = try await withThrowingTaskGroup(of: CachedBytes.self) { group in
             for _ in 0..<100 {
                 group.addTask {
-                    try await fixture.cache.cachedBytes(key: "/slow", user: "42") {
+                    started.increment()
+                    return try await fixture.cache.lookupOrCompute(key: "/slow", user: "42") {
                         counter.increment()
                         await gate.wait()
-                        return [7, 7]
+                        return ComputedValue(bytes: [7, 7])
                     }
                 }
             }
             // Let every caller reach the cache before the computation finishes.
             try await gate.waitForArrivals(1)
+            try await waitUntil { started.value == 100 }
             for _ in 0..<200 { await Task.yield() }
             gate.open()
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(counter.value == 1)
-        #expect(results.count == 100 && results.allSatisfy { $0 == [7, 7] })
-        #expect(try await fixture.totals().sets == 1)
+        #expect(results.count == 100)
+        #expect(results.allSatisfy { $0.bytes == [7, 7] })
+        // The callers overlapped: one computed, every other waited for it. A caller that came after
+        // the computation would be a plain hit and prove nothing about single-flight.
+        #expect(results.filter { $0.source == .computed }.count == 1)
+        #expect(results.filter { $0.source == .shared }.count == 99)
+        #expect(try await fixture.totals()[.sets] == 1)
     }
 
     @Test("when the computation throws, every waiting caller gets the error and nothing is cached")
@@ -36,9 +44,11 @@ struct SingleFlightTests {
         let fixture = Fixture()
         let gate = Gate()
         let counter = CallCounter()
+        let started = CallCounter()
         let failures = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<20 {
                 group.addTask {
+                    started.increment()
                     do {
                         _ = try await fixture.cache.cachedBytes(key: "/boom", user: "1") {
                             counter.increment()
@@ -52,12 +62,14 @@ struct SingleFlightTests {
                 }
             }
             try? await gate.waitForArrivals(1)
+            try? await waitUntil { started.value == 20 }
             for _ in 0..<200 { await Task.yield() }
             gate.open()
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(failures == 20)
-        #expect(counter.value <= 2, "callers that arrive together share one computation")
+        // One computation for all: callers that came after the failure would have run their own.
+        #expect(counter.value == 1, "callers that arrive together share one computation and its error")
         #expect(try await fixture.totals().keys == 0)
         #expect(try await fixture.read("/boom", user: "1", value: [1]).computed)
     }
@@ -74,7 +86,7 @@ struct SingleFlightTests {
             }
         }
         #expect(counter.value == 1)
-        #expect(try await fixture.totals().errors == 0, "a computation error is not a store error")
+        #expect(try await fixture.totals()[.errors] == 0, "a computation error is not a store error")
     }
 
     @Test("a value that is not cacheable is neither stored nor handed to the callers that waited")
@@ -82,10 +94,12 @@ struct SingleFlightTests {
         let fixture = Fixture()
         let gate = Gate()
         let counter = CallCounter()
+        let started = CallCounter()
         let results = try await withThrowingTaskGroup(of: CachedBytes.self) { group in
             for _ in 0..<10 {
                 group.addTask {
-                    try await fixture.cache.lookupOrCompute(key: "/private", user: "1") {
+                    started.increment()
+                    return try await fixture.cache.lookupOrCompute(key: "/private", user: "1") {
                         let call = counter.increment()
                         await gate.wait()
                         return ComputedValue(bytes: [UInt8(call)], isCacheable: false)
@@ -93,11 +107,15 @@ struct SingleFlightTests {
                 }
             }
             try await gate.waitForArrivals(1)
+            try await waitUntil { started.value == 10 }
             for _ in 0..<200 { await Task.yield() }
+            // The callers overlapped: all were in, yet only one was computing; the others waited.
+            #expect(gate.arrived == 1)
             gate.open()
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(Set(results.map(\.bytes)).count == counter.value, "every caller got its own computation")
+        #expect(counter.value == 10)
+        #expect(Set(results.map(\.bytes)).count == 10, "every caller got its own computation")
         #expect(results.allSatisfy { $0.source == .uncached })
         #expect(try await fixture.totals().keys == 0)
     }

@@ -1,4 +1,5 @@
 import CacheAside
+import Foundation
 import TestSupport
 import Testing
 
@@ -18,8 +19,8 @@ struct StatsTests {
     func counters() async throws {
         let fixture = try await populated()
         let snapshot = try await fixture.cache.stats(StatsQuery(sort: .user, order: .ascending, limit: 100))
-        #expect(snapshot.totals.keys == 55 && snapshot.totals.sets == 55)
-        #expect(snapshot.totals.hits == 45 && snapshot.totals.misses == 55)
+        #expect(snapshot.totals.keys == 55 && snapshot.totals[.sets] == 55)
+        #expect(snapshot.totals[.hits] == 45 && snapshot.totals[.misses] == 55)
         #expect(snapshot.prefixCount == 10 && snapshot.prefixes.count == 10)
         #expect(snapshot.prefixes.map(\.keys) == Array(1...10))
         #expect(snapshot.prefixes.reduce(0) { $0 + $1.bytes } == snapshot.totals.bytes)
@@ -39,17 +40,46 @@ struct StatsTests {
         try await fixture.cache.purge(user: "3")
         let byPurge = try await fixture.cache.stats(StatsQuery(sort: .lastPurge, limit: 1)).prefixes
         #expect(byPurge.first?.user == "3" && byPurge.first?.lastPurgeAt != nil)
+        // Users with the same figures, so every column has ties to break.
+        for user in ["t3", "t1", "t2"] {
+            _ = try await fixture.read("/k0", user: user)
+            _ = try await fixture.read("/k0", user: user)
+        }
         for sort in StatsQuery.Sort.allCases {
             for order in StatsQuery.Order.allCases {
                 let all = try await fixture.cache.stats(StatsQuery(sort: sort, order: order, limit: 1000)).prefixes
+                #expect(all.count == 13)
+                #expect(all.map(\.prefix) == Self.reference(all, sort, order), "\(sort) \(order)")
                 var paged: [PrefixStats] = []
-                for offset in stride(from: 0, to: 10, by: 3) {
+                for offset in stride(from: 0, to: 13, by: 3) {
                     paged += try await fixture.cache.stats(
                         StatsQuery(sort: sort, order: order, limit: 3, offset: offset)
                     ).prefixes
                 }
                 #expect(paged.map(\.prefix) == all.map(\.prefix), "pages of \(sort) \(order) match the full list")
             }
+        }
+    }
+
+    /// What the order must be, written independently of the stores: the column's value in the
+    /// requested direction, then the prefix ascending for ties.
+    static func reference(_ prefixes: [PrefixStats], _ sort: StatsQuery.Sort, _ order: StatsQuery.Order) -> [String] {
+        func by<Value: Comparable>(_ value: (PrefixStats) -> Value) -> [String] {
+            prefixes.sorted { a, b in
+                let (left, right) = (value(a), value(b))
+                if left != right { return order == .descending ? left > right : left < right }
+                return a.prefix < b.prefix
+            }.map(\.prefix)
+        }
+        switch sort {
+        case .user: return by { $0.user ?? "" }
+        case .keys: return by(\.keys)
+        case .bytes: return by(\.bytes)
+        case .hits: return by { $0[.hits] }
+        case .misses: return by { $0[.misses] }
+        case .expiringSoon: return by(\.expiringSoon)
+        case .lastPurge: return by { $0.lastPurgeAt ?? .distantPast }
+        case .hitRatio: return by { $0.hitRatio ?? -1 }
         }
     }
 
@@ -86,9 +116,9 @@ struct StatsTests {
         #expect(result.removedBytes == before.first?.bytes)
         #expect(result.generation != before.first?.generation)
         let after = try await fixture.cache.stats(StatsQuery(filter: "4")).prefixes.first
-        #expect(after?.keys == 0 && after?.purges == 1 && after?.generation == result.generation)
+        #expect(after?.keys == 0 && after?[.purges] == 1 && after?.generation == result.generation)
         let totals = try await fixture.totals()
-        #expect(totals.purges == 1 && totals.purgedKeys == 5 && totals.keys == 50)
+        #expect(totals[.purges] == 1 && totals[.purgedKeys] == 5 && totals.keys == 50)
         #expect(try await fixture.events().last?.kind == .purged)
         #expect(try await fixture.events().last?.count == 5)
     }
@@ -98,7 +128,7 @@ struct StatsTests {
         let fixture = try await populated()
         await #expect(throws: CacheAsideError.self) { try await fixture.cache.purge(prefix: "other:{u:4}") }
         await #expect(throws: CacheAsideError.self) { try await fixture.cache.purge(prefix: "api:{u:4*}") }
-        #expect(try await fixture.totals().purges == 0)
+        #expect(try await fixture.totals()[.purges] == 0)
         #expect(try await fixture.cache.purge(prefix: "api:{u:4}").removedKeys == 5)
     }
 

@@ -20,12 +20,12 @@ struct AdminClientTests {
     @Test("a refused connection fails at once, not after the request timeout")
     func refused() async throws {
         let port = try RedisServer.freePort()  // nothing listens there
-        let client = try AdminClient(url: "http://127.0.0.1:\(port)", token: "t", timeout: .seconds(10))
+        let client = try AdminClient(url: "http://127.0.0.1:\(port)", token: "t", timeout: .seconds(30))
         for attempt in 1...3 {
             let (error, seconds) = await failure { _ = try await client.stats() }
             // Milliseconds when idle; the bound leaves room for a suite that loads both cores, and is
-            // far below the 10 s that a retried connect waits.
-            #expect(seconds < 2.5, "attempt \(attempt) took \(seconds) s")
+            // far below the 30 s that a retried connect waits.
+            #expect(seconds < 5, "attempt \(attempt) took \(seconds) s")
             guard case .cannotConnect(_, let reason)? = error as? AdminClientError else {
                 Issue.record("expected cannotConnect, got \(String(describing: error))")
                 continue

@@ -30,7 +30,7 @@ struct LiveServeTests {
         #expect(health.status == 200 && health.cache == nil)
 
         let snapshot = try await client.stats(StatsQuery(sort: .keys, limit: 10))
-        #expect(snapshot.totals.hits == 2 && snapshot.totals.keys == 5 && snapshot.namespace == "api")
+        #expect(snapshot.totals[.hits] == 2 && snapshot.totals.keys == 5 && snapshot.namespace == "api")
         #expect(snapshot.prefixes.first?.user == "42" && snapshot.prefixes.first?.keys == 4)
         let keys = try await client.keys(prefix: "api:{u:42}")
         #expect(keys.map(\.key).contains("GET /api/users/42/dashboard/summary"))
@@ -86,10 +86,10 @@ struct LiveServeTests {
         for _ in 0..<100 where lookups < 100 {
             try await Task.sleep(for: .milliseconds(100))
             let totals = try await client.stats().totals
-            lookups = totals.hits + totals.misses
+            lookups = totals[.hits] + totals[.misses]
         }
         let snapshot = try await client.stats()
-        #expect(lookups >= 100 && snapshot.totals.hits > 0 && snapshot.prefixCount > 1)
+        #expect(lookups >= 100 && snapshot.totals[.hits] > 0 && snapshot.prefixCount > 1)
         await server.stop()
     }
 

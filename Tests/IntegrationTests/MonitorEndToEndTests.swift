@@ -66,7 +66,7 @@ struct MonitorEndToEndTests {
         // Over the admin API: nothing from before the purge is left.
         let snapshot = try await client.stats(StatsQuery(filter: "42", focus: "api:{u:42}"))
         let prefix = try #require(snapshot.prefixes.first { $0.user == "42" })
-        #expect(prefix.purges >= 1 && prefix.lastPurgeAt != nil)
+        #expect(prefix[.purges] >= 1 && prefix.lastPurgeAt != nil)
         let keys = try await client.keys(prefix: "api:{u:42}")
         #expect(keys.allSatisfy { $0.generation == prefix.generation }, "every entry was written after the purge")
 
@@ -162,10 +162,10 @@ struct MonitorEndToEndTests {
         try await session.waitFor("the purge result") { $0.contains("purged user 13: 1 key in") }
         // Over the admin API: 13 was purged, and nobody else.
         let after = try await client.stats(StatsQuery(sort: .user, order: .ascending, limit: 10))
-        #expect(after.totals.purges == 1)
+        #expect(after.totals[.purges] == 1)
         for prefix in after.prefixes {
             let purged = prefix.user == "13"
-            #expect((prefix.purges == 1) == purged, "user \(prefix.user ?? "-") purges \(prefix.purges)")
+            #expect((prefix[.purges] == 1) == purged, "user \(prefix.user ?? "-") purges \(prefix[.purges])")
             #expect(prefix.keys == (purged ? 0 : 1), "user \(prefix.user ?? "-") keys \(prefix.keys)")
         }
         #expect(Set(after.prefixes.compactMap(\.user)) == ["11", "12", "13", "14"])
@@ -232,7 +232,7 @@ struct MonitorEndToEndTests {
         // A long timeout: two instances with traffic and the monitor share two cores (slower still
         // under ThreadSanitizer); this is about what the answer says, not how fast it comes.
         let snapshot = try await AdminClient(url: base, token: "fleet", timeout: .seconds(30)).stats(StatsQuery())
-        #expect(snapshot.backend == "redis" && snapshot.totals.purges >= 1)
+        #expect(snapshot.backend == "redis" && snapshot.totals[.purges] >= 1)
 
         try await session.send("q")
         #expect(try await session.waitForExit() == 0)
@@ -284,7 +284,7 @@ struct MonitorEndToEndTests {
             $0.contains("redis ·") && $0.contains("● live") && $0.contains("▶ ")
         }
         let snapshot = try await AdminClient(url: try url(in: live), token: "d").stats(StatsQuery())
-        #expect(snapshot.backend == "redis" && snapshot.totals.misses > 0)
+        #expect(snapshot.backend == "redis" && snapshot.totals[.misses] > 0)
         try await session.send("q")
         #expect(try await session.waitForExit() == 0)
         await session.close()

@@ -11,8 +11,9 @@ enum Fixtures {
         expiringSoon: Int = 0, lastPurgeAt: Date? = nil, generation: UInt64 = 1
     ) -> PrefixStats {
         PrefixStats(
-            prefix: PrefixFormat.prefix(namespace: "api", user: user), user: user, keys: keys, bytes: bytes, hits: hits,
-            misses: misses, sets: misses, expiringSoon: expiringSoon, lastPurgeAt: lastPurgeAt, generation: generation)
+            prefix: PrefixFormat.prefix(namespace: "api", user: user), user: user, keys: keys, bytes: bytes,
+            counters: [.hits: hits, .misses: misses, .sets: misses], expiringSoon: expiringSoon,
+            lastPurgeAt: lastPurgeAt, generation: generation)
     }
 
     static func snapshot(
@@ -25,8 +26,10 @@ enum Fixtures {
             serverTime: start.addingTimeInterval(seconds), uptimeSeconds: uptime ?? 100 + seconds, backend: "memory",
             instance: instance, namespace: "api",
             totals: CacheTotals(
-                hits: hits, misses: misses, sets: misses, staleSetsRejected: 2, expirations: 31, purges: 17,
-                purgedKeys: 120, keys: prefixes.reduce(0) { $0 + $1.keys }, bytes: prefixes.reduce(0) { $0 + $1.bytes },
+                counters: [
+                    .hits: hits, .misses: misses, .sets: misses, .staleSetsRejected: 2, .expirations: 31, .purges: 17,
+                    .purgedKeys: 120,
+                ], keys: prefixes.reduce(0) { $0 + $1.keys }, bytes: prefixes.reduce(0) { $0 + $1.bytes },
                 expiringSoon: 3),
             prefixCount: prefixCount ?? prefixes.count, query: answered, prefixes: prefixes)
     }
@@ -54,10 +57,10 @@ enum Fixtures {
             &state,
             .statsLoaded(snapshot(at: 0, hits: 10_000, misses: 1_000, prefixes: users, prefixCount: 10_000), at: start))
         var later = users
-        later[0].hits += 41
-        later[0].misses += 1
-        later[1].hits += 7
-        later[1].misses += 1
+        later[0][.hits] += 41
+        later[0][.misses] += 1
+        later[1][.hits] += 7
+        later[1][.misses] += 1
         _ = reduce(
             &state,
             .statsLoaded(

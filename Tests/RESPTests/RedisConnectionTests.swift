@@ -19,17 +19,27 @@ struct RedisConnectionTests {
         await connection.close()
     }
 
-    @Test("a thousand pipelined commands are answered in order")
+    @Test("a thousand concurrent callers on one connection each get their own answer; a pipeline answers in order")
     func pipelining() async throws {
         let server = try await RedisServer()
         let connection = try await RedisConnection.connect(to: RedisURL(server.url))
-        let answers = try await withThrowingTaskGroup(of: Int64.self) { group in
-            for _ in 0..<1_000 {
-                group.addTask { try await connection.execute(RESPCommand("INCR", "counter")).int ?? -1 }
+        // Each caller checks the answer it got is the one to its own command: an answer handed to
+        // the wrong caller is, in the cache, one user's value served to another.
+        let mismatches = try await withThrowingTaskGroup(of: [String].self) { group in
+            for caller in 0..<1_000 {
+                group.addTask {
+                    let answer = try await connection.execute(RESPCommand("ECHO", "caller \(caller)"))
+                    return answer == .bulk("caller \(caller)") ? [] : ["caller \(caller) got \(answer)"]
+                }
             }
-            return try await group.reduce(into: Set<Int64>()) { $0.insert($1) }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
         }
-        #expect(answers == Set(1...1_000))
+        #expect(mismatches.isEmpty, "\(mismatches.count) callers got another's answer, e.g. \(mismatches.prefix(3))")
+        let commands = (0..<500).map { RESPCommand("ECHO", "in order \($0)") }
+        let answers = try await connection.pipeline(commands)
+        let misplaced = zip(answers, 0..<500).filter { $0 != .bulk("in order \($1)") }.count
+        #expect(answers.count == 500)
+        #expect(misplaced == 0, "\(misplaced) of 500 pipelined answers are out of place")
         await connection.close()
     }
 
@@ -57,16 +67,26 @@ struct RedisConnectionTests {
         await zero.close()
     }
 
-    @Test("commands pending on a dying connection fail with a clear error; none hangs")
+    @Test("commands pending on a dying connection fail with connectionClosed when it closes, not at their timeout")
     func serverGoesAway() async throws {
         let server = try await RedisServer()
         let connection = try await RedisConnection.connect(to: RedisURL(server.url), commandTimeout: .seconds(30))
         let blocked = Task { try await connection.execute(RESPCommand("BLPOP", "nothing", "0")) }
         try await Task.sleep(for: .milliseconds(200))
+        let killed = ContinuousClock.now
         await server.kill()
-        await #expect(throws: RedisError.self) { try await blocked.value }
-        await #expect(throws: RedisError.self) { try await connection.execute(RESPCommand("PING")) }
+        let pending = await #expect(throws: RedisError.self) { try await blocked.value }
+        // Waiting for the 30 s command timeout would answer timedOut, and much later.
+        #expect(pending.map(Self.isConnectionClosed) == true, "\(String(describing: pending))")
+        #expect(ContinuousClock.now - killed < .seconds(10))
+        let later = await #expect(throws: RedisError.self) { try await connection.execute(RESPCommand("PING")) }
+        #expect(later.map(Self.isConnectionClosed) == true, "\(String(describing: later))")
         #expect(!connection.isActive)
+    }
+
+    static func isConnectionClosed(_ error: RedisError) -> Bool {
+        if case .connectionClosed = error { return true }
+        return false
     }
 
     @Test("cancelling a waiting task ends its wait at once; the late answer is dropped and the next command is in step")

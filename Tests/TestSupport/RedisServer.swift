@@ -44,21 +44,29 @@ public final class RedisServer: Sendable {
         _ = try? await process.wait(timeLimit: .seconds(5))
     }
 
+    /// A port nothing listens on, below Linux's ephemeral range (32768 and up). A client that
+    /// connects to a dead port inside that range can be given that very port as its own source
+    /// port and connect to itself, which holds the port and stops a server restarted on it.
     public static func freePort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            if canBind(port: port) { return port }
+        }
+        throw Failure(description: "no free port between 20000 and 32000")
+    }
+
+    static func canBind(port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw Failure(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     public static func accepts(port: Int) -> Bool {

@@ -18,7 +18,7 @@ struct StoreConformanceTests {
             #expect(!second.computed && second.bytes == value, "\(String(decoding: value, as: UTF8.self)) is a hit")
         }
         let totals = try await fixture.totals()
-        #expect(totals.hits == UInt64(values.count) && totals.misses == UInt64(values.count))
+        #expect(totals[.hits] == UInt64(values.count) && totals[.misses] == UInt64(values.count))
     }
 
     @Test("a purge of a user whose id looks like a pattern removes only that user", arguments: StoreKind.allCases)
@@ -42,24 +42,32 @@ struct StoreConformanceTests {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
         let computations = CallCounter()
-        try await withThrowingTaskGroup(of: [UInt8].self) { group in
+        let started = CallCounter()
+        let sources = try await withThrowingTaskGroup(of: CachedBytes.Source.self) { group in
             for _ in 0..<40 {
                 group.addTask {
-                    try await fixture.cache.cachedBytes(key: "/slow", user: "9") {
+                    started.increment()
+                    let result = try await fixture.cache.lookupOrCompute(key: "/slow", user: "9") {
                         computations.increment()
                         await gate.wait()
-                        return [42]
+                        return ComputedValue(bytes: [42])
                     }
+                    #expect(result.bytes == [42])
+                    return result.source
                 }
             }
             try await gate.waitForArrivals(1)
             // Let the other callers find the miss and join the flight before it completes.
+            try await waitUntil { started.value == 40 }
             for _ in 0..<200 { await Task.yield() }
             try await Task.sleep(for: .milliseconds(100))
             gate.open()
-            for try await bytes in group { #expect(bytes == [42]) }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(computations.value == 1)
+        // They overlapped: one computed and 39 waited for it (late callers would be plain hits).
+        #expect(sources.filter { $0 == .computed }.count == 1)
+        #expect(sources.filter { $0 == .shared }.count == 39)
         #expect(try await fixture.read("/slow", user: "9").computed == false)
     }
 
@@ -67,14 +75,14 @@ struct StoreConformanceTests {
     func fencing(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = try await fixture.computationHeld(
+        let slow = try await fixture.cache.computationHeld(
             at: gate, key: "/summary", user: "42", value: Array("before purge".utf8))
         let purge = try await fixture.cache.purge(user: "42")
         gate.open()
         #expect(try await slow.value == Array("before purge".utf8))
         let after = try await fixture.read("/summary", user: "42", value: Array("after purge".utf8))
         #expect(after.computed && after.bytes == Array("after purge".utf8), "the stale value was never stored")
-        #expect(try await fixture.totals().staleSetsRejected == 1)
+        #expect(try await fixture.totals()[.staleSetsRejected] == 1)
         #expect(try await fixture.events().contains { $0.kind == .staleSetRejected && $0.user == "42" })
         let keys = try await fixture.cache.keys(user: "42")
         #expect(keys.count == 1 && keys.allSatisfy { $0.generation == purge.generation })
@@ -86,7 +94,7 @@ struct StoreConformanceTests {
     func noJoiningAcrossGenerations(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = try await fixture.computationHeld(at: gate, key: "/k", user: "1", value: [0])
+        let slow = try await fixture.cache.computationHeld(at: gate, key: "/k", user: "1", value: [0])
         try await fixture.cache.purge(user: "1")
         let fresh = try await fixture.read("/k", user: "1", value: [1])
         gate.open()
@@ -134,8 +142,8 @@ struct StoreConformanceTests {
         }
         #expect(violations.value == 0)
         let totals = try await fixture.totals()
-        #expect(totals.purges > 200 && totals.hits > 0)
-        #expect(totals.staleSetsRejected > 0, "the run must have raced purges against computations")
+        #expect(totals[.purges] > 200 && totals[.hits] > 0)
+        #expect(totals[.staleSetsRejected] > 0, "the run must have raced purges against computations")
     }
 
     @Test(
@@ -155,7 +163,7 @@ struct StoreConformanceTests {
         try await fixture.sweep()
         try await fixture.sweep()
         let totals = try await fixture.totals()
-        #expect(totals.expirations == 2)
+        #expect(totals[.expirations] == 2)
         #expect(totals.keys == 2, "/looked-up again and /long")
         let expired = try await fixture.events().filter { $0.kind == .expired }.compactMap(\.key)
         #expect(expired.sorted() == ["/looked-up", "/swept"])
@@ -175,13 +183,13 @@ struct StoreConformanceTests {
 
         let snapshot = try await fixture.stats(StatsQuery(sort: .hits))
         let totals = snapshot.totals
-        #expect(totals.hits == 2 && totals.misses == 5 && totals.sets == 5)
-        #expect(totals.purges == 1 && totals.purgedKeys == 1 && totals.keys == 4 && totals.bytes > 0)
+        #expect(totals[.hits] == 2 && totals[.misses] == 5 && totals[.sets] == 5)
+        #expect(totals[.purges] == 1 && totals[.purgedKeys] == 1 && totals.keys == 4 && totals.bytes > 0)
         #expect(snapshot.prefixCount == 3)
         let first = try #require(snapshot.prefixes.first)
-        #expect(first.user == "1" && first.keys == 3 && first.hits == 2 && first.misses == 3 && first.sets == 3)
+        #expect(first.user == "1" && first.keys == 3 && first[.hits] == 2 && first[.misses] == 3 && first[.sets] == 3)
         let two = try #require(snapshot.prefixes.first { $0.user == "2" })
-        #expect(two.keys == 0 && two.purges == 1 && two.lastPurgeAt != nil && two.generation == purge.generation)
+        #expect(two.keys == 0 && two[.purges] == 1 && two.lastPurgeAt != nil && two.generation == purge.generation)
 
         let filtered = try await fixture.stats(StatsQuery(filter: "2"))
         #expect(filtered.prefixCount == 1 && filtered.prefixes.map(\.user) == ["2"])
@@ -224,7 +232,7 @@ struct StoreConformanceTests {
         await #expect(throws: CacheAsideError.self) { try await fixture.cache.purge(user: "1") }
 
         let snapshot = try await fixture.stats()
-        #expect(snapshot.circuitOpen && snapshot.totals.errors >= 5)
+        #expect(snapshot.circuitOpen && snapshot.totals[.errors] >= 5)
         #expect(try await fixture.events().contains { $0.kind == .storeError && $0.user == "1" })
 
         fixture.faulty.setFailing(false)
@@ -249,7 +257,8 @@ struct StoreConformanceTests {
 
         let snapshot = try await fixture.stats(StatsQuery(sort: .user, order: .ascending))
         #expect(snapshot.prefixes.compactMap(\.user) == ["holder", "recent"])
-        #expect(snapshot.totals.purges == 1 && snapshot.totals.misses == 4, "totals keep counting forgotten prefixes")
+        #expect(
+            snapshot.totals[.purges] == 1 && snapshot.totals[.misses] == 4, "totals keep counting forgotten prefixes")
         #expect(try await fixture.cache.keys(in: fixture.cache.prefix(user: "purged")) == nil)
         #expect(try await fixture.read("/k", user: "holder").computed == false)
     }
@@ -258,14 +267,14 @@ struct StoreConformanceTests {
     func fencingSurvivesForgetting(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let gate = Gate()
-        let slow = try await fixture.computationHeld(at: gate, key: "/k", user: "1", value: [0])
+        let slow = try await fixture.cache.computationHeld(at: gate, key: "/k", user: "1", value: [0])
         try await fixture.cache.purge(user: "1")
         fixture.clock.advance(by: .seconds(7200))
         try await fixture.sweep()
         #expect(try await fixture.stats().prefixCount == 0, "the purged, idle prefix was forgotten")
         gate.open()
         _ = try await slow.value
-        #expect(try await fixture.totals().staleSetsRejected == 1)
+        #expect(try await fixture.totals()[.staleSetsRejected] == 1)
         #expect(try await fixture.read("/k", user: "1", value: [1]).bytes == [1])
     }
 }

@@ -41,21 +41,3 @@ extension ReadsThroughCache {
         return (bytes, counter.value > 0)
     }
 }
-
-extension ReadsThroughCache {
-    /// Starts reading `key` for `user` with a computation that waits at `gate` before returning
-    /// `value`; returns once that computation is waiting, so the test can purge meanwhile.
-    func computationHeld(
-        at gate: Gate, key: String, user: String, value: [UInt8]
-    ) async throws -> Task<[UInt8], any Error> {
-        let cache = cache
-        let task = Task {
-            try await cache.cachedBytes(key: key, user: user) {
-                await gate.wait()
-                return value
-            }
-        }
-        try await gate.waitForArrivals(1)
-        return task
-    }
-}
