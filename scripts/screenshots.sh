@@ -21,13 +21,17 @@ out=screenshots
 mkdir -p "$out"
 work=$(mktemp -d)
 session="cachemon-shots-$$"
+# A tmux server of our own (its own socket): a shared one passes on the environment it was started
+# with (NO_COLOR, TERM), which gave monochrome screenshots; killed with everything in it at the end.
+tm() { tmux -L "$session" -f /dev/null "$@"; }
 token="screenshots"
 
 "$binary" serve --port 0 --token "$token" --traffic 300 --users 500 > "$work/serve.log" 2>&1 &
 server=$!
 fleet=()
 cleanup() {
-    tmux kill-session -t "$session" 2>/dev/null || true
+    tm kill-server 2>/dev/null || true
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$session"
     kill "$server" "${fleet[@]}" 2>/dev/null || true
     rm -rf "$work"
 }
@@ -38,30 +42,33 @@ url=$(grep -o 'http://[^ ]*' "$work/serve.log" | head -1)
 [ -n "$url" ] || { echo "screenshots: cachemon serve did not start" >&2; exit 1; }
 
 export LANG=C.UTF-8 TERM=xterm-256color
-tmux new-session -d -s "$session" -x 120 -y 40 "$binary watch $url --token $token"
+unset NO_COLOR
+tm new-session -d -s "$session" -x 120 -y 40 "$binary watch $url --token $token"
 shot() {
-    tmux capture-pane -e -p -t "$session" > "$work/$1.txt"
+    tm capture-pane -e -p -t "$session" > "$work/$1.txt"
     python3 scripts/ansi2png.py "$work/$1.txt" "$out/$1.png" 120 40
     echo "screenshots: $out/$1.png"
 }
 
 sleep 20                                  # let the sparkline and the 1-minute window fill
 shot overview
-tmux send-keys -t "$session" g 4 2 Enter
+# User 42 has entries to show whatever the random traffic reached (a loaded machine sends less).
+for path in dashboard/summary "orders?page=1" alerts; do curl -s -o /dev/null "$url/api/users/42/$path"; done
+tm send-keys -t "$session" g 4 2 Enter
 sleep 2
-tmux send-keys -t "$session" Enter
+tm send-keys -t "$session" Enter
 sleep 3
 shot keys
-tmux send-keys -t "$session" Escape
+tm send-keys -t "$session" Escape
 sleep 1
-tmux send-keys -t "$session" d
+tm send-keys -t "$session" d
 sleep 1
 shot purge-confirmation
-tmux send-keys -t "$session" n
+tm send-keys -t "$session" n
 kill "$server"
 sleep 6
 shot disconnected
-tmux send-keys -t "$session" q
+tm send-keys -t "$session" q
 sleep 1
 
 # Two instances sharing a private redis-server, the monitor on the first; then Redis dies.
@@ -78,11 +85,11 @@ done
 for _ in $(seq 1 150); do grep -q serving "$work/fleet1.log" && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$work/fleet1.log" | head -1)
 [ -n "$url" ] || { echo "screenshots: the Redis-backed instance did not start" >&2; exit 1; }
-tmux kill-session -t "$session" 2>/dev/null || true
-tmux new-session -d -s "$session" -x 120 -y 40 "$binary watch $url --token $token"
+tm kill-session -t "$session" 2>/dev/null || true
+tm new-session -d -s "$session" -x 120 -y 40 "$binary watch $url --token $token"
 sleep 20
 shot redis-fleet
 kill "$redis"
 sleep 5
 shot redis-outage
-tmux send-keys -t "$session" q
+tm send-keys -t "$session" q

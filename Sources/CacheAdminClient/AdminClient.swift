@@ -18,12 +18,29 @@ public struct AdminClient: Sendable {
     let timeout: TimeAmount
     let httpClient: HTTPClient
 
+    /// The HTTP client every ``AdminClient`` uses unless given another: a refused or reset connection
+    /// fails the request at once instead of being retried until the request's deadline.
+    ///
+    /// AsyncHTTPClient's default pool retries a refused connect with backoff until the deadline, so
+    /// a monitor whose server had died went on saying `● live` for the whole request timeout (5 s).
+    /// A server that accepts and never answers still takes the request timeout, as it must. Global
+    /// and never shut down, as `HTTPClient.shared` is.
+    public static let failingFast: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     /// Creates a client.
     ///
+    /// - Parameters:
+    ///   - timeout: how long a request may wait for its whole answer (a server that hangs fails after it).
+    ///   - httpClient: the transport; the default, ``failingFast``, reports a dead server at once.
     /// - Throws: ``AdminClientError/invalidURL(_:)`` unless `url` is an http(s) URL with a host.
-    public init(url: String, token: String?, timeout: Duration = .seconds(5), httpClient: HTTPClient = .shared)
-        throws(AdminClientError)
-    {
+    public init(
+        url: String, token: String?, timeout: Duration = .seconds(5), httpClient: HTTPClient = AdminClient.failingFast
+    ) throws(AdminClientError) {
         var trimmed = url
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         guard let parsed = URL(string: trimmed), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil

@@ -6,13 +6,23 @@ import Hummingbird
 /// The demo dashboard API: per-user reads behind ``ResponseCacheMiddleware``, a write that purges
 /// the user's prefix, an uncached health check, and the admin API.
 public enum DemoRoutes {
+    /// How long each cached route is kept (before the cache's ±10% jitter). Different on purpose, as a
+    /// real dashboard's would be: alerts must be fresh, orders change now and then, the summary is costly.
+    /// Short enough that a newcomer watching `make demo` sees expirations and "expiring soon" move in
+    /// the first minute (the stores count an entry as expiring soon in its last 60 s).
+    public static let alertsTTL: Duration = .seconds(30)
+    /// See ``alertsTTL``.
+    public static let ordersTTL: Duration = .seconds(120)
+    /// See ``alertsTTL``.
+    public static let summaryTTL: Duration = .seconds(300)
+
     /// Builds the router of the demo API.
     ///
     /// | route | cached |
     /// |---|---|
-    /// | `GET /api/users/{user}/dashboard/summary` | per user, 5 min |
-    /// | `GET /api/users/{user}/orders?page=N` | per user, 5 min |
-    /// | `GET /api/users/{user}/alerts` | per user, 5 min (`[]` for most users: still a hit) |
+    /// | `GET /api/users/{user}/dashboard/summary` | per user, 5 min (``summaryTTL``) |
+    /// | `GET /api/users/{user}/orders?page=N` | per user, 2 min (``ordersTTL``) |
+    /// | `GET /api/users/{user}/alerts` | per user, 30 s (``alertsTTL``; `[]` for most users: still a hit) |
     /// | `POST /api/users/{user}/orders` | no: adds an order and purges the user's entries |
     /// | `GET /healthz` | no |
     public static func router(
@@ -26,24 +36,26 @@ public enum DemoRoutes {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         let users = router.group("api/users/:user")
-        if cachesResponses {
-            users.add(
+        // One group per time to live: each group's middleware caches only the routes added to it.
+        func cached(for ttl: Duration) -> RouterGroup<BasicRequestContext> {
+            let group = users.group()
+            guard cachesResponses else { return group }
+            return group.add(
                 middleware: ResponseCacheMiddleware(
                     cache: cache,
                     policy: .init(
-                        ttl: .seconds(300),
-                        user: { _, context in context.parameters.get("user") },
+                        ttl: ttl, user: { _, context in context.parameters.get("user") },
                         vary: ["Accept", "Accept-Language"])))
         }
-        users.get("dashboard/summary") { _, context in
+        cached(for: summaryTTL).get("dashboard/summary") { _, context in
             try json(database.summary(of: try context.parameters.require("user")))
         }
-        users.get("orders") { request, context in
+        cached(for: ordersTTL).get("orders") { request, context in
             let page = request.uri.queryParameters["page"].flatMap { Int($0) } ?? 1
             guard page >= 1 else { throw HTTPError(.badRequest, message: "page must be 1 or more") }
             return try json(database.ordersPage(of: try context.parameters.require("user"), page: page))
         }
-        users.get("alerts") { _, context in
+        cached(for: alertsTTL).get("alerts") { _, context in
             try json(database.alerts(of: try context.parameters.require("user")))
         }
         users.post("orders") { request, context in

@@ -13,6 +13,16 @@ public enum Format {
         return (value < 0 ? "-" : "") + result
     }
 
+    /// A count and its noun, singular for exactly one: `1 key`, `0 keys`, `1,204 keys`, `1 entry`.
+    ///
+    /// ```swift
+    /// Format.count(1, "key")                        // "1 key"
+    /// Format.count(3, "entry", plural: "entries")   // "3 entries"
+    /// ```
+    public static func count<T: BinaryInteger>(_ value: T, _ noun: String, plural: String? = nil) -> String {
+        count(value) + " " + (value == 1 ? noun : plural ?? noun + "s")
+    }
+
     /// `94.2%`, or `–` when there is nothing to divide.
     public static func percent(_ ratio: Double?) -> String {
         guard let ratio else { return "–" }

@@ -65,11 +65,12 @@ public struct MonitorState: Sendable {
     public var filter = ""
     /// The first row of the page on screen, in the server's order.
     public var offset = 0
-    /// The selected prefix, kept across refreshes and re-sorts once the user has chosen it.
+    /// The prefix under the `▶`: the selection follows this user across refreshes and re-sorts (the
+    /// page scrolls to keep it in view), never the row it happened to be on. `nil` only until a page
+    /// arrives, or while another page asked for with PgUp/PgDn/End is on its way (then the row chosen
+    /// there is selected when it comes).
     public var selectedPrefix: String?
-    /// Whether the user chose the selection (then it follows that prefix wherever it moves);
-    /// until then it stays on the first row, whatever prefix is there.
-    public var selectionPinned = false
+    /// The row of ``selectedPrefix`` on the page on screen.
     public var selectedRow = 0
     /// A user asked for with `g`, until the page that holds it arrives.
     public var pendingJump: String?

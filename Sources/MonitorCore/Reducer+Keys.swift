@@ -19,6 +19,7 @@ func handleKey(_ state: inout MonitorState, _ key: KeyPress) -> [Effect] {
         return editLine(&state, key, draft: draft) { state, text in
             state.filter = text
             state.offset = 0
+            state.selectedRow = 0
         }
     case .jumping(let draft):
         return editLine(&state, key, draft: draft) { state, text in
@@ -47,6 +48,7 @@ private func handleTableKey(_ state: inout MonitorState, _ key: KeyPress) -> [Ef
         if !state.filter.isEmpty {
             state.filter = ""
             state.offset = 0
+            state.selectedRow = 0
             return refreshNow(&state)
         }
     case .character("s"):
@@ -95,10 +97,7 @@ private func handleTableKey(_ state: inout MonitorState, _ key: KeyPress) -> [Ef
     case .pageUp:
         return moveSelection(&state, by: -state.tableRows)
     case .home:
-        // Back to the top, where the selection follows whatever prefix leads.
-        let effects = select(&state, absolute: 0)
-        state.selectionPinned = false
-        return effects
+        return select(&state, absolute: 0)
     case .end:
         return select(&state, absolute: max(0, (state.snapshot?.prefixCount ?? 1) - 1))
     default:
@@ -150,7 +149,6 @@ private func select(_ state: inout MonitorState, absolute: Int) -> [Effect] {
     let count = state.snapshot?.prefixCount ?? 0
     guard count > 0 else { return [] }
     let target = max(0, min(absolute, count - 1))
-    state.selectionPinned = true
     let rows = state.tableRows
     let offset = target / rows * rows
     state.selectedRow = target - offset
@@ -158,7 +156,7 @@ private func select(_ state: inout MonitorState, absolute: Int) -> [Effect] {
         state.selectedPrefix = state.page[state.selectedRow].prefix
         return []
     }
-    // Another page: forget the focus so the server answers that page, and select by row.
+    // Another page: forget the focus so the server answers that page, and select by row when it comes.
     state.offset = offset
     state.selectedPrefix = nil
     return refreshNow(&state)
@@ -180,6 +178,7 @@ private func editLine(
         if isFilter, !state.filter.isEmpty {
             state.filter = ""
             state.offset = 0
+            state.selectedRow = 0
             return refreshNow(&state)
         }
         return []

@@ -51,7 +51,8 @@ public func reduce(_ state: inout MonitorState, _ action: Action) -> [Effect] {
         case .success(let purge):
             let who = purge.user.map { "user \($0)" } ?? prefix
             let time = Format.milliseconds(purge.durationSeconds)
-            state.status = .init(text: "purged \(who): \(purge.removedKeys) keys in \(time)", kind: .success)
+            state.status = .init(
+                text: "purged \(who): \(Format.count(purge.removedKeys, "key")) in \(time)", kind: .success)
         case .failure(let error):
             state.status = .init(text: "purge of \(prefix) failed: \(error)", kind: .error)
         }
@@ -64,7 +65,7 @@ func statsQuery(_ state: MonitorState) -> StatsQuery {
     StatsQuery(
         sort: state.sort, order: state.order, limit: state.tableRows, offset: state.offset,
         filter: state.filter.isEmpty ? nil : state.filter,
-        focus: state.pendingJump ?? (state.selectionPinned ? state.selectedPrefix : nil))
+        focus: state.pendingJump ?? state.selectedPrefix)
 }
 
 func pollIfDue(_ state: inout MonitorState) -> [Effect] {
@@ -97,29 +98,48 @@ func applySnapshot(_ state: inout MonitorState, _ snapshot: StatsSnapshot) {
     }
     if state.history.record(snapshot.totals, at: snapshot.serverTime) { state.prefixRates.reset() }
     state.prefixRates.record(snapshot.prefixes, at: snapshot.serverTime)
-    state.snapshot = snapshot
     state.statsInFlight = false
     state.link = .live
     state.failures = 0
     state.lastSuccessAt = state.now
     state.nextPollAt = state.now.addingTimeInterval(state.interval)
+    if case .confirmingPurge = state.mode, let shown = state.snapshot {
+        // The dialog names the row under the `▶`: the rows keep their order and place under it
+        // (figures refresh where the new page has them) until it closes.
+        let fresh = Dictionary(snapshot.prefixes.map { ($0.prefix, $0) }, uniquingKeysWith: { first, _ in first })
+        var held = snapshot
+        held.prefixes = shown.prefixes.map { fresh[$0.prefix] ?? $0 }
+        held.prefixCount = shown.prefixCount
+        held.query = shown.query
+        state.snapshot = held
+        return
+    }
+    state.snapshot = snapshot
+    if state.selectedPrefix == nil, state.pendingJump == nil, snapshot.query.offset != state.offset {
+        // The answer to a request sent before PgUp/PgDn/End asked for another page: ask for that
+        // page at once, and select nothing on this one (its rows are not the ones chosen).
+        state.nextPollAt = state.now
+        return
+    }
     state.offset = snapshot.query.offset
 
     let page = snapshot.prefixes
-    if let jump = state.pendingJump {
+    if let jump = state.pendingJump, snapshot.query.focus != jump {
+        // The answer to a request sent before `g`: the jump's own answer is asked for at once.
+        state.nextPollAt = state.now
+    } else if let jump = state.pendingJump {
         state.pendingJump = nil
         if page.contains(where: { $0.prefix == jump }) {
             state.selectedPrefix = jump
-            state.selectionPinned = true
         } else {
             state.status = .init(text: "\(jump) is not in the cache (or hidden by the filter)", kind: .error)
         }
     }
-    if state.selectionPinned, let selected = state.selectedPrefix,
-        let row = page.firstIndex(where: { $0.prefix == selected })
-    {
+    if let selected = state.selectedPrefix, let row = page.firstIndex(where: { $0.prefix == selected }) {
         state.selectedRow = row
     } else {
+        // The user left the page (purged, expired, filtered out) or a page was asked for by position:
+        // select the row there, and follow its user from now on.
         state.selectedRow = max(0, min(state.selectedRow, page.count - 1))
         state.selectedPrefix = page.indices.contains(state.selectedRow) ? page[state.selectedRow].prefix : nil
     }

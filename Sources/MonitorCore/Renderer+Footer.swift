@@ -66,7 +66,7 @@ func renderConfirmation(_ screen: inout Screen, _ prefix: PrefixStats, _ painter
         &screen, title: "Purge \(describe(prefix))?",
         lines: [
             ("prefix   \(prefix.prefix)", .plain),
-            ("\(Format.count(prefix.keys)) keys, \(Format.bytes(prefix.bytes)) will be removed.", .bold),
+            ("\(Format.count(prefix.keys, "key")), \(Format.bytes(prefix.bytes)) will be removed.", .bold),
             ("Computations in flight will not be stored.", .plain),
             ("", .plain),
             ("       y  purge        any other key  cancel", painter.style(.yellow, bold: true)),

@@ -62,6 +62,9 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
     }
 }
 
+/// How much later than the interval an answer may come before the header stops saying `● live`.
+let liveGraceSeconds: Double = 1
+
 /// `● live`, `● stale for 12s`, `● disconnected, retrying in 4s`.
 func linkDescription(_ state: MonitorState, _ painter: Painter) -> (String, CellStyle) {
     switch state.link {
@@ -72,8 +75,10 @@ func linkDescription(_ state: MonitorState, _ painter: Painter) -> (String, Cell
         let age = state.lastSuccessAt.map { ", data \(Format.span(state.now.timeIntervalSince($0))) old" } ?? ""
         return ("● disconnected, retrying in \(retry)s\(age)", painter.style(.red, bold: true))
     case .live:
+        // Live only while the last answer is as recent as the interval promises (plus a second for
+        // the request itself): a server that hangs shows as stale long before its request times out.
         let age = state.lastSuccessAt.map { state.now.timeIntervalSince($0) } ?? 0
-        if age > max(3 * state.interval, 3), !state.paused {
+        if age > state.interval + liveGraceSeconds, !state.paused {
             return ("● stale for \(Format.span(age))", painter.style(.yellow, bold: true))
         }
         return ("● live", painter.style(.green, bold: true))

@@ -9,7 +9,7 @@ func renderKeys(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout,
         title += [
             "generation \(stats.generation)",
             "last purge \(Format.ago(stats.lastPurgeAt, now: state.snapshot?.serverTime ?? state.now))",
-            "\(Format.count(stats.keys)) keys", "hit \(Format.percent(stats.hitRatio))",
+            Format.count(stats.keys, "key"), "hit \(Format.percent(stats.hitRatio))",
         ]
     }
     screen.fill(row: layout.tableTop - 2, with: "─", style: painter.style(.dim))

@@ -124,7 +124,7 @@ func eventDetail(_ event: CacheEvent) -> String {
     switch event.kind {
     case .purged:
         let time = event.durationSeconds.map { "   " + Format.milliseconds($0) } ?? ""
-        return "\(Format.count(event.count ?? 0)) keys" + time
+        return Format.count(event.count ?? 0, "key") + time
     case .storeError:
         return event.message ?? ""
     default:

@@ -3,6 +3,7 @@ import CacheAdminAPI
 import CacheAdminClient
 import CacheAside
 import Foundation
+import MonitorCore
 
 /// `cachemon purge URL --user U [--yes]`: removes a user's entries.
 struct PurgeCommand: AsyncParsableCommand {
@@ -22,7 +23,7 @@ struct PurgeCommand: AsyncParsableCommand {
         do {
             if !yes {
                 let held = try await heldKeys(client, prefix)
-                print("Purge \(prefix)? It holds \(held) keys. [y/N] ", terminator: "")
+                print("Purge \(prefix)? It holds \(held). [y/N] ", terminator: "")
                 guard let answer = readLine() else {
                     printError("cachemon: no answer on standard input; pass --yes to purge without asking")
                     throw ExitStatus.usage
@@ -39,21 +40,22 @@ struct PurgeCommand: AsyncParsableCommand {
                 result = try await client.purge(prefix: prefix)
             }
             print(
-                "purged \(result.prefix): \(result.removedKeys) keys, \(TextReport.bytes(result.removedBytes)) in "
+                "purged \(result.prefix): \(Format.count(result.removedKeys, "key")), \(TextReport.bytes(result.removedBytes)) in "
                     + "\(TextReport.milliseconds(result.durationSeconds)); generation \(result.generation)")
         } catch let error as AdminClientError {
             throw ExitStatus.report(error)
         }
     }
 
-    /// How many keys the prefix holds, for the question; a prefix the server never saw holds none.
-    /// Text that is no prefix of the server's (`not_a_prefix`) is reported before asking anything.
+    /// How many keys the prefix holds, for the question (`1 key`, `1,000+ keys`); a prefix the server
+    /// never saw holds none. Text that is no prefix of the server's (`not_a_prefix`) is reported
+    /// before asking anything.
     private func heldKeys(_ client: AdminClient, _ target: String) async throws(AdminClientError) -> String {
         do {
             let keys = try await client.keys(prefix: target, limit: 1000)
-            return keys.count == 1000 ? "1000+" : "\(keys.count)"
+            return keys.count == 1000 ? "1,000+ keys" : Format.count(keys.count, "key")
         } catch .rejected(status: 404, let error) where error?.error.code != "not_a_prefix" {
-            return "0"
+            return Format.count(0, "key")
         }
     }
 }

@@ -13,8 +13,8 @@ enum TextReport {
             "hit ratio \(percent(totals.hitRatio))  hits \(totals[.hits])  misses \(totals[.misses])  sets \(totals[.sets])",
             "keys \(totals.keys)  \(bytes(totals.bytes))  expiring soon \(totals.expiringSoon)  "
                 + "expired \(totals[.expirations])  evicted \(totals[.evictions])",
-            "purges \(totals[.purges]) (\(totals[.purgedKeys]) keys)  stale writes rejected \(totals[.staleSetsRejected])  "
-                + "store errors \(totals[.errors])",
+            "purges \(totals[.purges]) (\(Format.count(totals[.purgedKeys], "key")))  "
+                + "stale writes rejected \(totals[.staleSetsRejected])  store errors \(totals[.errors])",
             "",
             "prefixes \(snapshot.prefixCount), sorted by \(snapshot.query.sort.rawValue) \(snapshot.query.order.rawValue)",
         ]
@@ -40,7 +40,7 @@ enum TextReport {
                 "\(key.generation)",
             ]
         }
-        return "\(prefix): \(keys.count) entries\n"
+        return "\(prefix): \(Format.count(keys.count, "entry", plural: "entries"))\n"
             + table(header: ["ROUTE KEY", "SIZE", "AGE", "TTL LEFT", "HITS", "GEN"], rows: rows, rightAligned: 1...5)
     }
 

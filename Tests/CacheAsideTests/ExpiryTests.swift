@@ -33,22 +33,32 @@ struct ExpiryTests {
         #expect(expired.count == 5 && expired.allSatisfy { $0.user == "1" && $0.prefix == "api:{u:1}" })
     }
 
-    @Test("the sweeper runs as a Service on the injected clock and stops when cancelled")
+    @Test(
+        "the sweeper runs as a Service on the injected clock and stops when cancelled", .timeLimit(.minutes(1)))
     func sweeperService() async throws {
         let fixture = Fixture()
         _ = try await fixture.read("/k", user: "1", ttl: .seconds(5))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await fixture.store.run() }
-            var swept = false
-            for _ in 0..<2_000 where !swept {
-                if fixture.clock.sleeperCount > 0 { fixture.clock.advance(by: .seconds(1)) }
-                try await Task.sleep(for: .milliseconds(1))
-                swept = try await fixture.totals()[.expirations] == 1
-            }
-            #expect(swept, "the sweeper removed the entry once its time had passed")
-            group.cancelAll()
-            try await group.waitForAll()
+        let stopped = Locked(false)
+        // Unstructured, so that a sweeper that ignores cancellation fails this test instead of hanging
+        // it: a task group would wait for its child forever.
+        let service = Task {
+            try? await fixture.store.run()
+            stopped.withLock { $0 = true }
         }
+        var swept = false
+        for _ in 0..<2_000 where !swept {
+            if fixture.clock.sleeperCount > 0 { fixture.clock.advance(by: .seconds(1)) }
+            try await Task.sleep(for: .milliseconds(1))
+            swept = try await fixture.totals()[.expirations] == 1
+        }
+        #expect(swept, "the sweeper removed the entry once its time had passed")
+        service.cancel()
+        var stoppedInTime = false
+        for _ in 0..<200 where !stoppedInTime {  // at most about 2 s
+            try await Task.sleep(for: .milliseconds(10))
+            stoppedInTime = stopped.withLock { $0 }
+        }
+        #expect(stoppedInTime, "the sweeper stopped within 2 s of being cancelled")
     }
 
     @Test("jitter spreads times to live by the configured fraction; zero jitter keeps them exact")

@@ -72,6 +72,7 @@ struct MonitorEndToEndTests {
 
         try await session.send("q")
         #expect(try await session.waitForExit() == 0)
+        #expect(try await session.alternateScreenOn() == false, "q gave the terminal back: the alternate screen is off")
         await session.close()
     }
 
@@ -94,6 +95,87 @@ struct MonitorEndToEndTests {
         await again.stop()
     }
 
+    @Test("watch --interval 1: a killed server shows as disconnected within the interval and a second")
+    func killedServerShowsPromptly() async throws {
+        let server = try await ServeProcess(token: "k")
+        let session = try await TmuxSession(command: "\(try binary()) watch \(server.url) --token k --interval 1")
+        _ = try await ServeProcess.fetch("\(server.url)/api/users/7/alerts")
+        try await session.waitFor("user 7, live") { $0.contains("● live") && $0.contains("▶ 7 ") }
+
+        server.process.signal(SIGKILL)
+        let killedAt = ContinuousClock.now
+        var screen = ""
+        var shownAfter: Duration?
+        // Bounded: at most 10 s, so a slow monitor fails with the time it took instead of hanging.
+        while shownAfter == nil, ContinuousClock.now - killedAt < .seconds(10) {
+            screen = try await session.capture()
+            if screen.contains("● disconnected") { shownAfter = ContinuousClock.now - killedAt }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let elapsed = try #require(shownAfter, "never said disconnected; the screen was:\n\(screen)")
+        #expect(elapsed <= .seconds(2), "disconnected shown \(elapsed) after the kill; the interval is 1 s")
+        #expect(!screen.contains("● live"))
+        #expect(screen.contains("▶ 7 "), "the last data stays on screen")
+        try await session.send("q")
+        #expect(try await session.waitForExit() == 0)
+        await session.close()
+        _ = try? await server.process.wait(timeLimit: .seconds(5))
+    }
+
+    @Test("the ▶ follows its user through re-sorts, d names that user, the rows hold still, y purges only them")
+    func selectionFollowsUserToPurge() async throws {
+        let server = try await ServeProcess(token: "s")
+        let client = try AdminClient(url: server.url, token: "s")
+        /// `count` cached reads of one user's summary: the first a miss, the rest hits.
+        func read(_ user: String, _ count: Int) async throws {
+            for _ in 0..<count { _ = try await ServeProcess.fetch("\(server.url)/api/users/\(user)/dashboard/summary") }
+        }
+        for (user, reads) in [("11", 40), ("12", 30), ("13", 20), ("14", 10)] { try await read(user, reads) }
+        let session = try await TmuxSession(
+            command: "\(try binary()) watch \(server.url) --token s --interval 500ms")
+        try await session.waitFor("the users by hits, ▶ on the first") {
+            Self.tableRows($0) == ["11", "12", "13", "14"] && $0.contains("▶ 11 ")
+        }
+        try await session.send("j", "j")
+        try await session.waitFor("▶ on 13") { $0.contains("▶ 13 ") }
+
+        // Traffic re-sorts the table: 13 leads now, and the ▶ went with it.
+        try await read("13", 60)
+        let resorted = try await session.waitFor("13 first, ▶ still on 13") {
+            Self.tableRows($0).first == "13" && $0.contains("▶ 13 ")
+        }
+        #expect(Self.tableRows(resorted) == ["13", "11", "12", "14"])
+
+        try await session.send("d")
+        try await session.waitFor("the dialog for 13") { $0.contains("Purge user 13?") && $0.contains("▶ 13 ") }
+        // More traffic while the dialog is open: the rows must not move under it.
+        try await read("14", 150)
+        let before = try await AdminClient(url: server.url, token: "s").stats(StatsQuery(limit: 4))
+        #expect(before.prefixes.first?.user == "14", "the server's order changed under the dialog")
+        try await Task.sleep(for: .milliseconds(1500))  // three refreshes at 500 ms
+        let held = try await session.capture()
+        #expect(held.contains("Purge user 13?"))
+        #expect(held.contains("▶ 13 "))
+        #expect(Self.tableRows(held).first == "13", "the rows hold their order under the dialog")
+
+        try await session.send("y")
+        try await session.waitFor("the purge result") { $0.contains("purged user 13: 1 key in") }
+        // Over the admin API: 13 was purged, and nobody else.
+        let after = try await client.stats(StatsQuery(sort: .user, order: .ascending, limit: 10))
+        #expect(after.totals[.purges] == 1)
+        for prefix in after.prefixes {
+            let purged = prefix.user == "13"
+            #expect((prefix[.purges] == 1) == purged, "user \(prefix.user ?? "-") purges \(prefix[.purges])")
+            #expect(prefix.keys == (purged ? 0 : 1), "user \(prefix.user ?? "-") keys \(prefix.keys)")
+        }
+        #expect(Set(after.prefixes.compactMap(\.user)) == ["11", "12", "13", "14"])
+        try await session.send("q")
+        #expect(try await session.waitForExit() == 0)
+        #expect(try await session.alternateScreenOn() == false, "q gave the terminal back: the alternate screen is off")
+        await session.close()
+        await server.stop()
+    }
+
     @Test("a tiny terminal shows a message, resizing back redraws, Ctrl-C quits cleanly; a wrong token is explained")
     func resizeAndInterrupt() async throws {
         let server = try await ServeProcess(token: "r")
@@ -105,6 +187,9 @@ struct MonitorEndToEndTests {
         try await session.waitFor("the header again") { $0.contains("● live") && $0.contains("USER") }
         try await session.send("C-c")
         #expect(try await session.waitForExit() == 0)
+        #expect(
+            try await session.alternateScreenOn() == false, "Ctrl-C gave the terminal back: the alternate screen is off"
+        )
         await session.close()
 
         let wrong = try await TmuxSession(command: "\(try binary()) watch \(server.url) --token nope")

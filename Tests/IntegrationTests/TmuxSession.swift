@@ -62,6 +62,13 @@ final class TmuxSession: Sendable {
         return screen.firstMatch(of: /Pane is dead \(status (\d+)/).flatMap { Int32($0.1) } ?? -1
     }
 
+    /// Whether the pane is on the alternate screen: a full-screen program that exited without giving
+    /// the terminal back leaves it on (and the shell's text lands on it, so the pane alone does not tell).
+    func alternateScreenOn() async throws -> Bool {
+        let flag = try await Self.tmux(["display-message", "-p", "-t", name, "#{alternate_on}"])
+        return flag.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+
     /// Waits (at most `seconds`) until the screen satisfies `condition`; returns that screen.
     @discardableResult
     func waitFor(

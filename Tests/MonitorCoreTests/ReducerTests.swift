@@ -66,13 +66,99 @@ struct ReducerTests {
         #expect(state.selectedRow == 0 && state.selected?.user == "420")
     }
 
-    @Test("an unchosen selection stays on the first row, whatever prefix is there")
-    func unpinnedSelection() {
+    @Test("the selection follows its user from the first page on, even when a refresh re-sorts it")
+    func selectionFollowsUser() {
         var state = Fixtures.liveState()
         #expect(state.selected?.user == "42")
+        let query = fetchedQuery(reduce(&state, .tick(at(5))))
+        #expect(query?.focus == "api:{u:42}", "the refresh asks for the page that holds the selected user")
         let shuffled = [Fixtures.prefix("142"), Fixtures.prefix("42")]
-        _ = reduce(&state, .statsLoaded(Fixtures.snapshot(at: 2, hits: 1, misses: 1, prefixes: shuffled), at: at(2)))
-        #expect(state.selectedRow == 0 && state.selected?.user == "142")
+        _ = reduce(&state, .statsLoaded(Fixtures.snapshot(at: 5, hits: 1, misses: 1, prefixes: shuffled), at: at(5)))
+        #expect(state.selected?.user == "42")
+        #expect(state.selectedRow == 1)
+    }
+
+    @Test("a selected user who moves to another page is followed there: the page scrolls with them")
+    func selectionScrolls() {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .key(.down, at: at(1)))
+        #expect(state.selected?.user == "142")
+        let rows = state.tableRows
+        // The server ranks 142 lower now and answers the page that holds it (the focus).
+        var page = (0..<rows).map { Fixtures.prefix("u\($0)") }
+        page[3] = Fixtures.prefix("142")
+        _ = reduce(&state, .tick(at(5)))
+        _ = reduce(
+            &state,
+            .statsLoaded(
+                Fixtures.snapshot(at: 5, hits: 1, misses: 1, prefixes: page, prefixCount: 1000, offset: rows),
+                at: at(5)))
+        #expect(state.offset == rows)
+        #expect(state.selectedRow == 3)
+        #expect(state.selected?.user == "142")
+    }
+
+    @Test("a user who is gone hands the selection to the row they were on, and it follows that user")
+    func selectionWhenUserGone() {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .key(.down, at: at(1)))
+        let purged = [Fixtures.prefix("42"), Fixtures.prefix("420"), Fixtures.prefix("7")]
+        _ = reduce(&state, .tick(at(5)))
+        _ = reduce(&state, .statsLoaded(Fixtures.snapshot(at: 5, hits: 1, misses: 1, prefixes: purged), at: at(5)))
+        #expect(state.selected?.user == "420")
+        #expect(state.selectedPrefix == "api:{u:420}")
+    }
+
+    @Test("filter 42, ▶ on 142, d: a refresh that re-sorts neither moves the ▶ nor reorders the rows; y purges 142")
+    func dialogHoldsTheTable() {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .key(.character("/"), at: at(1)))
+        for character in "42" { _ = reduce(&state, .key(.character(character), at: at(1))) }
+        _ = reduce(&state, .key(.enter, at: at(1)))
+        let filtered = [Fixtures.prefix("142", hits: 900), Fixtures.prefix("42", hits: 800)]
+        _ = reduce(&state, .statsLoaded(Fixtures.snapshot(at: 2, hits: 1, misses: 1, prefixes: filtered), at: at(2)))
+        #expect(state.selected?.user == "42", "the selection stayed on 42 through the filter")
+        _ = reduce(&state, .key(.up, at: at(2.2)))
+        #expect(state.selected?.user == "142")
+
+        _ = reduce(&state, .key(.character("d"), at: at(2.5)))
+        #expect(state.mode == .confirmingPurge(filtered[0]))
+        // Traffic puts 42 first; the answer comes while the dialog is open.
+        let resorted = [Fixtures.prefix("42", hits: 2000), Fixtures.prefix("142", hits: 950)]
+        #expect(fetchedQuery(reduce(&state, .tick(at(3.1)))) != nil)
+        _ = reduce(&state, .statsLoaded(Fixtures.snapshot(at: 3, hits: 9, misses: 1, prefixes: resorted), at: at(3.2)))
+        #expect(state.page.map(\.user) == ["142", "42"], "the rows keep their order under the dialog")
+        #expect(state.selected?.user == "142", "the ▶ stays on the user the dialog names")
+        #expect(state.page.first?[.hits] == 950, "the figures still refresh")
+        let screen = render(state, size: state.size).text
+        #expect(screen.contains("Purge user 142?"))
+        #expect(screen.contains("▶ 142 "))
+
+        #expect(reduce(&state, .key(.character("y"), at: at(3.5))) == [.purge(prefix: "api:{u:142}")])
+        // Once the dialog is closed, the next page is shown in the server's order, ▶ still on 142.
+        _ = reduce(&state, .statsLoaded(Fixtures.snapshot(at: 4, hits: 9, misses: 1, prefixes: resorted), at: at(4)))
+        #expect(state.page.map(\.user) == ["42", "142"])
+        #expect(state.selected?.user == "142")
+    }
+
+    @Test("an answer to the page before PgDn is not selected from, and the page asked for is fetched at once")
+    func staleAnswerAfterPaging() {
+        var state = Fixtures.liveState(size: TerminalSize(columns: 80, rows: 24))
+        let rows = state.tableRows
+        let first = (0..<rows).map { Fixtures.prefix("u\($0)") }
+        _ = reduce(&state, .tick(at(2)))
+        _ = reduce(
+            &state,
+            .statsLoaded(Fixtures.snapshot(at: 2, hits: 1, misses: 1, prefixes: first, prefixCount: 1000), at: at(2)))
+        _ = reduce(&state, .tick(at(3)))  // a request for the first page is in flight
+        #expect(reduce(&state, .key(.pageDown, at: at(3.1))).isEmpty, "one request at a time")
+        _ = reduce(
+            &state,
+            .statsLoaded(Fixtures.snapshot(at: 3, hits: 1, misses: 1, prefixes: first, prefixCount: 1000), at: at(3.2)))
+        #expect(state.offset == rows, "the page asked for is kept")
+        let next = fetchedQuery(reduce(&state, .tick(at(3.3))))
+        #expect(next?.offset == rows)
+        #expect(next?.focus == nil)
     }
 
     @Test("moving past the last row fetches the next page; Home goes back to the top")
@@ -114,7 +200,9 @@ struct ReducerTests {
         _ = reduce(
             &state,
             .statsLoaded(
-                Fixtures.snapshot(at: 2, hits: 1, misses: 1, prefixes: [Fixtures.prefix("3"), Fixtures.prefix("4*")]),
+                Fixtures.snapshot(
+                    at: 2, hits: 1, misses: 1, prefixes: [Fixtures.prefix("3"), Fixtures.prefix("4*")],
+                    query: StatsQuery(focus: "api:{u:4%2A}")),
                 at: at(2)))
         #expect(state.selected?.user == "4*")
         _ = reduce(&state, .key(.character("g"), at: at(2)))
@@ -122,8 +210,38 @@ struct ReducerTests {
         _ = reduce(&state, .key(.enter, at: at(2)))
         _ = reduce(
             &state,
-            .statsLoaded(Fixtures.snapshot(at: 3, hits: 1, misses: 1, prefixes: [Fixtures.prefix("3")]), at: at(3)))
+            .statsLoaded(
+                Fixtures.snapshot(
+                    at: 3, hits: 1, misses: 1, prefixes: [Fixtures.prefix("3")],
+                    query: StatsQuery(focus: "api:{u:nobody}")),
+                at: at(3)))
         #expect(state.status?.kind == .error && state.status?.text.contains("not in the cache") == true)
+    }
+
+    @Test("g while a refresh is in flight: that refresh's answer does not end the jump, the jump's own does")
+    func jumpDuringRefresh() {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .tick(at(2)))  // a refresh focused on the selected user is in flight
+        _ = reduce(&state, .key(.character("g"), at: at(2.1)))
+        _ = reduce(&state, .key(.character("7"), at: at(2.1)))
+        #expect(fetchedQuery(reduce(&state, .key(.enter, at: at(2.1)))) == nil, "one request at a time")
+        _ = reduce(
+            &state,
+            .statsLoaded(
+                Fixtures.snapshot(
+                    at: 2, hits: 1, misses: 1, prefixes: [Fixtures.prefix("42")], query: StatsQuery(focus: "api:{u:42}")
+                ),
+                at: at(2.2)))
+        #expect(state.status?.kind != .error, "no \"not in the cache\" from an answer to another question")
+        #expect(fetchedQuery(reduce(&state, .tick(at(2.3))))?.focus == "api:{u:7}")
+        _ = reduce(
+            &state,
+            .statsLoaded(
+                Fixtures.snapshot(
+                    at: 3, hits: 1, misses: 1, prefixes: [Fixtures.prefix("42"), Fixtures.prefix("7")],
+                    query: StatsQuery(focus: "api:{u:7}")),
+                at: at(2.4)))
+        #expect(state.selected?.user == "7")
     }
 
     @Test("purge asks first: y purges the selected prefix, any other key cancels")

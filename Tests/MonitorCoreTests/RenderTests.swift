@@ -102,17 +102,37 @@ struct RenderTests {
         #expect(screen.text.contains("▶ 42"), "the last data is still there")
     }
 
-    @Test("help lists every key")
+    @Test("the header says live only while the last answer is at most the interval and a second old")
+    func staleHeader() {
+        var state = Fixtures.liveState()  // every 1 s, the last answer at start + 1 s
+        _ = reduce(&state, .tick(Fixtures.start.addingTimeInterval(2.9)))  // a poll is in flight, unanswered
+        #expect(render(state, size: state.size).lines[0].contains("● live"))
+        _ = reduce(&state, .tick(Fixtures.start.addingTimeInterval(3.2)))
+        let header = render(state, size: state.size).lines[0]
+        #expect(header.contains("● stale for 2s"))
+        #expect(!header.contains("live"))
+    }
+
+    @Test("help lists every key beside what it does, lines the main screen does not have")
     func help() {
         var state = Fixtures.liveState()
+        let main = render(state, size: state.size).text
         _ = reduce(&state, .key(.character("?"), at: Fixtures.start))
-        let text = render(state, size: state.size).text
-        for needle in [
-            "q", "quit", "filter", "jump to a user", "next sort column", "reverse", "refresh interval", "pause",
-            "refresh now", "purge",
-        ] {
-            #expect(text.contains(needle), "help mentions \(needle)")
+        let help = render(state, size: state.size).text
+        let entries = [
+            ("q", "quit"), ("?", "this help"), ("↑ ↓  j k", "move"), ("PgUp PgDn Home End", "page, first, last"),
+            ("/", "filter users (esc clears)"), ("g", "jump to a user by id"), ("s", "next sort column"),
+            ("r", "reverse the order"), ("+ -", "refresh interval"), ("space", "pause"), ("R", "refresh now"),
+            ("⏎", "keys of the selected user"), ("esc", "back"), ("d  Delete", "purge the selected user"),
+        ]
+        // Each key and its meaning on one line of the help's two columns.
+        for (key, meaning) in entries {
+            let line = DisplayWidth.pad(key, to: 20) + meaning
+            #expect(!main.contains(line), "the main screen does not already show \(line)")
+            #expect(help.contains(line), "help shows \(line)")
         }
+        #expect(help.contains("┌ Keys "))
+        #expect(help.contains("any key closes"))
     }
 
     @Test("colour marks the state; monochrome keeps the selection and emphasis without colour")

@@ -1,0 +1,51 @@
+import CacheAdminAPI
+import CacheAdminClient
+import Foundation
+import TestSupport
+import Testing
+
+/// How fast the admin client notices a server that is gone or hung: what the monitor's
+/// "disconnected" is made of.
+@Suite("Admin client against a dead or hung server", .serialized, .timeLimit(.minutes(1)))
+struct AdminClientTests {
+    /// Runs `request` and returns the error it threw and how long it took.
+    func failure(_ request: () async throws -> Void) async -> (error: (any Error)?, seconds: Double) {
+        let start = ContinuousClock.now
+        var thrown: (any Error)?
+        do { try await request() } catch { thrown = error }
+        let elapsed = ContinuousClock.now - start
+        return (thrown, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    @Test("a refused connection fails at once, not after the request timeout")
+    func refused() async throws {
+        let port = try RedisServer.freePort()  // nothing listens there
+        let client = try AdminClient(url: "http://127.0.0.1:\(port)", token: "t", timeout: .seconds(30))
+        for attempt in 1...3 {
+            let (error, seconds) = await failure { _ = try await client.stats() }
+            // Milliseconds when idle; the bound leaves room for a suite that loads both cores, and is
+            // far below the 30 s that a retried connect waits.
+            #expect(seconds < 5, "attempt \(attempt) took \(seconds) s")
+            guard case .cannotConnect(_, let reason)? = error as? AdminClientError else {
+                Issue.record("expected cannotConnect, got \(String(describing: error))")
+                continue
+            }
+            #expect(reason == "connection refused")
+        }
+    }
+
+    @Test("a server that accepts and never answers fails after the request timeout, not before")
+    func hung() async throws {
+        let listener = try SilentListener()
+        let client = try AdminClient(url: "http://127.0.0.1:\(listener.port)", token: "t", timeout: .seconds(1))
+        let (error, seconds) = await failure { _ = try await client.stats() }
+        #expect(seconds >= 0.9, "took \(seconds) s")
+        #expect(seconds < 3, "took \(seconds) s")
+        guard case .cannotConnect(_, let reason)? = error as? AdminClientError else {
+            Issue.record("expected cannotConnect, got \(String(describing: error))")
+            return
+        }
+        #expect(reason == "timed out")
+        _ = listener
+    }
+}
