@@ -2,7 +2,7 @@
 SWIFT ?= swift
 FORMAT_PATHS = Package.swift Sources Tests Benchmarks
 
-.PHONY: demo demo-fleet test build lint bench deps test-tsan screenshots
+.PHONY: demo demo-fleet test build lint bench deps test-tsan screenshots soak
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -39,6 +39,13 @@ bench: deps
 	CACHEMON_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --allow-writing-to-package-directory \
 		benchmark --no-progress
 	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench RedisBenchmarks
+
+# A release build of cachemon under load, Redis killed and restarted twice and a purge storm, checked
+# for stale reads, failed requests and growth in memory and descriptors (docs/reliability.md).
+SOAK_SECONDS ?= 120
+soak: deps
+	$(SWIFT) build -c release --product cachemon
+	bash scripts/soak.sh "$$($(SWIFT) build -c release --show-bin-path)/cachemon" $(SOAK_SECONDS)
 
 # Regenerates screenshots/*.png from the real program in tmux.
 screenshots: deps
