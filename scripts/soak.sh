@@ -105,15 +105,21 @@ for index in 0 1 2; do
     urls+=("$url")
 done
 
-# Runs wrk against every instance at once for $1 seconds in mode $2; outputs in $work/wrk-$2-NAME.txt.
-run_wrk() {
-    local duration=$1 mode=$2 wrk_pids=()
+# Starts wrk against every instance for $1 seconds in mode $2 (outputs in $work/wrk-$2-NAME.txt), in
+# this shell so that the trap stops them too.
+start_wrk() {
+    local duration=$1 mode=$2
+    wrk_pids=()
     for index in 0 1 2; do
         wrk -t1 -c8 -d"${duration}s" --timeout 10s -s "$here/soak.lua" "${urls[$index]}" -- "$users" 50 "$mode" \
             >"$work/wrk-$mode-${names[$index]}.txt" 2>&1 &
         wrk_pids+=("$!")
         pids+=("$!")
     done
+}
+
+# Waits for the wrk processes started last; fails if one did.
+wait_wrk() {
     local status=0
     for pid in "${wrk_pids[@]}"; do wait "$pid" || status=1; done
     return $status
@@ -131,14 +137,13 @@ measure() {
 echo "soak: Redis at $redis_url; instances ${names[0]} ${urls[0]}, ${names[1]} ${urls[1]}, ${names[2]} ${urls[2]}"
 warm_seconds=$((seconds / 8 > 10 ? seconds / 8 : 10))
 echo "soak: warming the caches for ${warm_seconds} s (every user and route, then load)"
-run_wrk "$warm_seconds" warm || { echo "soak: wrk failed while warming:" >&2; cat "$work"/wrk-warm-*.txt >&2; exit 1; }
+start_wrk "$warm_seconds" warm
+wait_wrk || { echo "soak: wrk failed while warming:" >&2; cat "$work"/wrk-warm-*.txt >&2; exit 1; }
 sleep 2
 mapfile -t at_start < <(measure)
 
 echo "soak: ${seconds} s of load on $users users, ~${purge_rate} purges/s, Redis killed and restarted twice"
-run_wrk "$seconds" load &
-load_pid=$!
-pids+=("$load_pid")
+start_wrk "$seconds" load
 python3 "$here/soak_checker.py" --group "redis=${urls[0]},${urls[1]}" --group "memory=${urls[2]}" \
     --token "$token" --seconds "$seconds" --rate "$purge_rate" --users "$users" --hot 50 \
     --out "$work/checker.json" >"$work/checker.log" 2>&1 &
@@ -159,7 +164,7 @@ for fraction in 1 2; do
 done
 
 load_status=0
-wait "$load_pid" || load_status=1
+wait_wrk || load_status=1
 checker_status=0
 wait "$checker_pid" || checker_status=1
 sleep 2
