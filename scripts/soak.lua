@@ -1,10 +1,12 @@
 -- wrk load for `make soak`: GETs of the demo's per-user routes, spread over every user.
 --
--- usage: wrk ... -s scripts/soak.lua URL -- USERS HOT MODE
+-- usage: wrk ... -s scripts/soak.lua URL -- USERS HOT MODE [START]
 --   USERS  users 1...USERS (default 2000)
 --   HOT    users 1...HOT get 30% of the requests, as a real API's busiest users do, so purges
 --          race with reads in flight (default 50)
 --   MODE   "warm": every (user, route) pair in turn, to fill the cache; "load" (default): random
+--   START  where the warm walk starts (a pair number), so that instances sharing a cache fill
+--          different halves of it first
 local routes = { "/dashboard/summary", "/orders?page=1", "/orders?page=2", "/alerts" }
 local users, hot, warm = 2000, 50, false
 local next_pair = 0
@@ -22,7 +24,7 @@ function init(args)
     local number = thread_number or 0
     math.randomseed(os.time() * 100 + number)
     -- Threads start the warm pass at different places so that together they cover it sooner.
-    next_pair = math.floor(number * users * #routes / 16)
+    next_pair = (tonumber(args[4]) or 0) + math.floor(number * users * #routes / 16)
 end
 
 function request()

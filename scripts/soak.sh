@@ -25,7 +25,7 @@ for tool in redis-server redis-cli wrk python3; do
 done
 [ -x "$cachemon" ] || { echo "soak: $cachemon is not an executable" >&2; exit 1; }
 
-work=$(mktemp -d)
+work=$(mktemp -d -t cachemon-soak.XXXXXX)
 pids=()
 redis_pid=
 
@@ -112,7 +112,7 @@ start_wrk() {
     wrk_pids=()
     for index in 0 1 2; do
         wrk -t1 -c8 -d"${duration}s" --timeout 10s -s "$here/soak.lua" "${urls[$index]}" -- "$users" 50 "$mode" \
-            >"$work/wrk-$mode-${names[$index]}.txt" 2>&1 &
+            $((index * users * 2)) >"$work/wrk-$mode-${names[$index]}.txt" 2>&1 &
         wrk_pids+=("$!")
         pids+=("$!")
     done
@@ -134,11 +134,39 @@ measure() {
     done
 }
 
+# How many entries the cache at $1 holds now (the admin API's totals; the Redis instances share theirs).
+cached_keys() {
+    python3 -c '
+import json, sys, urllib.request
+request = urllib.request.Request(sys.argv[1] + "/_cache/stats?limit=1", headers={"Authorization": "Bearer " + sys.argv[2]})
+print(json.load(urllib.request.urlopen(request, timeout=5))["totals"]["keys"])' "$1" "$token"
+}
+
 echo "soak: Redis at $redis_url; instances ${names[0]} ${urls[0]}, ${names[1]} ${urls[1]}, ${names[2]} ${urls[2]}"
-warm_seconds=$((seconds / 8 > 10 ? seconds / 8 : 10))
-echo "soak: warming the caches for ${warm_seconds} s (every user and route, then load)"
-start_wrk "$warm_seconds" warm
-wait_wrk || { echo "soak: wrk failed while warming:" >&2; cat "$work"/wrk-warm-*.txt >&2; exit 1; }
+# Warm means both caches hold (nearly) every user's four routes, and then the whole mix of load and
+# purges has run for a while, so that the memory measured at the start is the working set's.
+wanted=$((users * 4 * 9 / 10))
+echo "soak: filling the caches ($wanted entries each, at most 180 s)"
+start_wrk 600 warm
+filled=
+for _ in $(seq 1 180); do
+    sleep 1
+    redis_keys=$(cached_keys "${urls[0]}") && memory_keys=$(cached_keys "${urls[2]}") || break
+    if [ "$redis_keys" -ge "$wanted" ] && [ "$memory_keys" -ge "$wanted" ]; then filled=1; break; fi
+done
+for pid in "${wrk_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+wait_wrk || true
+[ -n "$filled" ] || { echo "soak: the caches did not fill: ${redis_keys:-?} and ${memory_keys:-?} entries" >&2; exit 1; }
+warm_seconds=$((seconds / 6 > 10 ? seconds / 6 : 10))
+echo "soak: caches full (${redis_keys} and ${memory_keys} entries); ${warm_seconds} s of load and purges to warm up"
+start_wrk "$warm_seconds" load
+python3 "$here/soak_checker.py" --group "redis=${urls[0]},${urls[1]}" --group "memory=${urls[2]}" \
+    --token "$token" --seconds "$warm_seconds" --rate "$purge_rate" --users "$users" --hot 50 \
+    >"$work/checker-warm.log" 2>&1 &
+warm_checker=$!
+pids+=("$warm_checker")
+wait_wrk || { echo "soak: wrk failed while warming:" >&2; cat "$work"/wrk-load-*.txt >&2; exit 1; }
+wait "$warm_checker" || { echo "soak: the checker failed while warming:" >&2; cat "$work/checker-warm.log" >&2; exit 1; }
 sleep 2
 mapfile -t at_start < <(measure)
 

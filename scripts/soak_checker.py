@@ -27,7 +27,7 @@ import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 TIMEOUT_SECONDS = 10
-PURGERS = 8
+PURGERS = 24
 READERS = 3
 EXAMPLES = 20
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
