@@ -77,6 +77,7 @@ struct LiveServeTests {
     static func computedAt(_ body: String) throws -> Int64 {
         let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
         let text = try #require(object?["computedAt"] as? String)
+        try #require(text.firstMatch(of: /\.[0-9]{3}Z$/) != nil, "computedAt \(text) has milliseconds")
         let date = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
         // A whole number of milliseconds, give or take the binary fraction.
         return Int64((date.timeIntervalSince1970 * 1000).rounded())
