@@ -143,8 +143,9 @@ print(json.load(urllib.request.urlopen(request, timeout=5))["totals"]["keys"])' 
 }
 
 echo "soak: Redis at $redis_url; instances ${names[0]} ${urls[0]}, ${names[1]} ${urls[1]}, ${names[2]} ${urls[2]}"
-# Warm means both caches hold (nearly) every user's four routes, and then the whole mix of load and
-# purges has run for a while, so that the memory measured at the start is the working set's.
+# Warm means both caches hold (nearly) every user's four routes, and then the whole mix of load,
+# purges and a Redis outage has run for a while, so that the memory measured at the start is the
+# working set's.
 wanted=$((users * 4 * 9 / 10))
 echo "soak: filling the caches ($wanted entries each, at most 180 s)"
 start_wrk 600 warm
@@ -158,13 +159,19 @@ for pid in "${wrk_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 wait_wrk || true
 [ -n "$filled" ] || { echo "soak: the caches did not fill: ${redis_keys:-?} and ${memory_keys:-?} entries" >&2; exit 1; }
 warm_seconds=$((seconds / 6 > 10 ? seconds / 6 : 10))
-echo "soak: caches full (${redis_keys} and ${memory_keys} entries); ${warm_seconds} s of load and purges to warm up"
+echo "soak: caches full (${redis_keys} and ${memory_keys} entries); ${warm_seconds} s of load, purges and one Redis restart to warm up"
 start_wrk "$warm_seconds" load
 python3 "$here/soak_checker.py" --group "redis=${urls[0]},${urls[1]}" --group "memory=${urls[2]}" \
     --token "$token" --seconds "$warm_seconds" --rate "$purge_rate" --users "$users" --hot 50 \
     >"$work/checker-warm.log" 2>&1 &
 warm_checker=$!
 pids+=("$warm_checker")
+# One outage while warming too, so that the code that runs only then (reconnecting, serving
+# uncached) has allocated what it keeps before the memory is measured.
+sleep $((warm_seconds / 3))
+kill_redis
+sleep 3
+start_redis || exit 1
 wait_wrk || { echo "soak: wrk failed while warming:" >&2; cat "$work"/wrk-load-*.txt >&2; exit 1; }
 wait "$warm_checker" || { echo "soak: the checker failed while warming:" >&2; cat "$work/checker-warm.log" >&2; exit 1; }
 sleep 2
