@@ -11,7 +11,7 @@ if ! command -v swift >/dev/null 2>&1; then
     exit 1
 fi
 
-for package in libncurses-dev tmux redis-server; do
+for package in libncurses-dev tmux redis-server wrk; do
     have_package "$package" || need_packages+=("$package")
 done
 [ ${#need_packages[@]} -eq 0 ] && exit 0

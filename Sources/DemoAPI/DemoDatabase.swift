@@ -43,13 +43,16 @@ public final class DemoDatabase: Sendable {
     }
 
     public func summary(of user: String) -> DashboardSummary {
+        // Taken before the orders are read: a summary of data read before a purge never carries a
+        // time after it, so a reader can tell a stale body from a fresh one.
+        let computedAt = Date()
         let list = orders(of: user)
         let revenue = list.reduce(0) { $0 + $1.amount }
         return DashboardSummary(
             user: user, orders: list.count, revenue: revenue,
             averageOrder: list.isEmpty ? 0 : revenue / Double(list.count),
             openOrders: list.filter { $0.status == "open" }.count, lastOrderAt: list.first?.createdAt,
-            fingerprint: fingerprint(of: list), computedAt: Date())
+            fingerprint: fingerprint(of: list), computedAt: computedAt)
     }
 
     public func ordersPage(of user: String, page: Int, pageSize: Int = 10) -> OrdersPage {

@@ -18,6 +18,8 @@ public struct DashboardSummary: Codable, Sendable, Equatable {
     public var lastOrderAt: Date?
     /// A digest of the user's orders: it changes whenever they do, so a stale page is easy to spot.
     public var fingerprint: String
+    /// When the orders behind it were read; encoded to the millisecond, so a reader can tell a body
+    /// computed before a purge from one computed after it.
     public var computedAt: Date
 }
 

@@ -74,9 +74,16 @@ public enum DemoRoutes {
         return router
     }
 
+    /// `2026-11-29T08:45:00.123Z`: ISO 8601 in UTC with milliseconds.
+    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        // Milliseconds: whole seconds cannot tell a body computed just before a purge from one just after.
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(timestampStyle))
+        }
         encoder.outputFormatting = .sortedKeys
         return Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],

@@ -78,6 +78,36 @@ struct LiveServeTests {
         await server.stop()
     }
 
+    @Test("the summary says to the millisecond when its data was read, so a body from before a purge shows")
+    func summaryComputedAtMilliseconds() async throws {
+        let server = try await ServeProcess()
+        let client = try AdminClient(url: server.url, token: server.token)
+        let url = server.url + "/api/users/42/dashboard/summary"
+        let requested = Self.milliseconds(Date())
+        let first = try Self.computedAt(try await get(url).body)
+        let purgeSent = Self.milliseconds(Date())
+        _ = try await client.purge(user: "42")
+        let afterPurge = try Self.computedAt(try await get(url).body)
+        #expect(first >= requested, "computed after it was asked for, not rounded down to the second")
+        #expect(afterPurge >= purgeSent, "the read after a purge is computed after the purge was sent")
+        #expect(afterPurge > first, "two computations a few milliseconds apart carry different times")
+        await server.stop()
+    }
+
+    /// `computedAt` of a summary body in Unix milliseconds; throws if it has no fractional seconds.
+    static func computedAt(_ body: String) throws -> Int64 {
+        let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        let text = try #require(object?["computedAt"] as? String)
+        try #require(text.firstMatch(of: /\.[0-9]{3}Z$/) != nil, "computedAt \(text) has milliseconds")
+        let date = try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+        // A whole number of milliseconds, give or take the binary fraction.
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
     @Test("serve --traffic drives its own load over loopback")
     func traffic() async throws {
         let server = try await ServeProcess(extraArguments: ["--traffic", "200", "--users", "50"])
