@@ -68,41 +68,23 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     }
 
     func stats(_ request: Request) async throws -> Response {
-        let parameters = QueryParameters(request)
-        let query = StatsQuery(
-            sort: try parameters.enumeration("sort", default: .hits),
-            order: try parameters.enumeration("order", default: .descending),
-            limit: try parameters.integer("limit", default: 50),
-            offset: try parameters.integer("offset", default: 0),
-            filter: parameters.text("filter"),
-            focus: parameters.text("focus"))
+        let query = try AdminQuery.stats(QueryParameters(request))
         return try json(try await admin { try await cache.stats(query) })
     }
 
     func keys(_ request: Request, context: Context) async throws -> Response {
-        let raw = try context.parameters.require("prefix")
-        let text = raw.removingPercentEncoding ?? raw
-        let prefix: CachePrefix
-        do {
-            prefix = try CachePrefix(parsing: text, namespace: cache.configuration.namespace)
-        } catch {
-            throw AdminError.badRequest(error.description)
-        }
-        let parameters = QueryParameters(request)
-        let limit = try parameters.integer("limit", default: 100)
-        let offset = try parameters.integer("offset", default: 0)
+        let prefix = try AdminQuery.keysPrefix(
+            try context.parameters.require("prefix"), namespace: cache.configuration.namespace)
+        let (limit, offset) = try AdminQuery.keysPage(QueryParameters(request))
         guard let keys = try await admin({ try await cache.keys(in: prefix, limit: limit, offset: offset) }) else {
-            throw AdminError.notFound("no prefix \(text) in this cache")
+            throw AdminError.notFound("no prefix \(prefix.rawValue) in this cache")
         }
         return try json(keys)
     }
 
     func events(_ request: Request) async throws -> Response {
-        let parameters = QueryParameters(request)
-        let after = try parameters.integer("after", default: 0)
-        guard after >= 0 else { throw AdminError.badRequest("after must be 0 or more, got \(after)") }
-        let limit = try parameters.integer("limit", default: 500)
-        return try json(try await admin { try await cache.events(after: UInt64(after), limit: limit) })
+        let (after, limit) = try AdminQuery.events(QueryParameters(request))
+        return try json(try await admin { try await cache.events(after: after, limit: limit) })
     }
 
     func purge(_ request: Request) async throws -> Response {

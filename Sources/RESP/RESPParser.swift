@@ -108,15 +108,16 @@ public struct RESPParser: Sendable {
     }
 
     /// Text up to CRLF, or `nil` if the CRLF has not arrived.
+    ///
+    /// A line longer than the bulk limit is refused as soon as it is, whether its CRLF has arrived
+    /// or not, so the same bytes give the same answer however the network splits them.
     private func line(_ buffer: inout ByteBuffer) throws(RESPError) -> String? {
         let view = buffer.readableBytesView
-        guard let carriageReturn = view.firstIndex(of: UInt8(ascii: "\r")) else {
-            guard view.count <= limits.maximumBulkBytes else {
-                throw .bulkTooLarge(view.count, limit: limits.maximumBulkBytes)
-            }
-            return nil
+        let carriageReturn = view.firstIndex(of: UInt8(ascii: "\r"))
+        guard (carriageReturn ?? view.endIndex) - view.startIndex <= limits.maximumBulkBytes else {
+            throw .lineTooLong(limit: limits.maximumBulkBytes)
         }
-        guard carriageReturn + 1 < view.endIndex else { return nil }
+        guard let carriageReturn, carriageReturn + 1 < view.endIndex else { return nil }
         guard view[carriageReturn + 1] == UInt8(ascii: "\n") else { throw .malformed("CR without LF") }
         let length = carriageReturn - view.startIndex
         let text = buffer.readString(length: length) ?? ""

@@ -84,6 +84,21 @@ struct RESPParserTests {
         #expect(throws: RESPError.self) { try RESPParser(limits: limits).parse(&endless) }
     }
 
+    /// Found by `make fuzz` (FuzzRESP, Tests/Fuzz/Corpus/FuzzRESP/finding-1-line-over-limit): a
+    /// line over the limit was refused while its CRLF was missing and accepted once it arrived, so
+    /// one server answer parsed or failed depending on how TCP split it.
+    @Test("a line over the limit is refused whether or not its CRLF has arrived")
+    func longLineWholeOrSplit() {
+        let limits = RESPParser.Limits(maximumDepth: 3, maximumElements: 10, maximumBulkBytes: 16)
+        let line = "+" + String(repeating: "a", count: 17)
+        var whole = ByteBuffer(string: line + "\r\n")
+        #expect(throws: RESPError.lineTooLong(limit: 16)) { try RESPParser(limits: limits).parse(&whole) }
+        var partial = ByteBuffer(string: line)
+        #expect(throws: RESPError.lineTooLong(limit: 16)) { try RESPParser(limits: limits).parse(&partial) }
+        var atLimit = ByteBuffer(string: "+" + String(repeating: "a", count: 16) + "\r\n")
+        #expect(throws: Never.self) { try RESPParser(limits: limits).parse(&atLimit) }
+    }
+
     @Test("commands are encoded as arrays of bulk strings, binary-safe")
     func commands() throws {
         var buffer = ByteBuffer()
