@@ -252,9 +252,9 @@ if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
         ))
 }
 
-// libFuzzer targets are added only for `make fuzz` (CACHEMON_FUZZ=1, built with
-// `--sanitize=fuzzer --sanitize=address` in .build-fuzz by scripts/fuzz.sh), so `make test` and
-// users of the library never see them. Each reads bytes from outside the way the server does.
+// libFuzzer targets are added only for `make fuzz` (CACHEMON_FUZZ=1, built with libFuzzer and
+// AddressSanitizer in .build-fuzz by scripts/fuzz.sh), so `make test` and users of the library
+// never see them. Each reads bytes from outside the way the server does.
 if ProcessInfo.processInfo.environment["CACHEMON_FUZZ"] != nil {
     let nio: (String) -> Target.Dependency = { .product(name: $0, package: "swift-nio") }
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
@@ -269,19 +269,11 @@ if ProcessInfo.processInfo.environment["CACHEMON_FUZZ"] != nil {
         ("FuzzPrefixFormat", ["CacheAdminAPI", "CacheAside"]),
         ("FuzzCachedResponse", ["CacheAsideHummingbird", .product(name: "HTTPTypes", package: "swift-http-types")]),
     ]
-    // SwiftPM passes `--sanitize=fuzzer --sanitize=address` as two -sanitize= options, and swiftc keeps
-    // only the last, so no module gets libFuzzer's coverage. The code under test and the fuzz
-    // targets ask for both here; dependencies get ASan only.
-    let instrumented: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-sanitize=fuzzer,address"])]
-    for target in package.targets
-    where ["RESP", "CacheAdminAPI", "CacheAside", "CacheAsideHummingbird"].contains(target.name) {
-        target.swiftSettings = instrumented
-    }
     for target in fuzzTargets {
         package.targets.append(
             .executableTarget(
                 name: target.name, dependencies: target.dependencies, path: "Tests/Fuzz/\(target.name)",
-                swiftSettings: instrumented
+                swiftSettings: swiftSettings
             ))
     }
 }
