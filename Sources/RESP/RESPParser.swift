@@ -48,12 +48,14 @@ public struct RESPParser: Sendable {
             return try bulk(&buffer).map { $0.map { .bulkError(String(buffer: $0)) } ?? .null }
         case UInt8(ascii: "="):
             guard let content = try bulk(&buffer) else { return nil }
-            guard let content else { return .null }
-            let text = String(buffer: content)
-            guard text.utf8.count >= 4, text.utf8.dropFirst(3).first == UInt8(ascii: ":") else {
-                throw .malformed("verbatim string without a format")
-            }
-            return .verbatimString(format: String(text.prefix(3)), text: String(text.dropFirst(4)))
+            guard var content else { return .null }
+            // The format is the first three bytes, not characters: `a\r\n` or `é` plus one byte
+            // are three bytes and fewer characters.
+            guard content.getInteger(at: content.readerIndex + 3, as: UInt8.self) == UInt8(ascii: ":"),
+                let bytes = content.readBytes(length: 3), let format = String(validating: bytes, as: UTF8.self)
+            else { throw .malformed("verbatim string without a three-byte format") }
+            content.moveReaderIndex(forwardBy: 1)
+            return .verbatimString(format: format, text: String(buffer: content))
         case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"):
             guard let count = try length(&buffer) else { return nil }
             guard count >= 0 else { return .null }

@@ -99,6 +99,25 @@ struct RESPParserTests {
         #expect(throws: Never.self) { try RESPParser(limits: limits).parse(&atLimit) }
     }
 
+    /// Confirmed by `make fuzz` (FuzzRESP, Tests/Fuzz/Corpus/FuzzRESP/finding-2-*): the format was
+    /// taken as three characters, so `a\r\n` (3 bytes, 2 characters) swallowed the colon and the
+    /// first byte of the text.
+    @Test(
+        "a verbatim string's format is its first three bytes, not characters",
+        arguments: [("=7\r\na\r\n:xyz\r\n", "a\r\n", "xyz"), ("=8\r\néx:abcd\r\n", "éx", "abcd")])
+    func verbatimFormatBytes(text: String, format: String, content: String) throws {
+        var buffer = ByteBuffer(string: text)
+        #expect(try RESPParser().parse(&buffer) == .verbatimString(format: format, text: content))
+    }
+
+    @Test("a verbatim string whose format is not UTF-8 is malformed")
+    func verbatimFormatNotText() {
+        var buffer = ByteBuffer(bytes: Array("=7\r\n".utf8) + [0xFF, 0xFE, 0xFD] + Array(":abc\r\n".utf8))
+        #expect(throws: RESPError.malformed("verbatim string without a three-byte format")) {
+            try RESPParser().parse(&buffer)
+        }
+    }
+
     @Test("commands are encoded as arrays of bulk strings, binary-safe")
     func commands() throws {
         var buffer = ByteBuffer()
