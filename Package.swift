@@ -264,6 +264,7 @@ if ProcessInfo.processInfo.environment["CACHEMON_FUZZ"] != nil {
             [
                 "CacheAdminAPI", "CacheAside", "CacheAsideHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
             ]
         ),
         ("FuzzPrefixFormat", ["CacheAdminAPI", "CacheAside"]),

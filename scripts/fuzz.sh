@@ -7,6 +7,7 @@
 #
 #   FUZZ_SECONDS=600 bash scripts/fuzz.sh              # every target, 10 minutes each
 #   FUZZ_TARGETS=FuzzRESP FUZZ_SECONDS=20 bash scripts/fuzz.sh
+#   FUZZ_SKIP_BUILD=1 FUZZ_TARGETS=FuzzRESP bash scripts/fuzz.sh   # the binary already built
 #
 # Nothing to install: libFuzzer and the sanitizer runtimes (LeakSanitizer is part of ASan on
 # Linux) ship with the Swift toolchain, in lib/clang/*/lib/linux.
@@ -32,11 +33,15 @@ export SWIFT_BACKTRACE=enable=no
 # themselves go in one -sanitize= option, because swiftc keeps only the last one and SwiftPM's
 # `--sanitize=fuzzer --sanitize=address` comes in no fixed order (each build would rebuild all).
 build=("$SWIFT" build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build-fuzz)
-for target in $FUZZ_TARGETS; do
-    echo "fuzz: building $target"
-    "${build[@]}" --product "$target"
-done
-bin=$("${build[@]}" --show-bin-path)
+if [ "${FUZZ_SKIP_BUILD:-0}" = 1 ]; then
+    bin=.build-fuzz/release  # runs what is already built, for example while another target builds
+else
+    for target in $FUZZ_TARGETS; do
+        echo "fuzz: building $target"
+        "${build[@]}" --product "$target"
+    done
+    bin=$("${build[@]}" --show-bin-path)
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cachemon-fuzz.XXXXXX")
 failed=()
@@ -54,14 +59,16 @@ for target in $FUZZ_TARGETS; do
     [ -f "$dictionary" ] && options+=(-dict="$dictionary")
     echo "fuzz: running $target for ${FUZZ_SECONDS}s from $seeds seed inputs (log: $dir/log)"
     status=0
-    "$bin/$target" "${options[@]}" "$dir/corpus" >"$dir/log" 2>&1 || status=$?
+    TIMEFORMAT='%U %S'
+    { time "$bin/$target" "${options[@]}" "$dir/corpus" >"$dir/log" 2>&1 || status=$?; } 2>"$dir/cpu"
+    cpu=$(awk '{ printf "%.0f", $1 + $2 }' "$dir/cpu")
 
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$dir/log" | tail -1)
     rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$dir/log" | tail -1)
     corpus=$(find "$dir/corpus" -type f | wc -l)
     artifact=$(find "$dir/artifacts" -type f | head -1)
-    line="$target: ${executions:-?} executions, ${rate:-?} exec/s, ${FUZZ_SECONDS}s, corpus $seeds -> $corpus inputs, peak RSS ${rss:-?} MB"
+    line="$target: ${executions:-?} executions, ${rate:-?} exec/s, ${FUZZ_SECONDS}s (${cpu}s CPU), corpus $seeds -> $corpus inputs, peak RSS ${rss:-?} MB"
     if [ "$status" -ne 0 ] || [ -n "$artifact" ]; then
         kind=crash
         if grep -q "ERROR: LeakSanitizer" "$dir/log"; then

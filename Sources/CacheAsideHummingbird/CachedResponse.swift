@@ -15,7 +15,8 @@ package struct CachedResponse: Equatable, Sendable {
 
     var storedAtMilliseconds: UInt64
     var headers: [(name: String, value: String)]
-    var body: [UInt8]
+    /// The response body as stored.
+    package var body: [UInt8]
 
     package static func == (lhs: CachedResponse, rhs: CachedResponse) -> Bool {
         lhs.storedAtMilliseconds == rhs.storedAtMilliseconds && lhs.body == rhs.body

@@ -3,6 +3,7 @@ import CacheAside
 import CacheAsideHummingbird
 import Foundation
 import Hummingbird
+import HummingbirdCore
 
 // The admin API's inputs: the query strings of stats, keys and events, the prefix path segment
 // of keys, and the purge body, parsed by the same functions the routes call. The first byte

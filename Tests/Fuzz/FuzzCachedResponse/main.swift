@@ -6,7 +6,10 @@ import HTTPTypes
 // the encoding of what they decoded to; and the response replayed from them carries one
 // Content-Length (the body's), one X-Cache and one Age, and no header that describes a transfer.
 
-let transferHeaders: [HTTPField.Name] = [.transferEncoding, .connection, .setCookie, .keepAlive, .date]
+let transferHeaders: [HTTPField.Name] =
+    [.transferEncoding, .connection, .setCookie, .date]
+    + [HTTPField.Name("keep-alive")]
+    .compactMap { $0 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCachedResponse(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
