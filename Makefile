@@ -1,8 +1,9 @@
 # The README's two commands: `make demo` runs the main job, `make test` runs every test.
 SWIFT ?= swift
+FUZZ_SECONDS ?= 60
 FORMAT_PATHS = Package.swift Sources Tests Benchmarks
 
-.PHONY: demo demo-fleet test build lint bench deps test-tsan screenshots conformance soak
+.PHONY: demo demo-fleet test build lint bench deps test-tsan screenshots conformance soak fuzz
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -43,6 +44,11 @@ lint:
 # Data-race check of the whole suite under ThreadSanitizer, in its own build folder.
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+
+# libFuzzer targets (Tests/Fuzz) with AddressSanitizer, in their own build folder; each runs
+# FUZZ_SECONDS (`make fuzz FUZZ_SECONDS=600`) and any crash, leak or timeout fails. docs/reliability.md.
+fuzz: deps
+	SWIFT=$(SWIFT) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 # Benchmarks build in release mode in their own folder; results go to docs/benchmarks.md by hand.
 # The Redis benchmark starts its own redis-server.

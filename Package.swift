@@ -254,3 +254,30 @@ if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ))
 }
+
+// libFuzzer targets are added only for `make fuzz` (CACHEMON_FUZZ=1, built with libFuzzer and
+// AddressSanitizer in .build-fuzz by scripts/fuzz.sh), so `make test` and users of the library
+// never see them. Each reads bytes from outside the way the server does.
+if ProcessInfo.processInfo.environment["CACHEMON_FUZZ"] != nil {
+    let nio: (String) -> Target.Dependency = { .product(name: $0, package: "swift-nio") }
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzRESP", ["RESP", nio("NIOCore"), nio("NIOEmbedded")]),
+        (
+            "FuzzAdminQuery",
+            [
+                "CacheAdminAPI", "CacheAside", "CacheAsideHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+            ]
+        ),
+        ("FuzzPrefixFormat", ["CacheAdminAPI", "CacheAside"]),
+        ("FuzzCachedResponse", ["CacheAsideHummingbird", .product(name: "HTTPTypes", package: "swift-http-types")]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies, path: "Tests/Fuzz/\(target.name)",
+                swiftSettings: swiftSettings
+            ))
+    }
+}

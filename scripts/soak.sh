@@ -90,7 +90,9 @@ for index in 0 1 2; do
     name=${names[$index]}
     store=()
     [ "$index" -lt 2 ] && store=(--redis "$redis_url")
-    "$cachemon" serve --host 127.0.0.1 --port 0 --token "$token" "${store[@]}" >"$work/$name.log" 2>&1 &
+    # The log exists before the server starts: the loop below reads it at once.
+    : >"$work/$name.log"
+    "$cachemon" serve --host 127.0.0.1 --port 0 --token "$token" "${store[@]}" >>"$work/$name.log" 2>&1 &
     pid=$!
     pids+=("$pid")
     serve_pids+=("$pid")
@@ -139,7 +141,10 @@ cached_keys() {
     python3 -c '
 import json, sys, urllib.request
 request = urllib.request.Request(sys.argv[1] + "/_cache/stats?limit=1", headers={"Authorization": "Bearer " + sys.argv[2]})
-print(json.load(urllib.request.urlopen(request, timeout=5))["totals"]["keys"])' "$1" "$token"
+try:
+    print(json.load(urllib.request.urlopen(request, timeout=10))["totals"]["keys"])
+except Exception as error:  # a slow answer under load (a debug build): ask again next second
+    sys.exit(f"soak: stats did not answer: {error}")' "$1" "$token"
 }
 
 echo "soak: Redis at $redis_url; instances ${names[0]} ${urls[0]}, ${names[1]} ${urls[1]}, ${names[2]} ${urls[2]}"
@@ -150,9 +155,10 @@ wanted=$((users * 4 * 9 / 10))
 echo "soak: filling the caches ($wanted entries each, at most 180 s)"
 start_wrk 600 warm
 filled=
-for _ in $(seq 1 180); do
+fill_deadline=$((SECONDS + 180))
+while [ "$SECONDS" -lt "$fill_deadline" ]; do
     sleep 1
-    redis_keys=$(cached_keys "${urls[0]}") && memory_keys=$(cached_keys "${urls[2]}") || break
+    redis_keys=$(cached_keys "${urls[0]}") && memory_keys=$(cached_keys "${urls[2]}") || continue
     if [ "$redis_keys" -ge "$wanted" ] && [ "$memory_keys" -ge "$wanted" ]; then filled=1; break; fi
 done
 for pid in "${wrk_pids[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -82,34 +82,22 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     }
 
     func stats(_ request: Request) async throws -> Response {
-        let parameters = QueryParameters(request)
-        let query = StatsQuery(
-            sort: try parameters.enumeration("sort", default: .hits),
-            order: try parameters.enumeration("order", default: .descending),
-            limit: try parameters.integer("limit", default: 50),
-            offset: try parameters.integer("offset", default: 0),
-            filter: parameters.text("filter"),
-            focus: parameters.text("focus"))
+        let query = try AdminQuery.stats(QueryParameters(request))
         return try json(try await admin { try await cache.stats(query) })
     }
 
     func keys(_ request: Request, context: Context) async throws -> Response {
-        let raw = try context.parameters.require("prefix")
-        let text = raw.removingPercentEncoding ?? raw
-        let prefix = try knownPrefix(text)
-        let parameters = QueryParameters(request)
-        let limit = try parameters.integer("limit", default: 100)
-        let offset = try parameters.integer("offset", default: 0)
+        let prefix = try AdminQuery.keysPrefix(
+            try context.parameters.require("prefix"), namespace: cache.configuration.namespace)
+        let (limit, offset) = try AdminQuery.keysPage(QueryParameters(request))
         guard let keys = try await admin({ try await cache.keys(in: prefix, limit: limit, offset: offset) }) else {
-            throw AdminError.notFound("no prefix \(text) in this cache")
+            throw AdminError.notFound("no prefix \(prefix.rawValue) in this cache")
         }
         return try json(keys)
     }
 
     func events(_ request: Request) async throws -> Response {
-        let parameters = QueryParameters(request)
-        let after = try parameters.unsigned("after", default: 0)
-        let limit = try parameters.integer("limit", default: 500)
+        let (after, limit) = try AdminQuery.events(QueryParameters(request))
         return try json(try await admin { try await cache.events(after: after, limit: limit) })
     }
 
@@ -127,21 +115,12 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         let result = try await admin {
             switch target {
             case .user(let user): try await cache.purge(user: user)
-            case .prefix(let text): try await cache.purge(try knownPrefix(text))
+            case .prefix(let text): try await cache.purge(try AdminQuery.knownPrefix(text, namespace: cache.configuration.namespace))
             }
         }
         return try json(result)
     }
 
-    /// Parses a prefix named in a request. Text that is not one of this cache's prefixes (another
-    /// namespace, not in canonical escaped form, or not a prefix at all) names nothing here: 404.
-    private func knownPrefix(_ text: String) throws -> CachePrefix {
-        do {
-            return try CachePrefix(parsing: text, namespace: cache.configuration.namespace)
-        } catch {
-            throw AdminError.notAPrefix("no prefix \(text) in this cache: \(error.description)")
-        }
-    }
 
     /// Runs a cache call, turning its errors into answers: bad input 400, a failing store 503.
     private func admin<T>(_ body: () async throws -> T) async throws -> T {

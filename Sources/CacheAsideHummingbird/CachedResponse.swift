@@ -4,7 +4,7 @@ import HTTPTypes
 ///
 /// The layout is private to this module: a version byte, the store time in milliseconds since
 /// 1970, the header count, each header as length-prefixed name and value, then the body.
-struct CachedResponse: Equatable, Sendable {
+package struct CachedResponse: Equatable, Sendable {
     static let formatVersion: UInt8 = 1
 
     /// Headers that are not stored: they describe one transfer (`Date`, `Content-Length`, `Connection`…),
@@ -16,9 +16,10 @@ struct CachedResponse: Equatable, Sendable {
 
     var storedAtMilliseconds: UInt64
     var headers: [(name: String, value: String)]
-    var body: [UInt8]
+    /// The response body as stored.
+    package var body: [UInt8]
 
-    static func == (lhs: CachedResponse, rhs: CachedResponse) -> Bool {
+    package static func == (lhs: CachedResponse, rhs: CachedResponse) -> Bool {
         lhs.storedAtMilliseconds == rhs.storedAtMilliseconds && lhs.body == rhs.body
             && lhs.headers.map(\.name) == rhs.headers.map(\.name)
             && lhs.headers.map(\.value) == rhs.headers.map(\.value)
@@ -31,7 +32,8 @@ struct CachedResponse: Equatable, Sendable {
         self.body = body
     }
 
-    func encoded() -> [UInt8] {
+    /// The bytes stored for this response.
+    package func encoded() -> [UInt8] {
         var bytes: [UInt8] = [Self.formatVersion]
         bytes.reserveCapacity(body.count + 64 * (headers.count + 1))
         append(storedAtMilliseconds, to: &bytes)
@@ -45,7 +47,7 @@ struct CachedResponse: Equatable, Sendable {
     }
 
     /// Decodes ``encoded()``; `nil` for bytes in another layout.
-    init?(decoding bytes: [UInt8]) {
+    package init?(decoding bytes: [UInt8]) {
         var reader = Reader(bytes: bytes)
         guard reader.byte() == Self.formatVersion, let storedAt = reader.integer(), let count = reader.integer(),
             count < 10_000
@@ -60,13 +62,26 @@ struct CachedResponse: Equatable, Sendable {
         self.body = reader.rest()
     }
 
-    /// The stored headers, for a response built from this entry.
+    /// The stored headers, for a response built from this entry: never one of ``excludedHeaders``,
+    /// even when the stored bytes carry it (written by another release, or altered in the store).
     var httpFields: HTTPFields {
         var fields = HTTPFields()
         for header in headers {
-            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+            guard let name = HTTPField.Name(header.name), !Self.excludedHeaders.contains(name) else { continue }
+            fields.append(HTTPField(name: name, value: header.value))
         }
         return fields
+    }
+
+    /// The headers of a response replayed from this entry: the stored ones, `X-Cache` (`HIT` or
+    /// `MISS`), `Age` in whole seconds since it was stored, and the body's `Content-Length`.
+    package func replayHeaders(hit: Bool, nowMilliseconds: Double) -> HTTPFields {
+        var headers = httpFields
+        headers[.xCache] = hit ? "HIT" : "MISS"
+        let age = max(0, (max(0, nowMilliseconds) - Double(storedAtMilliseconds)) / 1000)
+        headers[.age] = String(Int(age))
+        headers[.contentLength] = String(body.count)
+        return headers
     }
 
     private func append(_ value: UInt64, to bytes: inout [UInt8]) {

@@ -1,11 +1,12 @@
 import Foundation
 
 /// The body of `POST /_cache/purge`: exactly one of `user` or `prefix` (not empty), as a string, nothing else.
-enum PurgeRequest: Equatable {
+package enum PurgeRequest: Equatable {
     case user(String)
     case prefix(String)
 
-    init(json bytes: [UInt8]) throws(AdminError) {
+    /// Parses a purge body; every refusal is a 400 that says what a valid body looks like.
+    package init(json bytes: [UInt8]) throws(AdminError) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw .badRequest(#"the body must be a JSON object such as {"user": "42"} or {"prefix": "api:{u:42}"}"#)
         }

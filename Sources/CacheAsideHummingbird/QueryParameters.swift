@@ -3,10 +3,13 @@ import Hummingbird
 import HummingbirdCore
 
 /// Reads query parameters strictly: a value that is present but malformed is a 400, never a default.
-struct QueryParameters {
+package struct QueryParameters {
     let parameters: FlatDictionary<Substring, Substring>
 
-    init(_ request: Request) { parameters = request.uri.queryParameters }
+    init(_ request: Request) { self.init(request.uri) }
+
+    /// The parameters of `uri`'s query, as Hummingbird splits and decodes them.
+    package init(_ uri: URI) { parameters = uri.queryParameters }
 
     func text(_ name: Substring) -> String? { parameters[name].map(String.init) }
 

@@ -92,12 +92,7 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
     }
 
     private func makeResponse(_ entry: CachedResponse, source: CachedBytes.Source, isHead: Bool) -> Response {
-        var headers = entry.httpFields
-        headers[.xCache] = source == .hit ? "HIT" : "MISS"
-        let nowMilliseconds = max(0, Date().timeIntervalSince1970 * 1000)
-        let age = max(0, (nowMilliseconds - Double(entry.storedAtMilliseconds)) / 1000)
-        headers[.age] = String(Int(age))
-        headers[.contentLength] = String(entry.body.count)
+        let headers = entry.replayHeaders(hit: source == .hit, nowMilliseconds: Date().timeIntervalSince1970 * 1000)
         let body = isHead ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: entry.body))
         return Response(status: .ok, headers: headers, body: body)
     }

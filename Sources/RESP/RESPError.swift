@@ -10,6 +10,8 @@ public enum RESPError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooManyElements(Int, limit: Int)
     /// A bulk value larger than allowed.
     case bulkTooLarge(Int, limit: Int)
+    /// A line (simple string, error, number, length) longer than the bulk limit.
+    case lineTooLong(limit: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum RESPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooDeep(let limit): "RESP value nested deeper than \(limit) levels"
         case .tooManyElements(let count, let limit): "RESP aggregate of \(count) elements, over the limit of \(limit)"
         case .bulkTooLarge(let size, let limit): "RESP bulk value of \(size) bytes, over the limit of \(limit)"
+        case .lineTooLong(let limit): "RESP line longer than \(limit) bytes"
         }
     }
 }

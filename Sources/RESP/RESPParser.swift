@@ -48,12 +48,14 @@ public struct RESPParser: Sendable {
             return try bulk(&buffer).map { $0.map { .bulkError(String(buffer: $0)) } ?? .null }
         case UInt8(ascii: "="):
             guard let content = try bulk(&buffer) else { return nil }
-            guard let content else { return .null }
-            let text = String(buffer: content)
-            guard text.utf8.count >= 4, text.utf8.dropFirst(3).first == UInt8(ascii: ":") else {
-                throw .malformed("verbatim string without a format")
-            }
-            return .verbatimString(format: String(text.prefix(3)), text: String(text.dropFirst(4)))
+            guard var content else { return .null }
+            // The format is the first three bytes, not characters: `a\r\n` or `é` plus one byte
+            // are three bytes and fewer characters.
+            guard content.getInteger(at: content.readerIndex + 3, as: UInt8.self) == UInt8(ascii: ":"),
+                let bytes = content.readBytes(length: 3), let format = String(validating: bytes, as: UTF8.self)
+            else { throw .malformed("verbatim string without a three-byte format") }
+            content.moveReaderIndex(forwardBy: 1)
+            return .verbatimString(format: format, text: String(buffer: content))
         case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"):
             guard let count = try length(&buffer) else { return nil }
             guard count >= 0 else { return .null }
@@ -108,15 +110,16 @@ public struct RESPParser: Sendable {
     }
 
     /// Text up to CRLF, or `nil` if the CRLF has not arrived.
+    ///
+    /// A line longer than the bulk limit is refused as soon as it is, whether its CRLF has arrived
+    /// or not, so the same bytes give the same answer however the network splits them.
     private func line(_ buffer: inout ByteBuffer) throws(RESPError) -> String? {
         let view = buffer.readableBytesView
-        guard let carriageReturn = view.firstIndex(of: UInt8(ascii: "\r")) else {
-            guard view.count <= limits.maximumBulkBytes else {
-                throw .bulkTooLarge(view.count, limit: limits.maximumBulkBytes)
-            }
-            return nil
+        let carriageReturn = view.firstIndex(of: UInt8(ascii: "\r"))
+        guard (carriageReturn ?? view.endIndex) - view.startIndex <= limits.maximumBulkBytes else {
+            throw .lineTooLong(limit: limits.maximumBulkBytes)
         }
-        guard carriageReturn + 1 < view.endIndex else { return nil }
+        guard let carriageReturn, carriageReturn + 1 < view.endIndex else { return nil }
         guard view[carriageReturn + 1] == UInt8(ascii: "\n") else { throw .malformed("CR without LF") }
         let length = carriageReturn - view.startIndex
         let text = buffer.readString(length: length) ?? ""

@@ -84,6 +84,40 @@ struct RESPParserTests {
         #expect(throws: RESPError.self) { try RESPParser(limits: limits).parse(&endless) }
     }
 
+    /// Found by `make fuzz` (FuzzRESP, Tests/Fuzz/Corpus/FuzzRESP/finding-1-line-over-limit): a
+    /// line over the limit was refused while its CRLF was missing and accepted once it arrived, so
+    /// one server answer parsed or failed depending on how TCP split it.
+    @Test("a line over the limit is refused whether or not its CRLF has arrived")
+    func longLineWholeOrSplit() {
+        let limits = RESPParser.Limits(maximumDepth: 3, maximumElements: 10, maximumBulkBytes: 16)
+        let line = "+" + String(repeating: "a", count: 17)
+        var whole = ByteBuffer(string: line + "\r\n")
+        #expect(throws: RESPError.lineTooLong(limit: 16)) { try RESPParser(limits: limits).parse(&whole) }
+        var partial = ByteBuffer(string: line)
+        #expect(throws: RESPError.lineTooLong(limit: 16)) { try RESPParser(limits: limits).parse(&partial) }
+        var atLimit = ByteBuffer(string: "+" + String(repeating: "a", count: 16) + "\r\n")
+        #expect(throws: Never.self) { try RESPParser(limits: limits).parse(&atLimit) }
+    }
+
+    /// Confirmed by `make fuzz` (FuzzRESP, Tests/Fuzz/Corpus/FuzzRESP/finding-2-*): the format was
+    /// taken as three characters, so `a\r\n` (3 bytes, 2 characters) swallowed the colon and the
+    /// first byte of the text.
+    @Test(
+        "a verbatim string's format is its first three bytes, not characters",
+        arguments: [("=7\r\na\r\n:xyz\r\n", "a\r\n", "xyz"), ("=8\r\néx:abcd\r\n", "éx", "abcd")])
+    func verbatimFormatBytes(text: String, format: String, content: String) throws {
+        var buffer = ByteBuffer(string: text)
+        #expect(try RESPParser().parse(&buffer) == .verbatimString(format: format, text: content))
+    }
+
+    @Test("a verbatim string whose format is not UTF-8 is malformed")
+    func verbatimFormatNotText() {
+        var buffer = ByteBuffer(bytes: Array("=7\r\n".utf8) + [0xFF, 0xFE, 0xFD] + Array(":abc\r\n".utf8))
+        #expect(throws: RESPError.malformed("verbatim string without a three-byte format")) {
+            try RESPParser().parse(&buffer)
+        }
+    }
+
     @Test("commands are encoded as arrays of bulk strings, binary-safe")
     func commands() throws {
         var buffer = ByteBuffer()
