@@ -40,6 +40,7 @@ conformance: deps build
 lint:
 	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
 	python3 scripts/check-imports.py
+	CACHEMON_FUZZ=1 python3 scripts/check-imports.py
 
 # Data-race check of the whole suite under ThreadSanitizer, in its own build folder.
 test-tsan: deps
