@@ -115,12 +115,12 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         let result = try await admin {
             switch target {
             case .user(let user): try await cache.purge(user: user)
-            case .prefix(let text): try await cache.purge(try AdminQuery.knownPrefix(text, namespace: cache.configuration.namespace))
+            case .prefix(let text):
+                try await cache.purge(try AdminQuery.knownPrefix(text, namespace: cache.configuration.namespace))
             }
         }
         return try json(result)
     }
-
 
     /// Runs a cache call, turning its errors into answers: bad input 400, a failing store 503.
     private func admin<T>(_ body: () async throws -> T) async throws -> T {
