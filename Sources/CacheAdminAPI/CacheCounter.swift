@@ -19,6 +19,9 @@ public enum CacheCounter: String, CaseIterable, Codable, Sendable {
     case sets
     /// Writes dropped because a purge happened while the value was being computed.
     case staleSetsRejected
+    /// Writes the store refused because it is full (Redis over `maxmemory` with `noeviction`):
+    /// the value was served, not stored, and nothing already stored changed.
+    case setsRefusedForMemory
     /// Entries removed because their time to live ran out.
     case expirations
     /// Entries removed to stay within the byte budget.
@@ -37,6 +40,7 @@ public enum CacheCounter: String, CaseIterable, Codable, Sendable {
         case .misses: "Lookups that computed the value."
         case .sets: "Values stored."
         case .staleSetsRejected: "Late writes dropped by generation fencing."
+        case .setsRefusedForMemory: "Writes refused because the store is full."
         case .expirations: "Entries expired."
         case .evictions: "Entries evicted to stay within the byte budget."
         case .purges: "Prefix purges."

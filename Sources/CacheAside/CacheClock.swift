@@ -10,13 +10,17 @@ public struct CacheClock: Sendable {
     private let elapsed: @Sendable () -> Duration
     private let sleeper: @Sendable (Duration) async throws -> Void
     private let startDate: Date
+    /// Whether the wrapped clock is real time (`ContinuousClock` or `SuspendingClock`), not a test's.
+    public let isRealTime: Bool
 
-    /// Wraps `clock`; its current reading becomes zero.
-    public init<C: Clock>(_ clock: C) where C.Duration == Duration {
+    /// Wraps `clock`; its current reading becomes zero, at wall time `wallTimeAtStart` (now,
+    /// unless a test wants an instance whose wall clock is off).
+    public init<C: Clock>(_ clock: C, wallTimeAtStart: Date = Date()) where C.Duration == Duration {
         let start = clock.now
         self.elapsed = { start.duration(to: clock.now) }
         self.sleeper = { duration in try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: nil) }
-        self.startDate = Date()
+        self.startDate = wallTimeAtStart
+        self.isRealTime = clock is ContinuousClock || clock is SuspendingClock
     }
 
     /// Nanoseconds since the clock was wrapped.

@@ -6,4 +6,7 @@ public enum StoreOutcome: Sendable, Equatable {
     case rejectedStale
     /// Dropped: the value alone is larger than the store's budget.
     case tooLarge
+    /// Dropped: the store is full and refused the write before changing anything (counted as
+    /// ``CacheCounter/setsRefusedForMemory``).
+    case refusedForMemory
 }

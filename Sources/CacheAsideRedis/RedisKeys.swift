@@ -3,14 +3,17 @@ import Foundation
 
 /// Where a ``RedisStore`` keeps things.
 ///
-/// Per prefix `P` (for example `api:{u:42}`), five keys that share `P`'s hash tag and so one
-/// Redis Cluster slot: `P#m` (generation, gauges and counters), `P#v` (values), `P#x` (deadlines:
-/// the index a purge and the sweeper use), `P#a` (store times) and `P#h` (hits per entry). Entries
-/// are fields of these hashes, so a purge unlinks five keys whatever the prefix holds.
+/// Per prefix `P` (for example `api:{u:42}`), six keys that share `P`'s hash tag and so one
+/// Redis Cluster slot: `P#m` (generation, epoch, gauges and counters), `P#v` (values), `P#x`
+/// (deadlines: the index the sweeper uses), `P#a` (store times), `P#h` (hits per entry) and `P#k`
+/// (routes in name order: the keys page's index). Entries are fields of these keys, so a purge
+/// unlinks six keys whatever the prefix holds.
 ///
 /// Store-wide, under the hash tag `{<name>}`: `{name}:prefixes` (every prefix seen), `{name}:due`
 /// (each prefix's next deadline, for the sweeper), `{name}:events` and `{name}:seq` (the shared
-/// event ring), `{name}:info` (creation time, errors outside any prefix).
+/// event ring), `{name}:info` (creation time, errors outside any prefix, counters of forgotten
+/// prefixes), `{name}:epoch` and `{name}:server` (the store epoch and the run id of the Redis
+/// process that set it).
 struct RedisKeys: Sendable {
     let name: String
 
@@ -19,10 +22,16 @@ struct RedisKeys: Sendable {
     var events: String { "{\(name)}:events" }
     var seq: String { "{\(name)}:seq" }
     var info: String { "{\(name)}:info" }
+    var epoch: String { "{\(name)}:epoch" }
+    var server: String { "{\(name)}:server" }
 
-    /// The five keys of a prefix, `m v x a h`, in the order the scripts take them.
+    /// Every store-wide key: each gets a Redis expiry, renewed by every flush, so the keys of a
+    /// cache no instance uses any more go by themselves.
+    var storeWide: [String] { [prefixes, due, events, seq, info, epoch, server] }
+
+    /// The six keys of a prefix, `m v x a h k`, in the order the scripts take them.
     static func prefixKeys(_ prefix: String) -> [String] {
-        [meta(prefix), values(prefix), deadlines(prefix), prefix + "#a", hits(prefix)]
+        [meta(prefix), values(prefix), deadlines(prefix), prefix + "#a", hits(prefix), prefix + "#k"]
     }
 
     static func meta(_ prefix: String) -> String { prefix + "#m" }

@@ -1,108 +1,172 @@
 import CacheAside
 import RESP
 
-/// The Lua scripts that make every change to a prefix atomic. Each one touches only the keys of
-/// one prefix (`KEYS` all share the prefix's `{u:…}` hash tag), or only the store's global keys,
-/// so all of them run unchanged on Redis Cluster.
+/// The Lua scripts that make every change to a prefix atomic. Each one touches the keys of one
+/// prefix (they share the prefix's `{u:…}` hash tag), plus, for a few, store-wide keys that are
+/// always passed in `KEYS`, never named inside a script.
 ///
-/// The keys of a prefix `P` (see ``RedisKeys``): `P#m` meta hash (generation, gauges, counters),
-/// `P#v` values by route, `P#x` deadlines by route (a sorted set: the prefix's index and its
-/// expiry index), `P#a` store times by route, `P#h` hits by route. Times are Unix milliseconds
-/// from the calling instance's clock.
+/// The keys of a prefix `P` (see ``RedisKeys``), in the order every prefix script takes them:
+/// `P#m` meta hash (generation, epoch, gauges, counters), `P#v` values by route, `P#x` deadlines
+/// by route (the sweeper's index), `P#a` store times by route, `P#h` hits by route, `P#k` routes
+/// in name order (all scores 0: the keys page's index).
+///
+/// Every prefix script takes `ARGV[1]` = the clock shift in milliseconds (0 in production, see
+/// ``RedisStore``) and `ARGV[2]` = the store epoch the instance knows. Times are Redis's clock
+/// (`TIME`), never the instance's, so instances whose clocks disagree still agree on deadlines.
+///
+/// Scripts that only remove data or add a few bytes of counters are flagged `allow-oom`: a full
+/// Redis still purges, sweeps and reclaims. The store script is not: a full Redis refuses it
+/// before it runs, so a refused store changes nothing.
 enum RedisScripts {
-    /// Shared by the scripts that remove one entry: forgets `route` and takes it off the gauges.
-    private static let removeEntry = """
+    /// What every prefix script starts with: Redis's time, and the epoch check.
+    private static let prelude = """
+        local function now_ms()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+        end
+        -- Lua turns big numbers into text like 1.7e+15; Redis needs every digit.
+        local function digits(n) return string.format('%.0f', n) end
         local function remove_entry(route)
           local size = redis.call('HSTRLEN', KEYS[2], route)
           redis.call('HDEL', KEYS[2], route)
           redis.call('ZREM', KEYS[3], route)
           redis.call('HDEL', KEYS[4], route)
           redis.call('HDEL', KEYS[5], route)
+          redis.call('ZREM', KEYS[6], route)
           redis.call('HINCRBY', KEYS[1], 'bytes', -(size + #route))
           redis.call('HINCRBY', KEYS[1], 'keys', -1)
         end
+        -- Sets a key's expiry to `at` unless it already expires later.
+        local function expire_at_least(key, at)
+          if redis.call('PEXPIREAT', key, digits(at), 'GT') == 0 then redis.call('PEXPIREAT', key, digits(at), 'NX') end
+        end
+        -- The prefix's generation, starting it (from Redis's clock in microseconds, above any it had
+        -- before being forgotten) if the prefix is new. A prefix written in an earlier epoch (a
+        -- restored snapshot, a failover) is reset first: its entries go, its generation moves past
+        -- every one handed out before. Returns nil when the instance's epoch is the older one.
+        local function enter(now, lifetime)
+          local meta = redis.call('HMGET', KEYS[1], 'gen', 'epoch')
+          local gen, epoch = meta[1], meta[2]
+          if not gen then
+            gen = digits(now * 1000)
+            redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'used', digits(now))
+            if lifetime then expire_at_least(KEYS[1], now + lifetime) end
+            return gen
+          end
+          if epoch == ARGV[2] then return gen end
+          if tonumber(epoch or '0') > tonumber(ARGV[2]) then return nil end
+          redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+          gen = digits(math.max(tonumber(gen) + 1, now * 1000))
+          redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'keys', 0, 'bytes', 0)
+          return gen
+        end
+
         """
 
-    /// KEYS m v x a h; ARGV route, now, first generation.
-    /// Returns `{1, value}` for a hit, `{0, generation}` for a miss, `{2, generation}` for a miss
-    /// on an entry that had just expired (removed and counted here).
+    /// KEYS m v x a h k; ARGV shift, epoch, route, meta lifetime (ms).
+    /// `{1, value}` a hit, `{0, generation}` a miss, `{2, generation}` a miss on an entry that had
+    /// just expired (removed and counted here), `{3, epoch}` when the instance's epoch is behind.
     static let lookup = RedisScript(
-        removeEntry + """
-
-            local gen = redis.call('HGET', KEYS[1], 'gen')
-            if not gen then
-              gen = ARGV[3]
-              redis.call('HSET', KEYS[1], 'gen', gen, 'used', ARGV[2])
-            end
-            local deadline = redis.call('ZSCORE', KEYS[3], ARGV[1])
+        "#!lua flags=allow-oom\n" + prelude + """
+            local now = now_ms()
+            local gen = enter(now, tonumber(ARGV[4]))
+            if not gen then return {3, redis.call('HGET', KEYS[1], 'epoch')} end
+            local deadline = redis.call('ZSCORE', KEYS[3], ARGV[3])
             if not deadline then return {0, gen} end
-            if tonumber(deadline) > tonumber(ARGV[2]) then
-              local value = redis.call('HGET', KEYS[2], ARGV[1])
+            if tonumber(deadline) > now then
+              local value = redis.call('HGET', KEYS[2], ARGV[3])
               if value then return {1, value} end
               return {0, gen}
             end
-            remove_entry(ARGV[1])
+            remove_entry(ARGV[3])
             redis.call('HINCRBY', KEYS[1], '\(CacheCounter.expirations.rawValue)', 1)
             return {2, gen}
             """)
 
-    /// KEYS m v x a h; ARGV route, value, deadline, now, generation.
-    /// Stores only if the prefix is still in `generation`: returns 1 stored, 0 rejected as stale.
+    /// KEYS m v x a h k due; ARGV shift, epoch, route, value, ttl (ms), generation, prefix,
+    /// idle retention (ms), backstop (ms).
+    /// Stores only if the prefix is still in `generation` (1 stored, 0 rejected as stale, 3 the
+    /// instance's epoch is behind) and records the deadline for the sweeper in the same step. Every
+    /// key gets a Redis expiry past its last deadline, so Redis frees what no instance sweeps.
+    /// Not `allow-oom`: a full Redis refuses it before anything changes.
     static let store = RedisScript(
-        removeEntry + """
-
-            if redis.call('HGET', KEYS[1], 'gen') ~= ARGV[5] then
+        "#!lua\n" + prelude + """
+            local now = now_ms()
+            local retention, backstop = tonumber(ARGV[8]), tonumber(ARGV[9])
+            local gen = enter(now, retention + backstop)
+            if not gen then return 3 end
+            if gen ~= ARGV[6] then
               redis.call('HINCRBY', KEYS[1], '\(CacheCounter.staleSetsRejected.rawValue)', 1)
               return 0
             end
-            if redis.call('ZSCORE', KEYS[3], ARGV[1]) then remove_entry(ARGV[1]) end
-            if tonumber(ARGV[3]) <= tonumber(ARGV[4]) then return 1 end
-            redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-            redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-            redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
-            redis.call('HINCRBY', KEYS[1], 'bytes', #ARGV[2] + #ARGV[1])
+            if redis.call('ZSCORE', KEYS[3], ARGV[3]) then remove_entry(ARGV[3]) end
+            local ttl = tonumber(ARGV[5])
+            if ttl <= 0 then return 1 end
+            local deadline = now + ttl
+            redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+            redis.call('ZADD', KEYS[3], digits(deadline), ARGV[3])
+            redis.call('HSET', KEYS[4], ARGV[3], digits(now))
+            redis.call('ZADD', KEYS[6], 0, ARGV[3])
+            redis.call('HINCRBY', KEYS[1], 'bytes', #ARGV[4] + #ARGV[3])
             redis.call('HINCRBY', KEYS[1], 'keys', 1)
             redis.call('HINCRBY', KEYS[1], '\(CacheCounter.sets.rawValue)', 1)
+            redis.call('ZADD', KEYS[7], 'LT', digits(deadline), ARGV[7])
+            for i = 2, 6 do expire_at_least(KEYS[i], deadline + backstop) end
+            expire_at_least(KEYS[1], math.max(now + retention, deadline) + backstop)
             return 1
             """)
 
-    /// KEYS m v x a h; ARGV now, first generation.
-    /// Moves the prefix to a new generation and unlinks its entries in one step: `{keys, bytes, generation}`.
+    /// KEYS m v x a h k; ARGV shift, epoch.
+    /// Moves the prefix to a new generation and unlinks its entries in one step:
+    /// `{keys, bytes, generation, epoch behind (0 or 1)}`.
     static let purge = RedisScript(
-        """
-        if not redis.call('HGET', KEYS[1], 'gen') then redis.call('HSET', KEYS[1], 'gen', ARGV[2]) end
-        local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
-        local keys = redis.call('ZCARD', KEYS[3])
-        local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
-        redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
-        redis.call('HSET', KEYS[1], 'bytes', 0, 'keys', 0, 'lastPurge', ARGV[1], 'used', ARGV[1])
-        redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purges.rawValue)', 1)
-        redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purgedKeys.rawValue)', keys)
-        return {keys, bytes, gen}
-        """)
+        "#!lua flags=allow-oom\n" + prelude + """
+            local now = now_ms()
+            local gen = enter(now, nil)
+            if not gen then return {0, 0, 0, 1} end
+            gen = digits(math.max(tonumber(gen) + 1, now * 1000))
+            local keys = redis.call('ZCARD', KEYS[3])
+            local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
+            redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+            redis.call('HSET', KEYS[1], 'gen', gen, 'bytes', 0, 'keys', 0, 'lastPurge', digits(now), 'used', digits(now))
+            redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purges.rawValue)', 1)
+            redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purgedKeys.rawValue)', keys)
+            return {keys, bytes, gen, 0}
+            """)
 
-    /// KEYS m v x a h; ARGV now, limit.
-    /// Removes up to `limit` expired entries and counts them: `{next deadline or -1, route…}`.
+    /// KEYS m v x a h k due; ARGV shift, epoch, limit, prefix.
+    /// Removes up to `limit` expired entries, counts them, and moves the prefix in the due set to
+    /// its next deadline (or out of it): `{more due now (0 or 1), route…}`.
     static let sweep = RedisScript(
-        removeEntry + """
-
-            local routes = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+        "#!lua flags=allow-oom\n" + prelude + """
+            local now = now_ms()
+            if redis.call('EXISTS', KEYS[1]) == 1 and not enter(now, nil) then return {0} end
+            local routes = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', digits(now), 'LIMIT', 0, ARGV[3])
             for _, route in ipairs(routes) do remove_entry(route) end
             if #routes > 0 then redis.call('HINCRBY', KEYS[1], '\(CacheCounter.expirations.rawValue)', #routes) end
             local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-            local result = {first[2] or '-1'}
+            local result = {0}
+            if first[2] then
+              redis.call('ZADD', KEYS[7], first[2], ARGV[4])
+              if tonumber(first[2]) <= now then result[1] = 1 end
+            else
+              redis.call('ZREM', KEYS[7], ARGV[4])
+            end
             for _, route in ipairs(routes) do result[#result + 1] = route end
             return result
             """)
 
-    /// KEYS m v h; ARGV last use, n, then n counter name and increment pairs, then route and hit
-    /// count pairs. Adds one instance's batched counters, each to the field of its name; hits of
-    /// entries purged meanwhile are dropped.
+    /// KEYS m v h; ARGV meta lifetime (ms), n, then n counter name and increment pairs, then route
+    /// and hit count pairs. Adds one instance's batched counters, each to the field of its name;
+    /// hits of entries purged meanwhile are dropped. Marks the prefix used now.
     static let flush = RedisScript(
         """
-        if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then
-          redis.call('HSET', KEYS[1], 'used', ARGV[1])
-        end
+        #!lua flags=allow-oom
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        redis.call('HSET', KEYS[1], 'used', string.format('%.0f', now))
+        local at = string.format('%.0f', now + tonumber(ARGV[1]))
+        if redis.call('PEXPIREAT', KEYS[1], at, 'GT') == 0 then redis.call('PEXPIREAT', KEYS[1], at, 'NX') end
         local routes = 3 + 2 * tonumber(ARGV[2])
         for i = 3, routes - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
         for i = routes, #ARGV - 1, 2 do
@@ -111,48 +175,76 @@ enum RedisScripts {
         return 1
         """)
 
-    /// KEYS m v x a h; ARGV cutoff, counter names.
-    /// Forgets a prefix that holds nothing and was last used before `cutoff`, returning the values
-    /// of the named counters so the store-wide totals keep them; false otherwise.
+    /// KEYS m v x a h k info prefixes; ARGV shift, epoch, retention (ms), prefix, counter names.
+    /// Forgets a prefix that holds nothing and was last used more than `retention` ago, and adds
+    /// its counters to the store-wide retired counters in the same step, so totals never go
+    /// down. Returns 1 if it forgot the prefix, 0 otherwise.
     static let reclaim = RedisScript(
-        """
-        if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('ZCARD', KEYS[3]) > 0 then return false end
-        if tonumber(redis.call('HGET', KEYS[1], 'used') or '0') >= tonumber(ARGV[1]) then return false end
-        local counters = redis.call('HMGET', KEYS[1], unpack(ARGV, 2))
-        redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[4], KEYS[5])
-        for i = 1, #counters do counters[i] = counters[i] or '0' end
-        return counters
-        """)
+        "#!lua flags=allow-oom\n" + prelude + """
+            if redis.call('EXISTS', KEYS[1]) == 0 then
+              redis.call('SREM', KEYS[8], ARGV[4])
+              return 1
+            end
+            if redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
+            local cutoff = now_ms() - tonumber(ARGV[3])
+            if tonumber(redis.call('HGET', KEYS[1], 'used') or '0') >= cutoff then return 0 end
+            local counters = redis.call('HMGET', KEYS[1], unpack(ARGV, 5))
+            for i = 1, #counters do
+              if counters[i] then redis.call('HINCRBY', KEYS[7], 'retired:' .. ARGV[4 + i], counters[i]) end
+            end
+            redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+            redis.call('SREM', KEYS[8], ARGV[4])
+            return 1
+            """)
 
-    /// KEYS m v x a h; ARGV now, offset, limit.
-    /// The live entries ordered by route: `{generation, route, deadline, stored at, hits, size, …}`,
-    /// or null for a prefix never seen.
+    /// KEYS m v x a h k; ARGV shift, epoch, offset, limit.
+    /// One page of the live entries in route order, read by rank from the name index:
+    /// `{generation, now, route, deadline, stored at, hits, size, …}`, or null for a prefix never
+    /// seen. Entries of the page that expired but are not swept yet are left out.
     static let keys = RedisScript(
+        "#!lua flags=allow-oom\n" + prelude + """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+            local now = now_ms()
+            local gen = enter(now, nil)
+            if not gen then gen = redis.call('HGET', KEYS[1], 'gen') end
+            local result = {gen, digits(now)}
+            local first = tonumber(ARGV[3])
+            local routes = redis.call('ZRANGE', KEYS[6], first, first + tonumber(ARGV[4]) - 1)
+            for _, route in ipairs(routes) do
+              local deadline = redis.call('ZSCORE', KEYS[3], route)
+              if deadline and tonumber(deadline) > now then
+                result[#result + 1] = route
+                result[#result + 1] = deadline
+                result[#result + 1] = redis.call('HGET', KEYS[4], route) or '0'
+                result[#result + 1] = redis.call('HGET', KEYS[5], route) or '0'
+                result[#result + 1] = tostring(redis.call('HSTRLEN', KEYS[2], route))
+              end
+            end
+            return result
+            """)
+
+    /// KEYS epoch server; ARGV run id of the Redis answering, epoch the instance knew.
+    /// The store epoch: moved on when the Redis answering is not the process that last set it (a
+    /// restart, possibly from an older snapshot, or a failover to a replica that may have missed
+    /// writes), to above every epoch it could have had, so entries of before are never served.
+    static let epoch = RedisScript(
         """
-        local gen = redis.call('HGET', KEYS[1], 'gen')
-        if not gen then return false end
-        local live = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf', 'WITHSCORES')
-        local entries = {}
-        for i = 1, #live, 2 do entries[#entries + 1] = {live[i], live[i + 1]} end
-        table.sort(entries, function(a, b) return a[1] < b[1] end)
-        local result = {gen}
-        local first = tonumber(ARGV[2]) + 1
-        local last = math.min(#entries, tonumber(ARGV[2]) + tonumber(ARGV[3]))
-        for i = first, last do
-          local route = entries[i][1]
-          result[#result + 1] = route
-          result[#result + 1] = entries[i][2]
-          result[#result + 1] = redis.call('HGET', KEYS[4], route) or '0'
-          result[#result + 1] = redis.call('HGET', KEYS[5], route) or '0'
-          result[#result + 1] = tostring(redis.call('HSTRLEN', KEYS[2], route))
-        end
-        return result
+        #!lua flags=allow-oom
+        local epoch = redis.call('GET', KEYS[1])
+        if epoch and redis.call('GET', KEYS[2]) == ARGV[1] then return epoch end
+        local t = redis.call('TIME')
+        local floor = math.max(tonumber(epoch or '0'), tonumber(ARGV[2])) + 1
+        epoch = string.format('%.0f', math.max(floor, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+        redis.call('SET', KEYS[1], epoch)
+        redis.call('SET', KEYS[2], ARGV[1])
+        return epoch
         """)
 
     /// KEYS seq list; ARGV capacity, event….
     /// Appends events to the shared ring, numbering them; returns the newest number.
     static let appendEvents = RedisScript(
         """
+        #!lua flags=allow-oom
         for i = 2, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
         local last = redis.call('INCRBY', KEYS[1], #ARGV - 1)
         redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
@@ -163,6 +255,7 @@ enum RedisScripts {
     /// `{newest number, oldest number held, event…}` for the events numbered above `after`.
     static let readEvents = RedisScript(
         """
+        #!lua flags=no-writes
         local last = tonumber(redis.call('GET', KEYS[1]) or '0')
         local oldest = last - redis.call('LLEN', KEYS[2]) + 1
         local first = math.max(tonumber(ARGV[1]) + 1, oldest)

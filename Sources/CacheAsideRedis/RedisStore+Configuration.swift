@@ -1,11 +1,22 @@
+import Foundation
+import RESP
+
 extension RedisStore {
     /// How a ``RedisStore`` talks to Redis and reports.
     public struct Configuration: Sendable {
         /// Names the store-wide keys (`{name}:prefixes`, `{name}:events`, …), so several caches
         /// can share one Redis; every instance of one cache must use the same name.
         public var name: String
-        /// How many pipelined connections each instance opens at most.
+        /// How many pipelined connections each instance opens at most for the hit path.
         public var maximumConnections: Int
+        /// How many more it opens for flushes, sweeps, statistics and admin calls, so those never
+        /// queue the hit path behind them.
+        public var backgroundConnections: Int
+        /// The name every connection gives itself (`CLIENT SETNAME`), so `CLIENT LIST` shows
+        /// whose it is; by default `cachemon:<host>:<pid>`.
+        public var clientName: String?
+        /// CA, client certificate and key for a `rediss://` URL.
+        public var tls: RedisTLS
         /// How long connecting may take before the store counts as down.
         public var connectTimeout: Duration
         /// How long a command may wait for its answer; a request waits at most this long for a
@@ -19,29 +30,51 @@ extension RedisStore {
         public var eventCapacity: Int
         /// Values larger than this are not stored (``StoreOutcome/tooLarge``).
         public var maximumValueBytes: Int
-        /// How many prefixes one sweep visits, and how many entries of each it removes.
+        /// How many prefixes one sweep round visits, and how many entries of each it removes.
         public var sweepBatchSize: Int
+        /// How long one sweep may keep going (rounds of ``sweepBatchSize``) before it leaves the
+        /// rest for the next flush interval.
+        public var sweepBudget: Duration
         /// How long a prefix that holds no entries is remembered after its last use (with its
         /// per-prefix counters and last purge time); the totals keep counting it.
         public var idlePrefixRetention: Duration
+        /// How long after its last deadline (or last use, plus ``idlePrefixRetention``) Redis
+        /// removes a key by itself if no instance did: the backstop for a cache nobody runs any more.
+        public var expiryBackstop: Duration
+        /// How many replicas must confirm a purge (`WAIT`) when the Redis has replicas; 0 to not wait.
+        /// With fewer replicas than this, all of them must confirm.
+        public var purgeReplicas: Int
+        /// How long a purge waits for its replicas before it is reported as failed.
+        public var purgeReplicationTimeout: Duration
 
-        /// Creates a configuration; by default 4 connections, 500 ms timeouts, a flush every second,
-        /// a 60 s horizon, 10,000 events, values up to 16 MiB, and empty prefixes forgotten after an idle
-        /// hour.
+        /// Creates a configuration; by default 4 connections for the hit path and 2 more, 500 ms
+        /// timeouts, a flush every second, a 60 s horizon, 10,000 events, values up to 16 MiB,
+        /// sweeps of at most 100 ms, empty prefixes forgotten after an idle hour, a backstop of a
+        /// day, and purges confirmed by one replica within a second when there are replicas.
         public init(
             name: String = "cachemon",
             maximumConnections: Int = 4,
+            backgroundConnections: Int = 2,
+            clientName: String? = RedisStore.defaultClientName(),
+            tls: RedisTLS = .init(),
             connectTimeout: Duration = .milliseconds(500),
             commandTimeout: Duration = .milliseconds(500),
             flushInterval: Duration = .seconds(1),
             expiringSoonHorizon: Duration = .seconds(60),
             eventCapacity: Int = 10_000,
             maximumValueBytes: Int = 16 * 1024 * 1024,
-            sweepBatchSize: Int = 1_000,
-            idlePrefixRetention: Duration = .seconds(3600)
+            sweepBatchSize: Int = 100,
+            sweepBudget: Duration = .milliseconds(100),
+            idlePrefixRetention: Duration = .seconds(3600),
+            expiryBackstop: Duration = .seconds(86_400),
+            purgeReplicas: Int = 1,
+            purgeReplicationTimeout: Duration = .seconds(1)
         ) {
             self.name = name
             self.maximumConnections = max(1, maximumConnections)
+            self.backgroundConnections = max(1, backgroundConnections)
+            self.clientName = clientName
+            self.tls = tls
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
             self.flushInterval = flushInterval
@@ -49,7 +82,19 @@ extension RedisStore {
             self.eventCapacity = max(1, eventCapacity)
             self.maximumValueBytes = maximumValueBytes
             self.sweepBatchSize = max(1, sweepBatchSize)
+            self.sweepBudget = sweepBudget
             self.idlePrefixRetention = idlePrefixRetention
+            self.expiryBackstop = max(.seconds(1), expiryBackstop)
+            self.purgeReplicas = max(0, purgeReplicas)
+            self.purgeReplicationTimeout = purgeReplicationTimeout
         }
+    }
+}
+
+extension RedisStore {
+    /// `cachemon:<host>:<pid>`: what `CLIENT LIST` shows for this process's connections.
+    public static func defaultClientName() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        return "cachemon:\(host):\(ProcessInfo.processInfo.processIdentifier)"
     }
 }

@@ -5,8 +5,9 @@ import NIOCore
 import RESP
 
 extension RedisStore {
-    /// Writes this instance's batched counters, events, deadlines and new prefixes to Redis, all
-    /// pipelined. What cannot be written stays batched for the next flush.
+    /// Writes this instance's batched counters, events and new prefixes to Redis, all pipelined,
+    /// and renews the store-wide keys' expiry. What cannot be written stays batched for the next
+    /// flush.
     ///
     /// The service calls it every ``Configuration/flushInterval``; call it yourself to make the
     /// figures of the last second visible at once (tests do).
@@ -18,7 +19,7 @@ extension RedisStore {
         let capacity = configuration.eventCapacity
         let connection: RedisConnection
         do {
-            connection = try await pool.connection()
+            connection = try await backgroundPool.connection()
         } catch {
             pending.withLockedValue { $0.restore(taken, capacity: capacity) }
             throw error
@@ -31,7 +32,7 @@ extension RedisStore {
             let counts = taken.counts[prefix] ?? PendingFigures.Counts()
             // By name: the script adds each counter to the field of the same name.
             let counted = CacheCounter.allCases.filter { counts.counters[$0] > 0 }
-            var arguments = [Self.argument(counts.lastUsed), Self.argument(Int64(counted.count))]
+            var arguments = [Self.argument(metaLifetime), Self.argument(Int64(counted.count))]
             for counter in counted {
                 arguments += [
                     ByteBuffer(string: counter.rawValue), ByteBuffer(string: String(counts.counters[counter])),
@@ -67,7 +68,6 @@ extension RedisStore {
         storeWide.unattributedErrors = taken.unattributedErrors
         // Every prefix counted in this flush is (re)listed: SADD of a member already there is a no-op.
         storeWide.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys)
-        storeWide.deadlines = taken.deadlines
         do {
             try await writeStoreWide(storeWide, on: connection)
         } catch {
@@ -87,7 +87,9 @@ extension RedisStore {
         throw firstFailure
     }
 
-    /// Errors outside any prefix, new prefixes, deadlines and the store's creation time, in one pipeline.
+    /// Errors outside any prefix, new prefixes and the store's creation time, in one pipeline that
+    /// also renews the store-wide keys' expiry: they outlive every prefix key, and go by themselves
+    /// once no instance has written for ``Configuration/idlePrefixRetention`` plus the backstop.
     private func writeStoreWide(_ figures: PendingFigures, on connection: RedisConnection) async throws {
         var commands = [RESPCommand("HSETNX", names.info, "created", String(unixMilliseconds()))]
         if figures.unattributedErrors > 0 {
@@ -95,11 +97,7 @@ extension RedisStore {
         }
         let seenPrefixes = figures.seenPrefixes.sorted()
         if !seenPrefixes.isEmpty { commands.append(RESPCommand(strings: ["SADD", names.prefixes] + seenPrefixes)) }
-        if !figures.deadlines.isEmpty {
-            // LT: a prefix already due earlier keeps its earlier deadline.
-            let pairs = figures.deadlines.flatMap { [String($0.value), $0.key] }
-            commands.append(RESPCommand(strings: ["ZADD", names.due, "LT"] + pairs))
-        }
+        for key in names.storeWide { commands.append(RESPCommand("PEXPIRE", key, String(metaLifetime))) }
         let answers = try await connection.pipeline(commands)
         if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
     }
@@ -119,54 +117,76 @@ extension RedisStore {
     }
 
     /// Removes expired entries of the prefixes that are due, counting each expiration once and
-    /// emitting its event; whichever instance sweeps a prefix first does the work.
+    /// emitting its event; whichever instance sweeps a prefix first does the work. Then checks the
+    /// store epoch and forgets a batch of idle prefixes.
     ///
-    /// The service calls it every ``Configuration/flushInterval``. Expired entries are never served
-    /// even before they are swept: a lookup checks the deadline.
+    /// Works in rounds of ``Configuration/sweepBatchSize`` prefixes, each script removing at most
+    /// that many entries, so Redis is never blocked for long; it stops after
+    /// ``Configuration/sweepBudget`` and leaves the rest for the next flush interval. The service
+    /// calls it every ``Configuration/flushInterval``. Expired entries are never served even before
+    /// they are swept: a lookup checks the deadline.
     public func sweep() async throws {
-        let now = unixMilliseconds()
+        let started = ContinuousClock.now
         let batch = configuration.sweepBatchSize
-        let connection = try await pool.connection()
-        let answer = try await connection.execute(
-            RESPCommand("ZRANGEBYSCORE", names.due, "-inf", String(now), "LIMIT", "0", String(batch)))
-        guard case .array(let listed) = answer else { throw RedisError.protocolError("due answered \(answer)") }
-        let due = listed.compactMap(\.string)
-        let answers = try await connection.evaluateAll(
-            RedisScripts.sweep,
-            calls: due.map {
-                (keys: RedisKeys.prefixKeys($0), arguments: [Self.argument(now), Self.argument(Int64(batch))])
-            })
-        var updates: [RESPCommand] = []
+        let connection = try await backgroundPool.connection()
+        try await refreshEpoch(on: connection)
         var expired: [CacheEvent] = []
-        for (raw, answer) in zip(due, answers) {
-            guard case .array(let parts) = answer, let next = parts.first?.int else {
-                throw RedisError.protocolError("sweep answered \(answer)")
-            }
-            let prefix = RedisKeys.parse(raw)
-            for route in parts.dropFirst().compactMap(\.string) {
-                expired.append(event(.expired, prefix: prefix, key: route))
-            }
-            // A prefix with more expired entries than one batch stays due now.
-            updates.append(
-                next < 0 ? RESPCommand("ZREM", names.due, raw) : RESPCommand("ZADD", names.due, String(next), raw))
-        }
-        if !expired.isEmpty {
-            let capacity = configuration.eventCapacity
-            pending.withLockedValue { pending in
-                for event in expired { pending.emit(event, capacity: capacity) }
+        defer {
+            if !expired.isEmpty {
+                let capacity = configuration.eventCapacity
+                pending.withLockedValue { pending in
+                    for event in expired { pending.emit(event, capacity: capacity) }
+                }
             }
         }
-        _ = try await connection.pipeline(updates)
-        try await reclaimIdlePrefixes(on: connection, now: now)
+        while started.duration(to: .now) < configuration.sweepBudget {
+            // The due set's scores are Redis times; a test clock shifts them like the scripts do.
+            let now = try await redisMilliseconds(on: connection)
+            let answer = try await connection.execute(
+                RESPCommand("ZRANGEBYSCORE", names.due, "-inf", String(now), "LIMIT", "0", String(batch)))
+            guard case .array(let listed) = answer else { throw RedisError.protocolError("due answered \(answer)") }
+            let due = listed.compactMap(\.string)
+            guard !due.isEmpty else { break }
+            let answers = try await connection.evaluateAll(
+                RedisScripts.sweep,
+                calls: due.map {
+                    (
+                        keys: RedisKeys.prefixKeys($0) + [names.due],
+                        arguments: prefixArguments() + [Self.argument(Int64(batch)), ByteBuffer(string: $0)]
+                    )
+                })
+            var moreDue = false
+            for (raw, answer) in zip(due, answers) {
+                guard case .array(let parts) = answer, let more = parts.first?.int else {
+                    throw RedisError.protocolError("sweep answered \(answer)")
+                }
+                moreDue = moreDue || more == 1
+                let prefix = RedisKeys.parse(raw)
+                for route in parts.dropFirst().compactMap(\.string) {
+                    expired.append(event(.expired, prefix: prefix, key: route))
+                }
+            }
+            if !moreDue && due.count < batch { break }
+        }
+        try await reclaimIdlePrefixes(on: connection)
+    }
+
+    /// Redis's time in milliseconds, shifted like the scripts' (see ``clockShift()``).
+    func redisMilliseconds(on connection: RedisConnection) async throws -> Int64 {
+        let answer = try await connection.execute(RESPCommand("TIME"))
+        guard case .array(let parts) = answer, parts.count == 2, let seconds = parts[0].int,
+            let microseconds = parts[1].int
+        else { throw RedisError.protocolError("TIME answered \(answer)") }
+        return seconds * 1000 + microseconds / 1000 + clockShift()
     }
 
     /// Visits the next batch of `{name}:prefixes` and forgets those that hold nothing and have
-    /// not been used for ``Configuration/idlePrefixRetention``; their counters move to the
-    /// store-wide retired counters, so totals never go down.
+    /// not been used for ``Configuration/idlePrefixRetention``; each one's counters move to the
+    /// store-wide retired counters in the same script, so totals never go down.
     ///
-    /// Forgetting is safe for fencing: a prefix seen again starts in a generation drawn from the
-    /// clock, above any generation it had before.
-    private func reclaimIdlePrefixes(on connection: RedisConnection, now: Int64) async throws {
+    /// Forgetting is safe for fencing: a prefix seen again starts in a generation drawn from
+    /// Redis's clock, above any generation it had before.
+    private func reclaimIdlePrefixes(on connection: RedisConnection) async throws {
         let cursor = reclaimCursor.withLockedValue { $0 }
         let answer = try await connection.execute(
             RESPCommand("SSCAN", names.prefixes, cursor, "COUNT", String(configuration.sweepBatchSize)))
@@ -174,25 +194,18 @@ extension RedisStore {
             case .array(let members) = parts[1]
         else { throw RedisError.protocolError("SSCAN answered \(answer)") }
         reclaimCursor.withLockedValue { $0 = next }
-        let cutoff = now - CacheClock.nanoseconds(configuration.idlePrefixRetention) / 1_000_000
-        var retired = CounterValues()
-        var forgotten: [String] = []
         let candidates = members.compactMap(\.string)
         let fields = CacheCounter.allCases.map { ByteBuffer(string: $0.rawValue) }
+        let retention = Self.argument(Self.milliseconds(configuration.idlePrefixRetention))
         let answers = try await connection.evaluateAll(
             RedisScripts.reclaim,
-            calls: candidates.map { (keys: RedisKeys.prefixKeys($0), arguments: [Self.argument(cutoff)] + fields) })
-        for (prefix, answer) in zip(candidates, answers) {
-            guard case .array(let values) = answer, values.count == fields.count else { continue }
-            forgotten.append(prefix)
-            retired.add(Self.counters(CacheCounter.allCases, values))
-        }
-        guard !forgotten.isEmpty else { return }
-        var commands = [RESPCommand(strings: ["SREM", names.prefixes] + forgotten)]
-        for counter in CacheCounter.allCases where retired[counter] > 0 {
-            commands.append(RESPCommand("HINCRBY", names.info, Self.retiredField(counter), String(retired[counter])))
-        }
-        _ = try await connection.pipeline(commands)
+            calls: candidates.map {
+                (
+                    keys: RedisKeys.prefixKeys($0) + [names.info, names.prefixes],
+                    arguments: prefixArguments() + [retention, ByteBuffer(string: $0)] + fields
+                )
+            })
+        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
     }
 
     /// The field of `{name}:info` that keeps a counter of forgotten prefixes: `retired:<name>`.

@@ -29,9 +29,9 @@ extension RedisStore {
     }
 
     private func readStatistics(_ query: StatsQuery) async throws -> StoreStatistics {
-        let now = unixMilliseconds()
         let horizon = CacheClock.nanoseconds(configuration.expiringSoonHorizon) / 1_000_000
-        let connection = try await pool.connection()
+        let connection = try await backgroundPool.connection()
+        let now = try await redisMilliseconds(on: connection)
         let members = try await connection.execute(RESPCommand("SMEMBERS", names.prefixes))
         guard case .array(let listed) = members else { throw RedisError.protocolError("prefixes: \(members)") }
         let prefixes = listed.compactMap(\.string)

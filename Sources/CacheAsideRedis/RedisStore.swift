@@ -8,7 +8,7 @@ import RESP
 /// figures.
 ///
 /// ```swift
-/// let store = try RedisStore(url: RedisURL("redis://127.0.0.1:6379/0"))
+/// let store = RedisStore(url: try RedisURL("redis://127.0.0.1:6379/0"))
 /// let cache = CacheAside(store: store, configuration: .init(namespace: "api"))
 /// // Run `store` as a Service (for example in a Hummingbird application's services): it writes
 /// // batched counters and events every second and sweeps expired entries.
@@ -18,21 +18,40 @@ import RESP
 /// keys of that prefix (see ``RedisKeys``), so writes are fenced by the prefix generation
 /// atomically, and a purge moves the generation and unlinks the prefix's entries in one step,
 /// without `KEYS` or `SCAN`. A hit is one round trip: hits and misses are counted in the instance
-/// and written once per ``Configuration/flushInterval``. Expired entries are never served; the
-/// sweeper finds them through each prefix's deadline index and counts each expiration once, whichever
-/// instance sweeps. Times are the instances' wall clocks, which should agree (NTP) to well within
-/// the shortest time to live.
+/// and written once per ``Configuration/flushInterval``.
 ///
-/// Redis has no byte budget here: set `maxmemory` with `noeviction` (a full Redis then fails
-/// writes, which are counted and served around) rather than an eviction policy that would remove
+/// What it promises under faults (the table in `docs/redis.md` says more):
+/// - **Time is Redis's.** Deadlines, ages and generations come from `TIME` inside the scripts, so
+///   instances whose clocks disagree still agree on what has expired.
+/// - **A full Redis still purges.** Purge, sweep, reclaim and the hit path run when Redis is over
+///   `maxmemory`; a store is refused whole, before it changes anything, and counted as
+///   `setsRefusedForMemory`.
+/// - **A Redis that went back in time serves nothing from before.** Each connection checks the
+///   run id of the Redis it reached; a new process (a restart, possibly from an older snapshot, or
+///   a promoted replica) moves the store epoch on, and every prefix written in an earlier epoch is
+///   reset when next used, with a generation above any handed out before. With replicas, a purge
+///   waits for ``Configuration/purgeReplicas`` of them to confirm it.
+/// - **Nothing stays for ever.** Deadlines are recorded in the store script itself, and every key
+///   carries a Redis expiry past its last deadline, so Redis frees what no instance sweeps.
+/// - **The hit path is never queued behind background work:** flushes, sweeps, statistics and
+///   admin calls use their own connections (``backgroundPool``).
+///
+/// Redis has no byte budget here: set `maxmemory` with `noeviction` (a full Redis then refuses
+/// stores, which are counted and served around) rather than an eviction policy that would remove
 /// index keys behind the store's back.
 public final class RedisStore: CacheStore {
     public let configuration: Configuration
-    /// The connections to Redis.
+    /// The connections of the hit path: lookups and stores.
     public let pool: RedisConnectionPool
+    /// The connections of everything else: flushes, sweeps, statistics, keys, events and purges.
+    public let backgroundPool: RedisConnectionPool
     let clock: CacheClock
+    /// Real time since the store was made, to tell how far an injected clock has been moved.
+    let realStart = ContinuousClock.now
     let names: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
+    /// The store epoch this instance knows; see ``RedisScripts/epoch``.
+    let knownEpoch = NIOLockedValueBox<Int64>(0)
     /// The last statistics read from Redis and this instance's own counts at that moment. While Redis
     /// is down, statistics answer those figures plus the hits, misses and errors counted here since.
     let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CounterValues)?>(nil)
@@ -43,35 +62,61 @@ public final class RedisStore: CacheStore {
     /// a failing store (served around) until it comes up.
     ///
     /// - Parameters:
-    ///   - url: `redis://[:password@]host:port/db`.
-    ///   - configuration: key names, connections, timeouts, flush interval.
-    ///   - clock: where time comes from; tests pass a clock they move by hand.
-    public init(
+    ///   - url: `redis://[[user]:password@]host:port/db`, or `rediss://` for TLS.
+    ///   - configuration: key names, connections, timeouts, TLS files, flush interval.
+    ///   - clock: where time comes from. Times are Redis's; a clock other than `ContinuousClock`
+    ///     (a test's) moves them by as much as it runs ahead of real time.
+    public convenience init(
         url: RedisURL, configuration: Configuration = .init(), clock: some Clock<Duration> = ContinuousClock()
     ) {
+        self.init(url: url, configuration: configuration, clock: CacheClock(clock))
+    }
+
+    /// Creates a store with a wrapped clock, whose wall time may be set apart from the real one.
+    public init(url: RedisURL, configuration: Configuration = .init(), clock: CacheClock) {
         self.configuration = configuration
-        self.pool = RedisConnectionPool(
-            url: url, maximumConnections: configuration.maximumConnections,
-            connectTimeout: Self.timeAmount(configuration.connectTimeout),
-            commandTimeout: Self.timeAmount(configuration.commandTimeout))
-        self.clock = CacheClock(clock)
+        self.clock = clock
         self.names = RedisKeys(name: configuration.name)
+        let options = RedisConnection.Options(
+            connectTimeout: Self.timeAmount(configuration.connectTimeout),
+            commandTimeout: Self.timeAmount(configuration.commandTimeout),
+            clientName: configuration.clientName, tls: configuration.tls)
+        // Set once the pools exist: the check runs on every new connection, before it is used.
+        let checkEpoch = NIOLockedValueBox<RedisConnectionPool.ConnectHandler?>(nil)
+        let onConnect: RedisConnectionPool.ConnectHandler = { connection throws(RedisError) in
+            try await checkEpoch.withLockedValue { $0 }?(connection)
+        }
+        self.pool = RedisConnectionPool(
+            url: url, maximumConnections: configuration.maximumConnections, options: options, onConnect: onConnect)
+        self.backgroundPool = RedisConnectionPool(
+            url: url, maximumConnections: configuration.backgroundConnections, options: options,
+            onConnect: onConnect)
+        checkEpoch.withLockedValue { handler in
+            handler = { [weak self] connection throws(RedisError) in try await self?.refreshEpoch(on: connection) }
+        }
     }
 
     public var backend: String { "redis" }
 
     public func lookup(_ key: CacheKey) async throws -> CacheLookup {
-        let now = unixMilliseconds()
         let prefix = key.prefix.rawValue
-        let answer = try await pool.connection().evaluate(
+        let connection = try await pool.connection()
+        var answer = try await connection.evaluate(
             RedisScripts.lookup, keys: RedisKeys.prefixKeys(prefix),
-            arguments: [ByteBuffer(string: key.route), Self.argument(now), Self.argument(now * 1000)])
-        guard case .array(let parts) = answer, parts.count == 2, let kind = parts[0].int else {
+            arguments: prefixArguments() + [ByteBuffer(string: key.route), Self.argument(metaLifetime)])
+        if case .array(let parts) = answer, parts.first?.int == 3 {
+            // Another instance moved the epoch on first: learn it and look again.
+            try await refreshEpoch(on: connection)
+            answer = try await connection.evaluate(
+                RedisScripts.lookup, keys: RedisKeys.prefixKeys(prefix),
+                arguments: prefixArguments() + [ByteBuffer(string: key.route), Self.argument(metaLifetime)])
+        }
+        guard case .array(let parts) = answer, parts.count == 2, let kind = parts[0].int, kind != 3 else {
             throw RedisError.protocolError("lookup answered \(answer)")
         }
         if kind == 1, case .bulkString(let value) = parts[1] {
             pending.withLockedValue { pending in
-                pending.count(prefix, at: now, hit: key.route)
+                pending.count(prefix, hit: key.route)
             }
             return .hit(Array(buffer: value))
         }
@@ -80,7 +125,7 @@ public final class RedisStore: CacheStore {
         }
         let expired = kind == 2 ? event(.expired, prefix: key.prefix, key: key.route) : nil
         pending.withLockedValue { pending in
-            pending.count(prefix, at: now, miss: true)
+            pending.count(prefix, miss: true)
             if let expired { pending.emit(expired, capacity: configuration.eventCapacity) }
         }
         return .miss(generation: generation)
@@ -90,23 +135,30 @@ public final class RedisStore: CacheStore {
         -> StoreOutcome
     {
         guard value.count <= configuration.maximumValueBytes else { return .tooLarge }
-        let now = unixMilliseconds()
-        let ttlMilliseconds = (CacheClock.nanoseconds(ttl) + 999_999) / 1_000_000
-        let deadline = now.addingReportingOverflow(ttlMilliseconds).overflow ? Int64.max / 2 : now + ttlMilliseconds
+        let ttlMilliseconds = ttl > .zero ? (CacheClock.nanoseconds(ttl) + 999_999) / 1_000_000 : 0
         let prefix = key.prefix.rawValue
-        let answer = try await pool.connection().evaluate(
-            RedisScripts.store, keys: RedisKeys.prefixKeys(prefix),
-            arguments: [
-                ByteBuffer(string: key.route), ByteBuffer(bytes: value), Self.argument(deadline), Self.argument(now),
-                ByteBuffer(string: String(generation)),
-            ])
+        let connection = try await pool.connection()
+        let answer: RESPValue
+        do {
+            answer = try await connection.evaluate(
+                RedisScripts.store, keys: RedisKeys.prefixKeys(prefix) + [names.due],
+                arguments: prefixArguments() + [
+                    ByteBuffer(string: key.route), ByteBuffer(bytes: value),
+                    Self.argument(min(ttlMilliseconds, Self.longestTTL)), ByteBuffer(string: String(generation)),
+                    ByteBuffer(string: prefix), Self.argument(Self.milliseconds(configuration.idlePrefixRetention)),
+                    Self.argument(Self.milliseconds(configuration.expiryBackstop)),
+                ])
+        } catch {
+            guard case .server(let message) = error, message.hasPrefix("OOM") else { throw error }
+            // Refused whole before it ran: nothing changed. Counted, not an error: a full cache is
+            // a steady state, and the circuit breaker must not open for it.
+            pending.withLockedValue { $0.count(prefix, refusedForMemory: true) }
+            return .refusedForMemory
+        }
         // Listed again in case it was forgotten as idle since the lookup: its counters must show.
         switch answer.int {
         case 1:
-            pending.withLockedValue { pending in
-                pending.seenPrefixes.insert(prefix)
-                if ttl > .zero { pending.deadline(deadline, for: prefix) }
-            }
+            register(prefix)
             return .stored
         case 0:
             let rejected = event(.staleSetRejected, prefix: key.prefix, key: key.route)
@@ -115,6 +167,11 @@ public final class RedisStore: CacheStore {
                 pending.emit(rejected, capacity: configuration.eventCapacity)
             }
             return .rejectedStale
+        case 3:
+            // Computed under an epoch that has ended: never stored.
+            try await refreshEpoch(on: connection)
+            register(prefix)
+            return .rejectedStale
         default:
             throw RedisError.protocolError("store answered \(answer)")
         }
@@ -122,20 +179,25 @@ public final class RedisStore: CacheStore {
 
     public func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
         let started = ContinuousClock.now
-        let now = unixMilliseconds()
-        let answer = try await pool.connection().evaluate(
-            RedisScripts.purge, keys: RedisKeys.prefixKeys(prefix.rawValue),
-            arguments: [Self.argument(now), Self.argument(now * 1000)])
-        guard case .array(let parts) = answer, parts.count == 3, let keys = parts[0].int, let bytes = parts[1].int,
-            let generation = parts[2].int
+        let connection = try await backgroundPool.connection()
+        var answer = try await connection.evaluate(
+            RedisScripts.purge, keys: RedisKeys.prefixKeys(prefix.rawValue), arguments: prefixArguments())
+        if case .array(let parts) = answer, parts.count == 4, parts[3].int == 1 {
+            try await refreshEpoch(on: connection)
+            answer = try await connection.evaluate(
+                RedisScripts.purge, keys: RedisKeys.prefixKeys(prefix.rawValue), arguments: prefixArguments())
+        }
+        guard case .array(let parts) = answer, parts.count == 4, let keys = parts[0].int, let bytes = parts[1].int,
+            let generation = parts[2].int, parts[3].int == 0
         else { throw RedisError.protocolError("purge answered \(answer)") }
+        register(prefix.rawValue)
+        try await confirmReplicated(prefix, on: connection)
         let elapsed = started.duration(to: .now)
         let seconds = Double(CacheClock.nanoseconds(elapsed)) / 1e9
-        register(prefix.rawValue)
         // The purge is done; its event is written now, or with the next flush if that fails.
         let purged = event(.purged, prefix: prefix, count: Int(keys), duration: seconds)
         do {
-            _ = try await appendEvents([purged])
+            _ = try await appendEvents([purged], on: connection)
         } catch {
             pending.withLockedValue { $0.emit(purged, capacity: configuration.eventCapacity) }
         }
@@ -145,16 +207,14 @@ public final class RedisStore: CacheStore {
     }
 
     public func keys(in prefix: CachePrefix, limit: Int, offset: Int) async throws -> [KeyInfo]? {
-        let now = unixMilliseconds()
-        let raw = prefix.rawValue
-        let answer = try await pool.connection().evaluate(
-            RedisScripts.keys, keys: RedisKeys.prefixKeys(raw),
-            arguments: [Self.argument(now), Self.argument(Int64(offset)), Self.argument(Int64(limit))])
+        let answer = try await backgroundPool.connection().evaluate(
+            RedisScripts.keys, keys: RedisKeys.prefixKeys(prefix.rawValue),
+            arguments: prefixArguments() + [Self.argument(Int64(offset)), Self.argument(Int64(limit))])
         if answer == .null { return nil }
-        guard case .array(let parts) = answer, let generation = parts.first?.string.flatMap(UInt64.init),
-            parts.count % 5 == 1
+        guard case .array(let parts) = answer, parts.count % 5 == 2,
+            let generation = parts[0].string.flatMap(UInt64.init), let now = parts[1].int
         else { throw RedisError.protocolError("keys answered \(answer)") }
-        return stride(from: 1, to: parts.count, by: 5).map { index in
+        return stride(from: 2, to: parts.count, by: 5).map { index in
             let deadline = parts[index + 1].int ?? now
             let storedAt = parts[index + 2].int ?? now
             return KeyInfo(
@@ -165,7 +225,7 @@ public final class RedisStore: CacheStore {
     }
 
     public func events(after: UInt64, limit: Int) async throws -> EventPage {
-        let answer = try await pool.connection().evaluate(
+        let answer = try await backgroundPool.connection().evaluate(
             RedisScripts.readEvents, keys: [names.seq, names.events],
             arguments: [ByteBuffer(string: String(after)), Self.argument(Int64(limit))])
         guard case .array(let parts) = answer, parts.count >= 2, let newest = parts[0].int, let oldest = parts[1].int
@@ -190,10 +250,9 @@ public final class RedisStore: CacheStore {
 
     public func recordStoreError(_ message: String, prefix: CachePrefix?) {
         let failure = event(.storeError, prefix: prefix, message: message)
-        let now = unixMilliseconds()
         pending.withLockedValue { pending in
             if let prefix {
-                pending.count(prefix.rawValue, at: now, error: true)
+                pending.count(prefix.rawValue, error: true)
             } else {
                 pending.unattributedErrors += 1
                 pending.countedHere[.errors] += 1
@@ -203,15 +262,41 @@ public final class RedisStore: CacheStore {
     }
 
     public func recordUncachedRequest(_ prefix: CachePrefix) {
-        let now = unixMilliseconds()
-        pending.withLockedValue { $0.count(prefix.rawValue, at: now, miss: true) }
+        pending.withLockedValue { $0.count(prefix.rawValue, miss: true) }
     }
 
     /// Closes the connections; a later use opens new ones.
-    public func close() async { await pool.close() }
+    public func close() async {
+        await pool.close()
+        await backgroundPool.close()
+    }
 
     // MARK: Helpers
 
+    /// The first two arguments of every prefix script: the clock shift and the known epoch.
+    func prefixArguments() -> [ByteBuffer] {
+        [Self.argument(clockShift()), Self.argument(knownEpoch.withLockedValue { $0 })]
+    }
+
+    /// How far (ms) the injected clock has run ahead of real time: always 0 for a real clock, so
+    /// the scripts use Redis's time as it is; a test's clock moved by hand moves Redis's time with it.
+    func clockShift() -> Int64 {
+        guard !clock.isRealTime else { return 0 }
+        let real = CacheClock.nanoseconds(realStart.duration(to: .now))
+        return (clock.now() - real) / 1_000_000
+    }
+
+    /// How long a prefix's meta hash lives after its last use if no instance reclaims it.
+    var metaLifetime: Int64 {
+        Self.milliseconds(configuration.idlePrefixRetention) + Self.milliseconds(configuration.expiryBackstop)
+    }
+
+    /// A time to live beyond any a cache needs (about 30 years), so deadlines never overflow.
+    static let longestTTL: Int64 = 1_000_000_000_000
+
+    static func milliseconds(_ duration: Duration) -> Int64 { CacheClock.nanoseconds(duration) / 1_000_000 }
+
+    /// The instance's wall time in Unix milliseconds: for event times only; deadlines are Redis's.
     func unixMilliseconds() -> Int64 {
         Int64((clock.date(at: clock.now()).timeIntervalSince1970 * 1000).rounded(.down))
     }

@@ -29,6 +29,19 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         if case .push = value { return }  // out-of-band messages answer no command
         guard let answer = pending.popFirst() else { return }
         answer.succeed(value)
+        if let message = value.errorMessage, Self.meansWrongServer(message) {
+            // A demoted primary or a Redis still loading: this connection will keep failing, so
+            // drop it; the pool opens a new one, which may reach the right server.
+            failAll(.connectionClosed("Redis answered \(message.prefix(40)); reconnecting"))
+            context.close(promise: nil)
+        }
+    }
+
+    /// Errors that say this server cannot serve us now: `READONLY` (a replica, such as a primary
+    /// demoted by a failover), `LOADING` (a restart still reading its data), `MASTERDOWN` (a
+    /// replica that lost its primary).
+    static func meansWrongServer(_ message: String) -> Bool {
+        message.hasPrefix("READONLY") || message.hasPrefix("LOADING") || message.hasPrefix("MASTERDOWN")
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -26,13 +26,34 @@ public final class RedisConnection: Sendable {
         to url: RedisURL, connectTimeout: TimeAmount = .seconds(2), commandTimeout: TimeAmount = .seconds(2),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(RedisError) -> RedisConnection {
+        try await connect(
+            to: url, options: Options(connectTimeout: connectTimeout, commandTimeout: commandTimeout), group: group)
+    }
+
+    /// Connects (with TLS for `rediss://`), then authenticates (`AUTH [user] password`), selects
+    /// the database the URL names and names the connection (`CLIENT SETNAME`), so an operator
+    /// sees whose it is in `CLIENT LIST` and can kill it.
+    ///
+    /// - Throws: ``RedisError/cannotConnect(host:port:reason:)``, ``RedisError/tlsFailed(host:port:reason:)``,
+    ///   or the server's refusal of a login or database.
+    public static func connect(
+        to url: RedisURL, options: Options, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(RedisError) -> RedisConnection {
+        let tls: RedisTLS.ClientContext?
+        do {
+            tls = url.usesTLS ? try options.tls.clientContext(for: url) : nil
+        } catch {
+            throw .tlsFailed(host: url.host, port: url.port, reason: error.description)
+        }
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(connectTimeout)
+                .connectTimeout(options.connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.socketOption(.so_keepalive), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls { try channel.pipeline.syncOperations.addHandler(try tls.makeHandler()) }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPMessageDecoder()))
                         try channel.pipeline.syncOperations.addHandler(RESPCommandHandler())
                     }
@@ -41,12 +62,22 @@ public final class RedisConnection: Sendable {
         } catch {
             throw .cannotConnect(host: url.host, port: url.port, reason: Self.reason(error))
         }
-        let connection = RedisConnection(channel: channel, commandTimeout: commandTimeout)
+        let connection = RedisConnection(channel: channel, commandTimeout: options.commandTimeout)
         do {
-            if let password = url.password { try await connection.expectOK(RESPCommand("AUTH", password)) }
+            if let password = url.password {
+                let login = url.user.map { RESPCommand("AUTH", $0, password) } ?? RESPCommand("AUTH", password)
+                try await connection.expectOK(login, describedAs: "AUTH")
+            }
             if url.database != 0 { try await connection.expectOK(RESPCommand("SELECT", String(url.database))) }
+            if let name = options.clientName {
+                try await connection.expectOK(RESPCommand("CLIENT", "SETNAME", name), describedAs: "CLIENT SETNAME")
+            }
         } catch {
             await connection.close()
+            // A TLS handshake fails on the first command; say it was TLS, and why.
+            if url.usesTLS, case .connectionClosed(let reason) = error {
+                throw .tlsFailed(host: url.host, port: url.port, reason: RedisTLS.explain(reason))
+            }
             throw error
         }
         return connection
@@ -71,6 +102,11 @@ public final class RedisConnection: Sendable {
         try await pipeline([command], describedAs: command.name)[0]
     }
 
+    /// Sends a command that may take longer than the command timeout (such as `WAIT`), with its own deadline.
+    public func send(_ command: RESPCommand, timeout: TimeAmount) async throws(RedisError) -> RESPValue {
+        try await pipeline([command], describedAs: command.name, deadline: timeout)[0]
+    }
+
     /// Sends many commands with one flush and waits for all their answers, in order; a server
     /// error (`-ERR`) comes back as a value in its place.
     ///
@@ -79,14 +115,14 @@ public final class RedisConnection: Sendable {
         try await pipeline(commands, describedAs: "a pipeline of \(commands.count) commands")
     }
 
-    private func pipeline(_ commands: [RESPCommand], describedAs what: String) async throws(RedisError)
-        -> [RESPValue]
+    private func pipeline(_ commands: [RESPCommand], describedAs what: String, deadline: TimeAmount? = nil)
+        async throws(RedisError) -> [RESPValue]
     {
         guard !commands.isEmpty else { return [] }
         let channel = channel
         let answers = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
         let all = EventLoopFuture.whenAllSucceed(answers.map(\.futureResult), on: channel.eventLoop)
-        let deadline = commandTimeout * Int64(1 + commands.count / 10_000)
+        let deadline = deadline ?? commandTimeout * Int64(1 + commands.count / 10_000)
         // One hop to the event loop for the whole batch: the deadline, the writes and the flush
         // (each of these from another thread would wake the loop once more).
         channel.eventLoop.execute {
@@ -130,8 +166,12 @@ public final class RedisConnection: Sendable {
         try? await channel.close()
     }
 
-    private func expectOK(_ command: RESPCommand) async throws(RedisError) {
-        let value = try await execute(command)
-        guard value == .simpleString("OK") else { throw .protocolError("\(command.name) answered \(value)") }
+    /// Sends a command that must answer `OK`; `describedAs` names it in errors without its
+    /// arguments (a password must never appear in a message).
+    private func expectOK(_ command: RESPCommand, describedAs name: String? = nil) async throws(RedisError) {
+        let what = name ?? command.name
+        let value = try await send(command)
+        if let message = value.errorMessage { throw .server("\(what): \(message)") }
+        guard value == .simpleString("OK") else { throw .protocolError("\(what) answered \(value)") }
     }
 }

@@ -5,20 +5,24 @@ import NIOPosix
 /// Up to `maximumConnections` pipelined connections to one server, opened when needed and
 /// replaced when they die, so a server that goes away and comes back is used again by itself.
 ///
-/// Never more than the maximum are open or being opened: a burst of callers with no connection to
-/// use (at start-up, or when the server comes back under load) waits for the connections being
-/// opened and shares their outcome, instead of each opening one of its own.
+/// Connections are opened one at a time: a burst of callers (at start-up, or when the server comes
+/// back under load) uses the connections already open, or waits for the one being opened and
+/// shares its outcome, instead of each opening one of its own.
 public final class RedisConnectionPool: Sendable {
+    /// Runs on every new connection before anyone uses it; a failure closes the connection and
+    /// is the failure of the callers that waited for it.
+    public typealias ConnectHandler = @Sendable (RedisConnection) async throws(RedisError) -> Void
+
     public let url: RedisURL
     public let maximumConnections: Int
-    let connectTimeout: TimeAmount
-    let commandTimeout: TimeAmount
+    let options: RedisConnection.Options
+    let onConnect: ConnectHandler?
     private let state = NIOLockedValueBox(PoolState())
 
     private struct PoolState {
         var connections: [RedisConnection] = []
         var next = 0
-        /// Connections being opened now; they count against the maximum.
+        /// Connections being opened now (at most one); they count against the maximum.
         var opening = 0
         /// Callers waiting for an opening to finish: resumed with its outcome.
         var waiters: [CheckedContinuation<Result<Void, RedisError>, Never>] = []
@@ -30,25 +34,42 @@ public final class RedisConnectionPool: Sendable {
         case wait
     }
 
+    /// Creates a pool; it connects when first used.
+    ///
+    /// - Parameters:
+    ///   - url: where to connect, with credentials and database.
+    ///   - maximumConnections: how many connections it opens at most.
+    ///   - options: timeouts, client name and TLS files of every connection.
+    ///   - onConnect: runs on each new connection before it is used (after `AUTH`, `SELECT` and
+    ///     `CLIENT SETNAME`).
     public init(
-        url: RedisURL, maximumConnections: Int = 4, connectTimeout: TimeAmount = .seconds(1),
-        commandTimeout: TimeAmount = .seconds(1)
+        url: RedisURL, maximumConnections: Int = 4, options: RedisConnection.Options = .init(),
+        onConnect: ConnectHandler? = nil
     ) {
         self.url = url
         self.maximumConnections = max(1, maximumConnections)
-        self.connectTimeout = connectTimeout
-        self.commandTimeout = commandTimeout
+        self.options = options
+        self.onConnect = onConnect
     }
 
-    /// A live connection: a new one while fewer than the maximum are open or opening, else the
-    /// next open one in turn; when every allowed connection is still being opened, it waits for them.
+    /// Creates a pool with default options but these timeouts.
+    public convenience init(
+        url: RedisURL, maximumConnections: Int = 4, connectTimeout: TimeAmount, commandTimeout: TimeAmount
+    ) {
+        self.init(
+            url: url, maximumConnections: maximumConnections,
+            options: .init(connectTimeout: connectTimeout, commandTimeout: commandTimeout))
+    }
+
+    /// A live connection: a new one while fewer than the maximum are open and none is being
+    /// opened, else the next open one in turn; with none open yet, it waits for the one being opened.
     ///
     /// - Throws: the failure of the connection attempt it opened or waited for.
     public func connection() async throws(RedisError) -> RedisConnection {
         while true {
             let choice = state.withLockedValue { state -> Choice in
                 state.connections.removeAll { !$0.isActive }
-                if state.connections.count + state.opening < maximumConnections {
+                if state.opening == 0, state.connections.count < maximumConnections {
                     state.opening += 1
                     return .open
                 }
@@ -78,10 +99,15 @@ public final class RedisConnectionPool: Sendable {
 
     private func open() async throws(RedisError) -> RedisConnection {
         let result: Result<RedisConnection, RedisError>
-        do {
-            result = .success(
-                try await RedisConnection.connect(
-                    to: url, connectTimeout: connectTimeout, commandTimeout: commandTimeout))
+        do throws(RedisError) {
+            let connection = try await RedisConnection.connect(to: url, options: options)
+            do {
+                try await onConnect?(connection)
+            } catch {
+                await connection.close()
+                throw error
+            }
+            result = .success(connection)
         } catch {
             result = .failure(error)
         }

@@ -3,6 +3,8 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidURL(String, reason: String)
     /// The connection could not be made (refused, unreachable, no answer in time).
     case cannotConnect(host: String, port: Int, reason: String)
+    /// The TLS settings could not be used, or the TLS handshake failed (why, in `reason`).
+    case tlsFailed(host: String, port: Int, reason: String)
     /// The connection was lost before the answer came.
     case connectionClosed(String)
     /// No answer within the command timeout.
@@ -18,6 +20,7 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidURL(let url, let reason): "invalid Redis URL \(url): \(reason)"
         case .cannotConnect(let host, let port, let reason): "cannot connect to Redis at \(host):\(port): \(reason)"
+        case .tlsFailed(let host, let port, let reason): "TLS with Redis at \(host):\(port) failed: \(reason)"
         case .connectionClosed(let reason): "the Redis connection closed: \(reason)"
         case .timedOut(let command): "Redis did not answer \(command) in time"
         case .server(let message): "Redis answered: \(message)"

@@ -14,7 +14,8 @@ enum TextReport {
             "keys \(totals.keys)  \(bytes(totals.bytes))  expiring soon \(totals.expiringSoon)  "
                 + "expired \(totals[.expirations])  evicted \(totals[.evictions])",
             "purges \(totals[.purges]) (\(Format.count(totals[.purgedKeys], "key")))  "
-                + "stale writes rejected \(totals[.staleSetsRejected])  store errors \(totals[.errors])",
+                + "stale writes rejected \(totals[.staleSetsRejected])  store errors \(totals[.errors])"
+                + (totals[.setsRefusedForMemory] > 0 ? "  refused, store full \(totals[.setsRefusedForMemory])" : ""),
             "",
             "prefixes \(snapshot.prefixCount), sorted by \(snapshot.query.sort.rawValue) \(snapshot.query.order.rawValue)",
         ]

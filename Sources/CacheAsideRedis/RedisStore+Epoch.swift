@@ -1,0 +1,72 @@
+import CacheAside
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import RESP
+
+extension RedisStore {
+    /// A purge that Redis applied but that no replica confirmed in time: a failover now could
+    /// promote a replica that never saw it, and the purged entries would be served again.
+    public struct PurgeNotReplicated: Error, CustomStringConvertible {
+        public var prefix: String
+        public var replicas: Int
+        public var acknowledged: Int
+        public var timeout: Duration
+
+        public var description: String {
+            "the purge of \(prefix) was applied by the Redis primary, but \(acknowledged) of its \(replicas) "
+                + "replicas confirmed it within \(timeout): a failover now could undo it; purge again"
+        }
+    }
+
+    /// Learns the store epoch on `connection`, moving it on if the Redis answering is not the
+    /// process that set it: a restart (possibly from an older snapshot) or a promoted replica.
+    ///
+    /// Runs on every new connection before it is used, and with every flush, so a Redis that went
+    /// back in time behind a proxy that kept the connection is noticed within a flush interval.
+    func refreshEpoch(on connection: RedisConnection) async throws(RedisError) {
+        let info = try await connection.execute(RESPCommand("INFO", "server"))
+        guard let runID = info.string.flatMap(Self.runID) else {
+            throw .protocolError("INFO server answered no run_id")
+        }
+        let known = knownEpoch.withLockedValue { $0 }
+        let answer = try await connection.evaluate(
+            RedisScripts.epoch, keys: [names.epoch, names.server],
+            arguments: [ByteBuffer(string: runID), Self.argument(known)])
+        guard let epoch = answer.int else { throw .protocolError("the epoch script answered \(answer)") }
+        // Redis's value, even if lower: every instance must use the same one.
+        knownEpoch.withLockedValue { $0 = epoch }
+    }
+
+    /// The `run_id` line of `INFO server`.
+    static func runID(_ info: String) -> String? {
+        info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("run_id:") }.map {
+            String($0.dropFirst("run_id:".count)).trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    /// When the Redis has replicas, waits (`WAIT`, at most ``Configuration/purgeReplicationTimeout``)
+    /// until ``Configuration/purgeReplicas`` of them (or all it has, if fewer) confirm the writes
+    /// made on `connection`, which must be the purge's.
+    ///
+    /// - Throws: ``PurgeNotReplicated`` when too few confirm in time.
+    func confirmReplicated(_ prefix: CachePrefix, on connection: RedisConnection) async throws {
+        let wanted = configuration.purgeReplicas
+        guard wanted > 0 else { return }
+        let role = try await connection.execute(RESPCommand("ROLE"))
+        // A primary answers ["master", offset, [[ip, port, offset], …]].
+        guard case .array(let parts) = role, parts.count >= 3, parts[0].string == "master",
+            case .array(let replicas) = parts[2], !replicas.isEmpty
+        else { return }
+        let needed = min(wanted, replicas.count)
+        let timeout = configuration.purgeReplicationTimeout
+        let answer = try await connection.send(
+            RESPCommand("WAIT", String(needed), String(Self.milliseconds(timeout))),
+            timeout: Self.timeAmount(timeout + configuration.commandTimeout))
+        let acknowledged = Int(answer.int ?? 0)
+        guard acknowledged >= needed else {
+            throw PurgeNotReplicated(
+                prefix: prefix.rawValue, replicas: replicas.count, acknowledged: acknowledged, timeout: timeout)
+        }
+    }
+}

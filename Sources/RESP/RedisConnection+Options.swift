@@ -1,0 +1,27 @@
+import NIOCore
+
+extension RedisConnection {
+    /// How a connection is made: timeouts, the name it shows in `CLIENT LIST`, and the TLS files
+    /// used when the URL is `rediss://`.
+    public struct Options: Sendable {
+        /// How long connecting (and the TLS handshake) may take.
+        public var connectTimeout: TimeAmount
+        /// How long a command may wait for its answer.
+        public var commandTimeout: TimeAmount
+        /// Sent with `CLIENT SETNAME` on connect (no spaces); `nil` leaves the connection unnamed.
+        public var clientName: String?
+        /// CA, client certificate and key for `rediss://`; ignored for `redis://`.
+        public var tls: RedisTLS
+
+        /// Creates options; by default 2 s timeouts, no name, and the system's trusted CAs.
+        public init(
+            connectTimeout: TimeAmount = .seconds(2), commandTimeout: TimeAmount = .seconds(2),
+            clientName: String? = nil, tls: RedisTLS = .init()
+        ) {
+            self.connectTimeout = connectTimeout
+            self.commandTimeout = commandTimeout
+            self.clientName = clientName.map { String($0.map { $0 == " " ? "-" : $0 }) }
+            self.tls = tls
+        }
+    }
+}
