@@ -11,10 +11,14 @@ struct PendingFigures: Sendable {
         /// Hits, misses, errors and stores refused for memory; the scripts count everything else themselves.
         var counters = CounterValues()
         var entryHits: [String: UInt64] = [:]
+        /// When the prefix was last used, on the store's monotonic clock (ns): a flush sends how
+        /// long ago that was, so instance clocks never decide when a prefix is idle.
+        var lastUsed: Int64 = .min
 
         mutating func add(_ other: Counts) {
             counters.add(other.counters)
             entryHits.merge(other.entryHits, uniquingKeysWith: +)
+            lastUsed = max(lastUsed, other.lastUsed)
         }
     }
 
@@ -33,13 +37,15 @@ struct PendingFigures: Sendable {
         counts.isEmpty && unattributedErrors == 0 && events.isEmpty && seenPrefixes.isEmpty
     }
 
-    /// Counts a hit (of `route`), a miss, an error or a store refused for memory of `prefix`.
+    /// Counts a hit (of `route`), a miss, an error or a store refused for memory of `prefix` at
+    /// `now` (the store's monotonic clock).
     mutating func count(
-        _ prefix: String, hit route: String? = nil, miss: Bool = false, error: Bool = false,
+        _ prefix: String, at now: Int64, hit route: String? = nil, miss: Bool = false, error: Bool = false,
         refusedForMemory: Bool = false
     ) {
         func update(_ counts: inout Counts) {
             if let route { counts.entryHits[route, default: 0] += 1 }
+            counts.lastUsed = max(counts.lastUsed, now)
             counts.counters.add(counted)
         }
         var counted = CounterValues()

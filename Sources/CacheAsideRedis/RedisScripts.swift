@@ -10,9 +10,10 @@ import RESP
 /// by route (the sweeper's index), `P#a` store times by route, `P#h` hits by route, `P#k` routes
 /// in name order (all scores 0: the keys page's index).
 ///
-/// Every prefix script takes `ARGV[1]` = the clock shift in milliseconds (0 in production, see
-/// ``RedisStore``) and `ARGV[2]` = the store epoch the instance knows. Times are Redis's clock
-/// (`TIME`), never the instance's, so instances whose clocks disagree still agree on deadlines.
+/// Every prefix script takes `ARGV[1]` = the time to use instead of Redis's (empty in
+/// production; a test's hand-moved clock, see ``RedisStore``) and `ARGV[2]` = the store epoch the
+/// instance knows. Times are Redis's clock (`TIME`), never the instance's, so instances whose
+/// clocks disagree still agree on deadlines.
 ///
 /// Scripts that only remove data or add a few bytes of counters are flagged `allow-oom`: a full
 /// Redis still purges, sweeps and reclaims. The store script is not: a full Redis refuses it
@@ -21,8 +22,9 @@ enum RedisScripts {
     /// What every prefix script starts with: Redis's time, and the epoch check.
     private static let prelude = """
         local function now_ms()
+          if ARGV[1] ~= '' then return tonumber(ARGV[1]) end
           local t = redis.call('TIME')
-          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         end
         -- Lua turns big numbers into text like 1.7e+15; Redis needs every digit.
         local function digits(n) return string.format('%.0f', n) end
@@ -156,19 +158,26 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS m v h; ARGV meta lifetime (ms), n, then n counter name and increment pairs, then route
-    /// and hit count pairs. Adds one instance's batched counters, each to the field of its name;
-    /// hits of entries purged meanwhile are dropped. Marks the prefix used now.
+    /// KEYS m v h; ARGV time, meta lifetime (ms), idle (ms since the instance last used the
+    /// prefix), n, then n counter name and increment pairs, then route and hit count pairs. Adds
+    /// one instance's batched counters, each to the field of its name; hits of entries purged
+    /// meanwhile are dropped. Marks when the prefix was last used, in Redis's time.
     static let flush = RedisScript(
         """
         #!lua flags=allow-oom
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        redis.call('HSET', KEYS[1], 'used', string.format('%.0f', now))
-        local at = string.format('%.0f', now + tonumber(ARGV[1]))
+        local now = tonumber(ARGV[1])
+        if ARGV[1] == '' then
+          local t = redis.call('TIME')
+          now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local used = now - tonumber(ARGV[3])
+        if used > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then
+          redis.call('HSET', KEYS[1], 'used', string.format('%.0f', used))
+        end
+        local at = string.format('%.0f', now + tonumber(ARGV[2]))
         if redis.call('PEXPIREAT', KEYS[1], at, 'GT') == 0 then redis.call('PEXPIREAT', KEYS[1], at, 'NX') end
-        local routes = 3 + 2 * tonumber(ARGV[2])
-        for i = 3, routes - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        local routes = 5 + 2 * tonumber(ARGV[4])
+        for i = 5, routes - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
         for i = routes, #ARGV - 1, 2 do
           if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
         end

@@ -25,6 +25,11 @@ extension RedisStore {
     /// Runs on every new connection before it is used, and with every flush, so a Redis that went
     /// back in time behind a proxy that kept the connection is noticed within a flush interval.
     func refreshEpoch(on connection: RedisConnection) async throws(RedisError) {
+        if !clock.isRealTime, testClockAnchor.withLockedValue({ $0 }) == nil {
+            let redisNow = try await Self.redisTime(on: connection)
+            let elapsed = clock.now() / 1_000_000
+            testClockAnchor.withLockedValue { anchor in anchor = anchor ?? redisNow - elapsed }
+        }
         let info = try await connection.execute(RESPCommand("INFO", "server"))
         guard let runID = info.string.flatMap(Self.runID) else {
             throw .protocolError("INFO server answered no run_id")

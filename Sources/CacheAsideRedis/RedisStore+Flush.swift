@@ -32,7 +32,10 @@ extension RedisStore {
             let counts = taken.counts[prefix] ?? PendingFigures.Counts()
             // By name: the script adds each counter to the field of the same name.
             let counted = CacheCounter.allCases.filter { counts.counters[$0] > 0 }
-            var arguments = [Self.argument(metaLifetime), Self.argument(Int64(counted.count))]
+            let idle = max(0, (clock.now() - counts.lastUsed) / 1_000_000)
+            var arguments = [
+                timeArgument(), Self.argument(metaLifetime), Self.argument(idle), Self.argument(Int64(counted.count)),
+            ]
             for counter in counted {
                 arguments += [
                     ByteBuffer(string: counter.rawValue), ByteBuffer(string: String(counts.counters[counter])),
@@ -140,7 +143,6 @@ extension RedisStore {
             }
         }
         while started.duration(to: .now) < configuration.sweepBudget {
-            // The due set's scores are Redis times; a test clock shifts them like the scripts do.
             let now = try await redisMilliseconds(on: connection)
             let answer = try await connection.execute(
                 RESPCommand("ZRANGEBYSCORE", names.due, "-inf", String(now), "LIMIT", "0", String(batch)))
@@ -171,13 +173,19 @@ extension RedisStore {
         try await reclaimIdlePrefixes(on: connection)
     }
 
-    /// Redis's time in milliseconds, shifted like the scripts' (see ``clockShift()``).
+    /// The store's time in milliseconds, as the scripts see it: Redis's (see ``timeArgument()``).
     func redisMilliseconds(on connection: RedisConnection) async throws -> Int64 {
+        if let testTime = testClockMilliseconds() { return testTime }
+        return try await Self.redisTime(on: connection)
+    }
+
+    /// Redis's own clock (`TIME`) in Unix milliseconds.
+    static func redisTime(on connection: RedisConnection) async throws(RedisError) -> Int64 {
         let answer = try await connection.execute(RESPCommand("TIME"))
         guard case .array(let parts) = answer, parts.count == 2, let seconds = parts[0].int,
             let microseconds = parts[1].int
-        else { throw RedisError.protocolError("TIME answered \(answer)") }
-        return seconds * 1000 + microseconds / 1000 + clockShift()
+        else { throw .protocolError("TIME answered \(answer)") }
+        return seconds * 1000 + microseconds / 1000
     }
 
     /// Visits the next batch of `{name}:prefixes` and forgets those that hold nothing and have

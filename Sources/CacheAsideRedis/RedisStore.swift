@@ -46,8 +46,8 @@ public final class RedisStore: CacheStore {
     /// The connections of everything else: flushes, sweeps, statistics, keys, events and purges.
     public let backgroundPool: RedisConnectionPool
     let clock: CacheClock
-    /// Real time since the store was made, to tell how far an injected clock has been moved.
-    let realStart = ContinuousClock.now
+    /// With a test's clock: Redis's time at the first connection, less the clock's reading then.
+    let testClockAnchor = NIOLockedValueBox<Int64?>(nil)
     let names: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
     /// The store epoch this instance knows; see ``RedisScripts/epoch``.
@@ -64,8 +64,9 @@ public final class RedisStore: CacheStore {
     /// - Parameters:
     ///   - url: `redis://[[user]:password@]host:port/db`, or `rediss://` for TLS.
     ///   - configuration: key names, connections, timeouts, TLS files, flush interval.
-    ///   - clock: where time comes from. Times are Redis's; a clock other than `ContinuousClock`
-    ///     (a test's) moves them by as much as it runs ahead of real time.
+    ///   - clock: how long to wait between flushes. Deadlines and ages are Redis's time; with a
+    ///     clock that is not real time (a test's), they are Redis's time at the first connection
+    ///     plus how far that clock has been moved.
     public convenience init(
         url: RedisURL, configuration: Configuration = .init(), clock: some Clock<Duration> = ContinuousClock()
     ) {
@@ -116,7 +117,7 @@ public final class RedisStore: CacheStore {
         }
         if kind == 1, case .bulkString(let value) = parts[1] {
             pending.withLockedValue { pending in
-                pending.count(prefix, hit: key.route)
+                pending.count(prefix, at: clock.now(), hit: key.route)
             }
             return .hit(Array(buffer: value))
         }
@@ -125,7 +126,7 @@ public final class RedisStore: CacheStore {
         }
         let expired = kind == 2 ? event(.expired, prefix: key.prefix, key: key.route) : nil
         pending.withLockedValue { pending in
-            pending.count(prefix, miss: true)
+            pending.count(prefix, at: clock.now(), miss: true)
             if let expired { pending.emit(expired, capacity: configuration.eventCapacity) }
         }
         return .miss(generation: generation)
@@ -152,7 +153,7 @@ public final class RedisStore: CacheStore {
             guard case .server(let message) = error, message.hasPrefix("OOM") else { throw error }
             // Refused whole before it ran: nothing changed. Counted, not an error: a full cache is
             // a steady state, and the circuit breaker must not open for it.
-            pending.withLockedValue { $0.count(prefix, refusedForMemory: true) }
+            pending.withLockedValue { $0.count(prefix, at: clock.now(), refusedForMemory: true) }
             return .refusedForMemory
         }
         // Listed again in case it was forgotten as idle since the lookup: its counters must show.
@@ -252,7 +253,7 @@ public final class RedisStore: CacheStore {
         let failure = event(.storeError, prefix: prefix, message: message)
         pending.withLockedValue { pending in
             if let prefix {
-                pending.count(prefix.rawValue, error: true)
+                pending.count(prefix.rawValue, at: clock.now(), error: true)
             } else {
                 pending.unattributedErrors += 1
                 pending.countedHere[.errors] += 1
@@ -262,7 +263,7 @@ public final class RedisStore: CacheStore {
     }
 
     public func recordUncachedRequest(_ prefix: CachePrefix) {
-        pending.withLockedValue { $0.count(prefix.rawValue, miss: true) }
+        pending.withLockedValue { $0.count(prefix.rawValue, at: clock.now(), miss: true) }
     }
 
     /// Closes the connections; a later use opens new ones.
@@ -273,17 +274,22 @@ public final class RedisStore: CacheStore {
 
     // MARK: Helpers
 
-    /// The first two arguments of every prefix script: the clock shift and the known epoch.
+    /// The first two arguments of every prefix script: the time and the known epoch.
     func prefixArguments() -> [ByteBuffer] {
-        [Self.argument(clockShift()), Self.argument(knownEpoch.withLockedValue { $0 })]
+        [timeArgument(), Self.argument(knownEpoch.withLockedValue { $0 })]
     }
 
-    /// How far (ms) the injected clock has run ahead of real time: always 0 for a real clock, so
-    /// the scripts use Redis's time as it is; a test's clock moved by hand moves Redis's time with it.
-    func clockShift() -> Int64 {
-        guard !clock.isRealTime else { return 0 }
-        let real = CacheClock.nanoseconds(realStart.duration(to: .now))
-        return (clock.now() - real) / 1_000_000
+    /// The time a script should use: empty, meaning Redis's own (`TIME`), unless the store runs
+    /// on a test's clock (see ``testClockMilliseconds()``).
+    func timeArgument() -> ByteBuffer {
+        testClockMilliseconds().map(Self.argument) ?? ByteBuffer()
+    }
+
+    /// With a clock that is not real time (a test's, moved by hand): Redis's time when the store
+    /// first connected plus how far that clock has moved since. `nil` with a real clock.
+    func testClockMilliseconds() -> Int64? {
+        guard !clock.isRealTime, let anchor = testClockAnchor.withLockedValue({ $0 }) else { return nil }
+        return anchor + clock.now() / 1_000_000
     }
 
     /// How long a prefix's meta hash lives after its last use if no instance reclaims it.

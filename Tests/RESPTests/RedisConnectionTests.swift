@@ -121,8 +121,9 @@ struct RedisConnectionTests {
     @Test("Redis URLs parse host, port, password and database, and bad ones are refused")
     func urls() throws {
         let url = try RedisURL("redis://:pw@10.0.0.1:6380/3")
-        #expect(url == (try RedisURL("redis://user:pw@10.0.0.1:6380/3")))
         #expect(url.host == "10.0.0.1" && url.port == 6380 && url.password == "pw" && url.database == 3)
+        #expect(url.user == nil)
+        #expect(try RedisURL("redis://user:pw@10.0.0.1:6380/3").user == "user")
         #expect(try RedisURL("redis://localhost").port == 6379)
         for bad in ["http://x", "redis://", "redis://h:0", "redis://h:99999", "redis://h/x"] {
             #expect(throws: RedisError.self) { try RedisURL(bad) }
