@@ -174,6 +174,18 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // Real redis-server processes under faults: full, restored, failed over, TLS, ACL users.
+        .testTarget(
+            name: "CacheAsideRedisTests",
+            dependencies: [
+                "CacheAside",
+                "CacheAsideRedis",
+                "RESP",
+                "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RESPTests",
             dependencies: [

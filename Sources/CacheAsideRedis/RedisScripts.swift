@@ -65,7 +65,7 @@ enum RedisScripts {
 
         """
 
-    /// KEYS m v x a h k; ARGV shift, epoch, route, meta lifetime (ms).
+    /// KEYS m v x a h k; ARGV time, epoch, route, meta lifetime (ms).
     /// `{1, value}` a hit, `{0, generation}` a miss, `{2, generation}` a miss on an entry that had
     /// just expired (removed and counted here), `{3, epoch}` when the instance's epoch is behind.
     static let lookup = RedisScript(
@@ -85,11 +85,12 @@ enum RedisScripts {
             return {2, gen}
             """)
 
-    /// KEYS m v x a h k due; ARGV shift, epoch, route, value, ttl (ms), generation, prefix,
+    /// KEYS m v x a h k due prefixes; ARGV time, epoch, route, value, ttl (ms), generation, prefix,
     /// idle retention (ms), backstop (ms).
     /// Stores only if the prefix is still in `generation` (1 stored, 0 rejected as stale, 3 the
-    /// instance's epoch is behind) and records the deadline for the sweeper in the same step. Every
-    /// key gets a Redis expiry past its last deadline, so Redis frees what no instance sweeps.
+    /// instance's epoch is behind) and, in the same step, records the deadline for the sweeper and
+    /// lists the prefix for statistics. Every key gets a Redis expiry past its last deadline, so
+    /// Redis frees what no instance sweeps.
     /// Not `allow-oom`: a full Redis refuses it before anything changes.
     static let store = RedisScript(
         "#!lua\n" + prelude + """
@@ -113,12 +114,13 @@ enum RedisScripts {
             redis.call('HINCRBY', KEYS[1], 'keys', 1)
             redis.call('HINCRBY', KEYS[1], '\(CacheCounter.sets.rawValue)', 1)
             redis.call('ZADD', KEYS[7], 'LT', digits(deadline), ARGV[7])
+            redis.call('SADD', KEYS[8], ARGV[7])
             for i = 2, 6 do expire_at_least(KEYS[i], deadline + backstop) end
             expire_at_least(KEYS[1], math.max(now + retention, deadline) + backstop)
             return 1
             """)
 
-    /// KEYS m v x a h k; ARGV shift, epoch.
+    /// KEYS m v x a h k; ARGV time, epoch.
     /// Moves the prefix to a new generation and unlinks its entries in one step:
     /// `{keys, bytes, generation, epoch behind (0 or 1)}`.
     static let purge = RedisScript(
@@ -136,7 +138,7 @@ enum RedisScripts {
             return {keys, bytes, gen, 0}
             """)
 
-    /// KEYS m v x a h k due; ARGV shift, epoch, limit, prefix.
+    /// KEYS m v x a h k due; ARGV time, epoch, limit, prefix.
     /// Removes up to `limit` expired entries, counts them, and moves the prefix in the due set to
     /// its next deadline (or out of it): `{more due now (0 or 1), route…}`.
     static let sweep = RedisScript(
@@ -178,13 +180,22 @@ enum RedisScripts {
         if redis.call('PEXPIREAT', KEYS[1], at, 'GT') == 0 then redis.call('PEXPIREAT', KEYS[1], at, 'NX') end
         local routes = 5 + 2 * tonumber(ARGV[4])
         for i = 5, routes - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        local counted = false
         for i = routes, #ARGV - 1, 2 do
-          if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
+          if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then
+            redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1])
+            counted = true
+          end
+        end
+        -- The hits go when the values go.
+        local values = redis.call('PEXPIRETIME', KEYS[2])
+        if counted and values > 0 then
+          if redis.call('PEXPIREAT', KEYS[3], values, 'GT') == 0 then redis.call('PEXPIREAT', KEYS[3], values, 'NX') end
         end
         return 1
         """)
 
-    /// KEYS m v x a h k info prefixes; ARGV shift, epoch, retention (ms), prefix, counter names.
+    /// KEYS m v x a h k info prefixes; ARGV time, epoch, retention (ms), prefix, counter names.
     /// Forgets a prefix that holds nothing and was last used more than `retention` ago, and adds
     /// its counters to the store-wide retired counters in the same step, so totals never go
     /// down. Returns 1 if it forgot the prefix, 0 otherwise.
@@ -206,7 +217,7 @@ enum RedisScripts {
             return 1
             """)
 
-    /// KEYS m v x a h k; ARGV shift, epoch, offset, limit.
+    /// KEYS m v x a h k; ARGV time, epoch, offset, limit.
     /// One page of the live entries in route order, read by rank from the name index:
     /// `{generation, now, route, deadline, stored at, hits, size, …}`, or null for a prefix never
     /// seen. Entries of the page that expired but are not swept yet are left out.
@@ -232,7 +243,7 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS epoch server; ARGV run id of the Redis answering, epoch the instance knew.
+    /// KEYS epoch server; ARGV run id of the Redis answering, epoch the instance knew, lifetime (ms).
     /// The store epoch: moved on when the Redis answering is not the process that last set it (a
     /// restart, possibly from an older snapshot, or a failover to a replica that may have missed
     /// writes), to above every epoch it could have had, so entries of before are never served.
@@ -240,13 +251,30 @@ enum RedisScripts {
         """
         #!lua flags=allow-oom
         local epoch = redis.call('GET', KEYS[1])
-        if epoch and redis.call('GET', KEYS[2]) == ARGV[1] then return epoch end
+        if epoch and redis.call('GET', KEYS[2]) == ARGV[1] then
+          redis.call('PEXPIRE', KEYS[1], ARGV[3])
+          redis.call('PEXPIRE', KEYS[2], ARGV[3])
+          return epoch
+        end
         local t = redis.call('TIME')
         local floor = math.max(tonumber(epoch or '0'), tonumber(ARGV[2])) + 1
         epoch = string.format('%.0f', math.max(floor, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
-        redis.call('SET', KEYS[1], epoch)
-        redis.call('SET', KEYS[2], ARGV[1])
+        redis.call('SET', KEYS[1], epoch, 'PX', ARGV[3])
+        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
         return epoch
+        """)
+
+    /// KEYS info prefixes, then any other store-wide keys; ARGV creation time, errors outside any
+    /// prefix, lifetime (ms), then prefixes seen. Registers prefixes and counts errors, and renews
+    /// every store-wide key's expiry; runs when Redis is full, as these are a few bytes.
+    static let storeWide = RedisScript(
+        """
+        #!lua flags=allow-oom
+        redis.call('HSETNX', KEYS[1], 'created', ARGV[1])
+        if tonumber(ARGV[2]) > 0 then redis.call('HINCRBY', KEYS[1], 'errors', ARGV[2]) end
+        for i = 4, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+        for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+        return 1
         """)
 
     /// KEYS seq list; ARGV capacity, event….

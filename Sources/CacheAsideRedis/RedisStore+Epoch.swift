@@ -27,8 +27,8 @@ extension RedisStore {
     func refreshEpoch(on connection: RedisConnection) async throws(RedisError) {
         if !clock.isRealTime, testClockAnchor.withLockedValue({ $0 }) == nil {
             let redisNow = try await Self.redisTime(on: connection)
-            let elapsed = clock.now() / 1_000_000
-            testClockAnchor.withLockedValue { anchor in anchor = anchor ?? redisNow - elapsed }
+            let sinceCreated = CacheClock.nanoseconds(createdAt.duration(to: .now)) / 1_000_000
+            testClockAnchor.withLockedValue { anchor in anchor = anchor ?? redisNow - sinceCreated }
         }
         let info = try await connection.execute(RESPCommand("INFO", "server"))
         guard let runID = info.string.flatMap(Self.runID) else {
@@ -37,7 +37,7 @@ extension RedisStore {
         let known = knownEpoch.withLockedValue { $0 }
         let answer = try await connection.evaluate(
             RedisScripts.epoch, keys: [names.epoch, names.server],
-            arguments: [ByteBuffer(string: runID), Self.argument(known)])
+            arguments: [ByteBuffer(string: runID), Self.argument(known), Self.argument(metaLifetime)])
         guard let epoch = answer.int else { throw .protocolError("the epoch script answered \(answer)") }
         // Redis's value, even if lower: every instance must use the same one.
         knownEpoch.withLockedValue { $0 = epoch }

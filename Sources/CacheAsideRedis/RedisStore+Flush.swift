@@ -90,19 +90,17 @@ extension RedisStore {
         throw firstFailure
     }
 
-    /// Errors outside any prefix, new prefixes and the store's creation time, in one pipeline that
+    /// Errors outside any prefix, new prefixes and the store's creation time, in one script that
     /// also renews the store-wide keys' expiry: they outlive every prefix key, and go by themselves
     /// once no instance has written for ``Configuration/idlePrefixRetention`` plus the backstop.
     private func writeStoreWide(_ figures: PendingFigures, on connection: RedisConnection) async throws {
-        var commands = [RESPCommand("HSETNX", names.info, "created", String(unixMilliseconds()))]
-        if figures.unattributedErrors > 0 {
-            commands.append(RESPCommand("HINCRBY", names.info, "errors", String(figures.unattributedErrors)))
-        }
-        let seenPrefixes = figures.seenPrefixes.sorted()
-        if !seenPrefixes.isEmpty { commands.append(RESPCommand(strings: ["SADD", names.prefixes] + seenPrefixes)) }
-        for key in names.storeWide { commands.append(RESPCommand("PEXPIRE", key, String(metaLifetime))) }
-        let answers = try await connection.pipeline(commands)
-        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
+        let others = names.storeWide.filter { $0 != names.info && $0 != names.prefixes }
+        _ = try await connection.evaluate(
+            RedisScripts.storeWide, keys: [names.info, names.prefixes] + others,
+            arguments: [
+                Self.argument(unixMilliseconds()), Self.argument(Int64(clamping: figures.unattributedErrors)),
+                Self.argument(metaLifetime),
+            ] + figures.seenPrefixes.sorted().map { ByteBuffer(string: $0) })
     }
 
     /// Appends events to the shared ring; returns the newest sequence number.
@@ -142,7 +140,8 @@ extension RedisStore {
                 }
             }
         }
-        while started.duration(to: .now) < configuration.sweepBudget {
+        // At least one round, however long connecting took.
+        repeat {
             let now = try await redisMilliseconds(on: connection)
             let answer = try await connection.execute(
                 RESPCommand("ZRANGEBYSCORE", names.due, "-inf", String(now), "LIMIT", "0", String(batch)))
@@ -169,7 +168,7 @@ extension RedisStore {
                 }
             }
             if !moreDue && due.count < batch { break }
-        }
+        } while started.duration(to: .now) < configuration.sweepBudget
         try await reclaimIdlePrefixes(on: connection)
     }
 

@@ -46,8 +46,10 @@ public final class RedisStore: CacheStore {
     /// The connections of everything else: flushes, sweeps, statistics, keys, events and purges.
     public let backgroundPool: RedisConnectionPool
     let clock: CacheClock
-    /// With a test's clock: Redis's time at the first connection, less the clock's reading then.
+    /// With a test's clock: Redis's time when the store was made (learnt at the first connection).
     let testClockAnchor = NIOLockedValueBox<Int64?>(nil)
+    /// When the store was made, in real time.
+    let createdAt = ContinuousClock.now
     let names: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
     /// The store epoch this instance knows; see ``RedisScripts/epoch``.
@@ -65,7 +67,7 @@ public final class RedisStore: CacheStore {
     ///   - url: `redis://[[user]:password@]host:port/db`, or `rediss://` for TLS.
     ///   - configuration: key names, connections, timeouts, TLS files, flush interval.
     ///   - clock: how long to wait between flushes. Deadlines and ages are Redis's time; with a
-    ///     clock that is not real time (a test's), they are Redis's time at the first connection
+    ///     clock that is not real time (a test's), they are Redis's time when the store was made
     ///     plus how far that clock has been moved.
     public convenience init(
         url: RedisURL, configuration: Configuration = .init(), clock: some Clock<Duration> = ContinuousClock()
@@ -142,7 +144,7 @@ public final class RedisStore: CacheStore {
         let answer: RESPValue
         do {
             answer = try await connection.evaluate(
-                RedisScripts.store, keys: RedisKeys.prefixKeys(prefix) + [names.due],
+                RedisScripts.store, keys: RedisKeys.prefixKeys(prefix) + [names.due, names.prefixes],
                 arguments: prefixArguments() + [
                     ByteBuffer(string: key.route), ByteBuffer(bytes: value),
                     Self.argument(min(ttlMilliseconds, Self.longestTTL)), ByteBuffer(string: String(generation)),
@@ -286,7 +288,7 @@ public final class RedisStore: CacheStore {
     }
 
     /// With a clock that is not real time (a test's, moved by hand): Redis's time when the store
-    /// first connected plus how far that clock has moved since. `nil` with a real clock.
+    /// was made plus how far that clock has moved since. `nil` with a real clock.
     func testClockMilliseconds() -> Int64? {
         guard !clock.isRealTime, let anchor = testClockAnchor.withLockedValue({ $0 }) else { return nil }
         return anchor + clock.now() / 1_000_000

@@ -4,7 +4,8 @@ import Foundation
     import Glibc
 #endif
 
-/// A private `redis-server` on a free loopback port, without persistence, stopped by its own pid.
+/// A private `redis-server` on a free loopback port, without persistence unless asked, in a
+/// directory of its own, stopped by its own pid.
 public final class RedisServer: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -13,8 +14,22 @@ public final class RedisServer: Sendable {
 
     public let port: Int
     public let process: SpawnedProcess
+    /// Its working directory (`--dir`), where a `SAVE` writes `dump.rdb` and a start reads it.
+    public let directory: URL
 
-    public init(password: String? = nil, port: Int? = nil) async throws {
+    /// Starts a server.
+    ///
+    /// - Parameters:
+    ///   - password: `--requirepass`.
+    ///   - port: the plain port; a free one by default. With `readyPort`, pass 0 for TLS only.
+    ///   - arguments: more `redis-server` options, such as `--maxmemory 2mb`.
+    ///   - directory: where it keeps its snapshot; a new temporary directory by default. Pass a
+    ///     stopped server's to start from its snapshot.
+    ///   - readyPort: the port to wait on, when it is not `port` (a TLS port).
+    public init(
+        password: String? = nil, port: Int? = nil, arguments: [String] = [], directory: URL? = nil,
+        readyPort: Int? = nil
+    ) async throws {
         guard
             let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: {
                 FileManager.default.isExecutableFile(atPath: $0)
@@ -22,14 +37,20 @@ public final class RedisServer: Sendable {
         else { throw Failure(description: "redis-server is not installed: run `make test`, which installs it") }
         self.port = try port ?? Self.freePort()
         let port = self.port
+        let directory =
+            directory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "cachemon-redis-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
         process = try SpawnedProcess(
             [
                 binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--daemonize", "no",
-            ] + (password.map { ["--requirepass", $0] } ?? []))
+                "--daemonize", "no", "--dir", directory.path,
+            ] + (password.map { ["--requirepass", $0] } ?? []) + arguments)
         // Ready when it accepts connections: at most 10 s.
         for _ in 0..<200 {
-            if Self.accepts(port: port) { return }
+            if Self.accepts(port: readyPort ?? port) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         process.signal(SIGKILL)
