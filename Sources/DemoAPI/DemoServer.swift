@@ -29,6 +29,8 @@ public struct DemoServer: Sendable {
         public var maxBytes: Int
         /// Where the shared Redis store is; `nil` for the memory store.
         public var redis: RedisURL?
+        /// CA, client certificate and key for a `rediss://` Redis.
+        public var redisTLS: RedisTLS
         /// The cost of a read in the demo database (see ``DemoDatabase/init(workRounds:)``).
         public var workRounds: Int
         /// Whether the per-user routes go through the response cache (off only to compare).
@@ -37,8 +39,8 @@ public struct DemoServer: Sendable {
         /// Creates a configuration; by default 127.0.0.1:8080, no traffic, 1,000 users, 256 MiB.
         public init(
             host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, trafficRate: Double? = nil,
-            users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, redis: RedisURL? = nil, workRounds: Int = 300_000,
-            cachesResponses: Bool = true
+            users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, redis: RedisURL? = nil,
+            redisTLS: RedisTLS = .init(), workRounds: Int = 300_000, cachesResponses: Bool = true
         ) {
             self.host = host
             self.port = port
@@ -47,6 +49,7 @@ public struct DemoServer: Sendable {
             self.users = users
             self.maxBytes = maxBytes
             self.redis = redis
+            self.redisTLS = redisTLS
             self.workRounds = workRounds
             self.cachesResponses = cachesResponses
         }
@@ -70,7 +73,7 @@ public struct DemoServer: Sendable {
     public init(configuration: Configuration, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.configuration = configuration
         if let redis = configuration.redis {
-            self.store = RedisStore(url: redis)
+            self.store = RedisStore(url: redis, configuration: .init(tls: configuration.redisTLS))
         } else {
             self.store = MemoryStore(configuration: .init(maxBytes: configuration.maxBytes))
         }

@@ -43,7 +43,9 @@ public struct RedisTLS: Sendable, Equatable {
     /// address, no SNI and a check of the certificate against the address.
     func clientContext(for url: RedisURL) throws(SetupError) -> ClientContext {
         guard (certificateFile == nil) == (keyFile == nil) else {
-            throw SetupError(description: "a client certificate needs its key, and a key its certificate (--redis-cert with --redis-key)")
+            throw SetupError(
+                description:
+                    "a client certificate needs its key, and a key its certificate (--redis-cert with --redis-key)")
         }
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .fullVerification
@@ -56,12 +58,15 @@ public struct RedisTLS: Sendable, Equatable {
         }
         do {
             if let certificateFile, let keyFile {
-                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map {
+                    .certificate($0)
+                }
                 configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
             }
         } catch {
             throw SetupError(
-                description: "cannot read the client certificate \(certificateFile ?? "") or key \(keyFile ?? ""): \(error)")
+                description:
+                    "cannot read the client certificate \(certificateFile ?? "") or key \(keyFile ?? ""): \(error)")
         }
         let context: NIOSSLContext
         do {
@@ -77,13 +82,15 @@ public struct RedisTLS: Sendable, Equatable {
     static func explain(_ reason: String) -> String {
         let lowered = reason.lowercased()
         if lowered.contains("certificate_verify_failed") || lowered.contains("certificate verify failed") {
-            return "the server's certificate is not signed by a trusted CA (give the CA with --redis-ca or CACHEMON_REDIS_CA): \(reason)"
+            return
+                "the server's certificate is not signed by a trusted CA (give the CA with --redis-ca or CACHEMON_REDIS_CA): \(reason)"
         }
         if lowered.contains("hostname") || lowered.contains("unable to validate") {
             return "the server's certificate is not for this host name or address: \(reason)"
         }
         if lowered.contains("certificate_required") || lowered.contains("handshake_failure") {
-            return "the server refused the handshake; does it require a client certificate (--redis-cert, --redis-key)? \(reason)"
+            return
+                "the server refused the handshake; does it require a client certificate (--redis-cert, --redis-key)? \(reason)"
         }
         if lowered.contains("wrong_version_number") || lowered.contains("eof") {
             return "the server did not answer TLS; is this its TLS port? \(reason)"

@@ -82,8 +82,11 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
     public var redacted: String {
         let scheme = usesTLS ? "rediss://" : "redis://"
         var credentials = ""
-        if let user { credentials = user + (password == nil ? "" : ":***") + "@" }
-        else if password != nil { credentials = ":***@" }
+        if let user {
+            credentials = user + (password == nil ? "" : ":***") + "@"
+        } else if password != nil {
+            credentials = ":***@"
+        }
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "\(scheme)\(credentials)\(shownHost):\(port)/\(database)"
     }
@@ -94,7 +97,10 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
     /// by `***`, for echoing a URL that could not be parsed.
     public static func redact(_ text: String) -> String {
         let characters = Array(text)
-        guard let slashes = (0..<max(0, characters.count - 2)).first(where: { characters[$0..<$0 + 3] == [":", "/", "/"] })
+        guard
+            let slashes = (0..<max(0, characters.count - 2)).first(where: {
+                characters[$0..<$0 + 3] == [":", "/", "/"]
+            })
         else { return text }
         let start = slashes + 3
         guard let at = characters[start...].lastIndex(of: "@") else { return text }

@@ -31,10 +31,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How many users the traffic spreads over.")
     var users = 1_000
 
-    @Option(
-        help: ArgumentHelp(
-            "Keep the demo's cache in Redis instead of in memory.", valueName: RedisOption.valueName))
-    var redis: String?
+    @OptionGroup var redis: RedisOptions
 
     @OptionGroup var display: DisplayOptions
 
@@ -42,10 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard traffic > 0, traffic.isFinite else { throw ValidationError("--traffic must be above 0") }
         guard users >= 1 else { throw ValidationError("--users must be 1 or more") }
-        _ = try redisURL()
     }
-
-    func redisURL() throws -> RedisURL? { try RedisOption.parse(redis) }
 
     func run() async throws {
         // Check the terminal before starting anything, so a wrong invocation leaves nothing running.
@@ -54,7 +48,9 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         let server = DemoServer(
-            configuration: .init(port: port, token: token, trafficRate: traffic, users: users, redis: try redisURL()))
+            configuration: .init(
+                port: port, token: token, trafficRate: traffic, users: users, redis: try redis.parsedURL(),
+                redisTLS: redis.tls))
         if let redis = server.store as? RedisStore, let problem = await redis.unreachable() {
             // Asked for by name and not there: better said now than shown as a wall of store errors.
             printError("cachemon: \(problem)")

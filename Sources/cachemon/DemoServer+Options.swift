@@ -14,7 +14,7 @@ extension DemoServer {
                 token: options.token
                     ?? ProcessInfo.processInfo.environment["CACHEMON_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
                 trafficRate: options.traffic, users: options.users, maxBytes: options.maxMemory * 1024 * 1024,
-                redis: try options.redisURL(),
+                redis: try options.redis.parsedURL(), redisTLS: options.redis.tls,
                 cachesResponses: !options.noCache),
             registry: registry)
     }

@@ -17,7 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the demo dashboard API with its cache and the admin API.",
         discussion: """
-            Prints one line when it listens: cachemon: serving http://HOST:PORT (token: TOKEN).
+            Prints one line when it listens: cachemon: serving http://HOST:PORT (token: TOKEN); the
+            token is shown only when serve made it up, never one given with --token or $CACHEMON_TOKEN.
             SIGINT or SIGTERM shut it down gracefully.
             """)
 
@@ -38,9 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func runServer(_ server: DemoServer) async throws {
+        // A token given to us is a secret someone already has: never echo it.
+        let given = server.configuration.token != nil
         try await server.run { url, token in
             // Unbuffered: whoever started us may be waiting for this line on a pipe.
-            FileHandleWriter.standardOutput("cachemon: serving \(url) (token: \(token))\n")
+            let shown = given ? "token as given" : "token: \(token)"
+            FileHandleWriter.standardOutput("cachemon: serving \(url) (\(shown))\n")
         }
     }
 }
@@ -65,11 +69,7 @@ struct ServeOptions: ParsableArguments {
     @Option(help: "The memory store's budget in MiB.")
     var maxMemory = 256
 
-    @Option(
-        help: ArgumentHelp(
-            "Keep the cache in Redis, shared with every instance given the same URL, instead of in memory.",
-            valueName: RedisOption.valueName))
-    var redis: String?
+    @OptionGroup var redis: RedisOptions
 
     @Flag(help: "Serve the API without the response cache, to compare (the admin API still answers).")
     var noCache = false
@@ -82,9 +82,5 @@ struct ServeOptions: ParsableArguments {
         guard users >= 1 else { throw ValidationError("--users must be 1 or more") }
         guard maxMemory >= 1 else { throw ValidationError("--max-memory must be 1 MiB or more") }
         if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
-        _ = try redisURL()
     }
-
-    /// The parsed `--redis` URL, if one was given.
-    func redisURL() throws -> RedisURL? { try RedisOption.parse(redis) }
 }

@@ -13,7 +13,9 @@ struct ClockSkewTests {
             server, clock: CacheClock(ContinuousClock(), wallTimeAtStart: Date().addingTimeInterval(seconds)))
     }
 
-    @Test("entries written by an instance 30 s behind or ahead live their TTL, as every instance sees it", arguments: [-30.0, 30.0])
+    @Test(
+        "entries written by an instance 30 s behind or ahead live their TTL, as every instance sees it",
+        arguments: [-30.0, 30.0])
     func skewedWriter(skew: Double) async throws {
         let server = try await RedisServer()
         let skewed = try Self.instance(server, skew: skew)

@@ -44,7 +44,8 @@ struct FullRedisTests {
             return
         }
         let generation = try #require(try await fixture.cache.keys(user: "1").first?.generation)
-        let outcome = try await fixture.store.store(Array("second".utf8), for: key, ttl: .seconds(60), generation: generation)
+        let outcome = try await fixture.store.store(
+            Array("second".utf8), for: key, ttl: .seconds(60), generation: generation)
         #expect(outcome == .refusedForMemory)
         #expect(try await fixture.read("/a", user: "1", value: "third") == ("first", false))
 

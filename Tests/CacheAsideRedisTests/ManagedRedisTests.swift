@@ -49,7 +49,8 @@ struct ManagedRedisTests {
     func wrongPassword() async throws {
         let server = try await RedisServer()
         let raw = try await RawRedis(server)
-        _ = try await raw.connection.execute(RESPCommand(strings: ["ACL", "SETUSER", "cachemon", "on", ">right", "+@all", "~*"]))
+        _ = try await raw.connection.execute(
+            RESPCommand(strings: ["ACL", "SETUSER", "cachemon", "on", ">right", "+@all", "~*"]))
         let store = RedisStore(url: try RedisURL("redis://cachemon:wrong-secret@127.0.0.1:\(server.port)"))
         let reason = try #require(await store.unreachable())
         #expect(reason.contains("WRONGPASS"), "\(reason)")
@@ -96,7 +97,8 @@ struct ManagedRedisTests {
         #expect(reason.contains("not signed by a trusted CA"), "\(reason)")
 
         // By name: the certificate is for localhost, and SNI says so.
-        let byName = RedisFixture.tlsStore(try RedisURL("rediss://localhost:\(port)"), RedisTLS(caFile: certificates.caFile))
+        let byName = RedisFixture.tlsStore(
+            try RedisURL("rediss://localhost:\(port)"), RedisTLS(caFile: certificates.caFile))
         #expect(await byName.unreachable() == nil)
     }
 

@@ -9,7 +9,9 @@ import Testing
 /// replica promoted before it received one (issue 10, item 2).
 @Suite("Purges survive a restored snapshot and a failover", .serialized, .timeLimit(.minutes(1)))
 struct TimeTravelTests {
-    @Test("after a restart from a snapshot taken before a purge, the purged value is not served and a computation from before is not stored")
+    @Test(
+        "after a restart from a snapshot taken before a purge, the purged value is not served and a computation from before is not stored"
+    )
     func restoredSnapshot() async throws {
         let server = try await RedisServer(arguments: ["--dbfilename", "dump.rdb"])
         let fixture = try RedisFixture(server)
@@ -27,7 +29,8 @@ struct TimeTravelTests {
             port: server.port, arguments: ["--dbfilename", "dump.rdb"], directory: server.directory)
         try await fixture.waitUntilReachable()
         let check = try await RawRedis(restored)
-        #expect(try await check.run("HGET", "api:{u:42}#v", "/orders").string == "before purge", "the snapshot came back")
+        #expect(
+            try await check.run("HGET", "api:{u:42}#v", "/orders").string == "before purge", "the snapshot came back")
         await check.close()
 
         // The instance that purged, and one that never saw the purge, both miss.

@@ -15,21 +15,28 @@ final class ServeProcess: Sendable {
     let token: String
 
     /// Starts the server and waits (at most 30 s) for its "serving" line.
-    init(port: Int = 0, extraArguments: [String] = [], token: String = "test-token") async throws {
+    ///
+    /// - Parameter token: the admin token to give it; `nil` lets it make one up, read from that line.
+    init(
+        port: Int = 0, extraArguments: [String] = [], token: String? = "test-token",
+        environment: [String: String] = [:]
+    ) async throws {
         process = try SpawnedProcess(
-            [try Self.binary().path, "serve", "--port", String(port), "--token", token] + extraArguments)
+            [try Self.binary().path, "serve", "--port", String(port)] + (token.map { ["--token", $0] } ?? [])
+                + extraArguments, environment: environment)
         let deadline = ContinuousClock.now + .seconds(30)
         var line: Substring?
         while line == nil, ContinuousClock.now < deadline, process.exitStatus() == nil {
             line = process.output.split(separator: "\n").first { $0.hasPrefix("cachemon: serving http") }
             if line == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
-        guard let line, let match = line.firstMatch(of: /serving (http:\/\/[^ ]+) \(token: ([^)]+)\)/) else {
+        guard let line, let match = line.firstMatch(of: /serving (http:\/\/[^ ]+) \((token as given|token: [^)]+)\)/)
+        else {
             process.signal(SIGKILL)
             throw Failure(description: "cachemon serve did not start; it wrote:\n\(process.output)")
         }
         self.url = String(match.1)
-        self.token = String(match.2)
+        self.token = token ?? String(match.2.dropFirst("token: ".count))
     }
 
     /// Sends SIGTERM and waits for the exit status (at most 10 s, then SIGKILL).
@@ -63,7 +70,9 @@ final class ServeProcess: Sendable {
     }
 
     /// Runs `cachemon ARGUMENTS` to completion (at most 30 s) and returns its status and output.
-    static func run(_ arguments: [String], input: String? = nil) async throws -> (status: Int32, output: String) {
-        try await SpawnedProcess.run([try binary().path] + arguments, input: input)
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws
+        -> (status: Int32, output: String)
+    {
+        try await SpawnedProcess.run([try binary().path] + arguments, environment: environment, input: input)
     }
 }

@@ -1,5 +1,6 @@
 import CacheAside
 import Synchronization
+import TestSupport
 
 /// A store (a ``MemoryStore`` unless told otherwise) whose operations can be made to fail, to test fail-open and the circuit breaker.
 final class FaultyStore: CacheStore {
@@ -10,11 +11,15 @@ final class FaultyStore: CacheStore {
     let inner: any CacheStore
     private let failing = Atomic<Bool>(false)
     private let calls = Atomic<Int>(0)
+    private let lookupGate = Mutex<Gate?>(nil)
 
     init(_ inner: any CacheStore) { self.inner = inner }
 
     /// Makes every lookup, store and purge throw (or stop throwing).
     func setFailing(_ value: Bool) { failing.store(value, ordering: .relaxed) }
+
+    /// Makes every lookup wait at `gate` before it answers (or fails); `nil` to stop.
+    func holdLookups(at gate: Gate?) { lookupGate.withLock { $0 = gate } }
 
     /// Lookups, stores and purges attempted, failed or not.
     var attempts: Int { calls.load(ordering: .relaxed) }
@@ -27,6 +32,7 @@ final class FaultyStore: CacheStore {
     var backend: String { "faulty" }
 
     func lookup(_ key: CacheKey) async throws -> CacheLookup {
+        if let gate = lookupGate.withLock({ $0 }) { await gate.wait() }
         try attempt()
         return try await inner.lookup(key)
     }

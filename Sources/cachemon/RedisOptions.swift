@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import RESP
+
+/// `--redis URL` and its TLS files, as `serve` and `demo` take them. Each falls back to an
+/// environment variable, so a password need not appear in `ps` or a shell history.
+struct RedisOptions: ParsableArguments {
+    @Option(
+        name: .customLong("redis"),
+        help: ArgumentHelp(
+            "Keep the cache in Redis, shared with every instance given the same URL, instead of in memory "
+                + "(default: $CACHEMON_REDIS_URL). rediss:// for TLS.",
+            valueName: "redis[s]://[[user]:password@]host:port/db"))
+    var url: String?
+
+    @Option(
+        name: .customLong("redis-ca"),
+        help: ArgumentHelp(
+            "PEM file of the CA that signed the Redis server's certificate (default: $CACHEMON_REDIS_CA, "
+                + "else the system's CAs).", valueName: "file"))
+    var caFile: String?
+
+    @Option(
+        name: .customLong("redis-cert"),
+        help: ArgumentHelp(
+            "PEM file of a client certificate, for a Redis that requires one (default: $CACHEMON_REDIS_CERT).",
+            valueName: "file"))
+    var certificateFile: String?
+
+    @Option(
+        name: .customLong("redis-key"),
+        help: ArgumentHelp(
+            "PEM file of the client certificate's private key (default: $CACHEMON_REDIS_KEY).", valueName: "file"))
+    var keyFile: String?
+
+    /// The environment the fallbacks are read from; tests may set their own.
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    func validate() throws {
+        guard let url = try parsedURL() else {
+            if caFile != nil || certificateFile != nil || keyFile != nil {
+                throw ValidationError("--redis-ca, --redis-cert and --redis-key need --redis (or $CACHEMON_REDIS_URL)")
+            }
+            return
+        }
+        let tls = self.tls
+        if (tls.certificateFile == nil) != (tls.keyFile == nil) {
+            throw ValidationError("--redis-cert and --redis-key go together: give both, or neither")
+        }
+        if !url.usesTLS, tls != RedisTLS() {
+            throw ValidationError("--redis-ca, --redis-cert and --redis-key are for TLS: use a rediss:// URL")
+        }
+        for (option, file) in [
+            ("--redis-ca", tls.caFile), ("--redis-cert", tls.certificateFile), ("--redis-key", tls.keyFile),
+        ] {
+            if let file, !FileManager.default.isReadableFile(atPath: file) {
+                throw ValidationError("\(option): cannot read \(file)")
+            }
+        }
+    }
+
+    /// The URL from `--redis` or `$CACHEMON_REDIS_URL`, `nil` if neither; a malformed one is a
+    /// usage error that says why, with its password redacted.
+    func parsedURL() throws -> RedisURL? {
+        let given = url ?? environment["CACHEMON_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let given else { return nil }
+        do {
+            return try RedisURL(given)
+        } catch {
+            throw ValidationError("\(url == nil ? "$CACHEMON_REDIS_URL" : "--redis"): \(error)")
+        }
+    }
+
+    /// The TLS files, from the options or the environment.
+    var tls: RedisTLS {
+        func fallback(_ value: String?, _ variable: String) -> String? {
+            value ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return RedisTLS(
+            caFile: fallback(caFile, "CACHEMON_REDIS_CA"),
+            certificateFile: fallback(certificateFile, "CACHEMON_REDIS_CERT"),
+            keyFile: fallback(keyFile, "CACHEMON_REDIS_KEY"))
+    }
+}

@@ -1,0 +1,60 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import RESP
+import TestSupport
+import Testing
+
+/// Connections to a server that cannot serve us are dropped, and connections are opened one at a
+/// time (issue 10, items 7 and 8).
+@Suite("Pool connections under failover and bursts", .serialized, .timeLimit(.minutes(1)))
+struct RedisFailoverConnectionTests {
+    @Test("a READONLY answer (a demoted primary) closes the connection, so the pool opens a new one")
+    func readOnlyDropsConnection() async throws {
+        let primary = try await RedisServer()
+        let replica = try await RedisServer(arguments: ["--replicaof", "127.0.0.1", String(primary.port)])
+        let pool = RedisConnectionPool(url: try RedisURL(replica.url), maximumConnections: 1)
+        let connection = try await pool.connection()
+        let answer = try await connection.send(RESPCommand("SET", "k", "v"))
+        #expect(answer.errorMessage?.hasPrefix("READONLY") == true, "the caller still gets the answer")
+        try await waitUntil(seconds: 5) { !connection.isActive }
+        // Promoted: the next command goes over a new connection and works.
+        let replicaConnection = try await RedisConnection.connect(to: RedisURL(replica.url))
+        _ = try await replicaConnection.execute(RESPCommand("REPLICAOF", "NO", "ONE"))
+        #expect(try await pool.execute(RESPCommand("SET", "k", "v")) == .simpleString("OK"))
+        await replicaConnection.close()
+        await pool.close()
+    }
+
+    @Test("a burst of callers on a fresh pool opens one connection at a time, each named")
+    func oneOpeningAtATime() async throws {
+        let server = try await RedisServer()
+        let opening = NIOLockedValueBox((now: 0, most: 0, total: 0))
+        let pool = RedisConnectionPool(
+            url: try RedisURL(server.url), maximumConnections: 4,
+            options: .init(clientName: "cachemon:burst test"),
+            onConnect: { connection throws(RedisError) in
+                opening.withLockedValue { state in
+                    state.now += 1
+                    state.most = max(state.most, state.now)
+                    state.total += 1
+                }
+                // Slow enough that the burst arrives while this one is being opened.
+                try? await Task.sleep(for: .milliseconds(50))
+                opening.withLockedValue { $0.now -= 1 }
+            })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<100 {
+                group.addTask { try await pool.execute(RESPCommand("SET", "k\(index)", "v")) }
+            }
+            try await group.waitForAll()
+        }
+        let state = opening.withLockedValue { $0 }
+        #expect(state.most == 1, "\(state.most) connections were being opened at once")
+        #expect(state.total <= 4)
+        let observer = try await RedisConnection.connect(to: RedisURL(server.url))
+        let list = try await observer.execute(RESPCommand("CLIENT", "LIST")).string ?? ""
+        #expect(list.contains("name=cachemon:burst-test "), "spaces become dashes: \(list)")
+        await observer.close()
+        await pool.close()
+    }
+}
