@@ -191,6 +191,7 @@ let package = Package(
             dependencies: [
                 "RESP",
                 "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
