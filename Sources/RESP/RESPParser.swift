@@ -2,8 +2,10 @@ import NIOCore
 
 /// Reads one complete RESP value from the front of a buffer, or nothing until all of it is there.
 ///
-/// Parsing works on a copy of the reader index: a partial value consumes nothing, so the caller
-/// simply tries again when more bytes arrive.
+/// ``parse(_:)`` works on a copy of the reader index: a partial value consumes nothing, so the
+/// caller simply tries again when more bytes arrive. A connection uses ``Incremental`` instead,
+/// which keeps the elements of a partly read aggregate, so a large answer arriving in many reads
+/// is parsed once, not again from its start on every read.
 public struct RESPParser: Sendable {
     /// Limits that keep a hostile or broken server from exhausting memory or the stack.
     public struct Limits: Sendable {
@@ -18,6 +20,82 @@ public struct RESPParser: Sendable {
         }
     }
 
+    /// A parse that may stop part-way through an aggregate and go on when more bytes arrive: it
+    /// consumes every complete element it reads and keeps it, so each byte is read once.
+    public struct Incremental: Sendable {
+        /// An aggregate whose header has been read, with the elements read so far.
+        private struct Frame: Sendable {
+            var type: UInt8
+            var remaining: Int
+            var elements: [RESPValue]
+        }
+
+        let parser: RESPParser
+        private var open: [Frame] = []
+
+        public init(limits: Limits = Limits()) { parser = RESPParser(limits: limits) }
+
+        /// The next complete value, consuming its bytes; `nil` when more bytes are needed, having
+        /// consumed (and kept) the complete elements of an unfinished aggregate.
+        public mutating func next(_ buffer: inout ByteBuffer) throws(RESPError) -> RESPValue? {
+            while true {
+                guard open.count <= parser.limits.maximumDepth else {
+                    throw .tooDeep(limit: parser.limits.maximumDepth)
+                }
+                guard let type = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
+                var copy = buffer
+                var value: RESPValue
+                if Self.isAggregate(type) {
+                    copy.moveReaderIndex(forwardBy: 1)
+                    guard let count = try parser.length(&copy) else { return nil }
+                    buffer = copy
+                    if count > 0 {
+                        let items = type == UInt8(ascii: "%") ? count * 2 : count
+                        var elements: [RESPValue] = []
+                        elements.reserveCapacity(min(items, 1024))
+                        open.append(Frame(type: type, remaining: items, elements: elements))
+                        continue
+                    }
+                    value = count < 0 ? .null : Self.build(type, [])
+                } else {
+                    guard let scalar = try parser.parseScalar(&copy) else { return nil }
+                    buffer = copy
+                    value = scalar
+                }
+                // Hand the value to the aggregate it belongs to, closing every aggregate it completes.
+                while var frame = open.popLast() {
+                    frame.elements.append(value)
+                    frame.remaining -= 1
+                    guard frame.remaining == 0 else {
+                        open.append(frame)
+                        break
+                    }
+                    value = Self.build(frame.type, frame.elements)
+                }
+                if open.isEmpty { return value }
+            }
+        }
+
+        static func isAggregate(_ type: UInt8) -> Bool {
+            type == UInt8(ascii: "*") || type == UInt8(ascii: "~") || type == UInt8(ascii: ">")
+                || type == UInt8(ascii: "%")
+        }
+
+        static func build(_ type: UInt8, _ elements: [RESPValue]) -> RESPValue {
+            switch type {
+            case UInt8(ascii: "~"): return .set(elements)
+            case UInt8(ascii: ">"): return .push(elements)
+            case UInt8(ascii: "%"):
+                var map: [RESPValue: RESPValue] = [:]
+                for index in stride(from: 0, to: elements.count - 1, by: 2) {
+                    map[elements[index]] = elements[index + 1]
+                }
+                return .map(map)
+            default: return .array(elements)
+            }
+        }
+    }
+
     public let limits: Limits
 
     public init(limits: Limits = Limits()) { self.limits = limits }
@@ -25,13 +103,14 @@ public struct RESPParser: Sendable {
     /// The next value, consuming its bytes; `nil` (consuming nothing) if it is not complete yet.
     public func parse(_ buffer: inout ByteBuffer) throws(RESPError) -> RESPValue? {
         var copy = buffer
-        guard let value = try parseValue(&copy, depth: 0) else { return nil }
+        var incremental = Incremental(limits: limits)
+        guard let value = try incremental.next(&copy) else { return nil }
         buffer = copy
         return value
     }
 
-    private func parseValue(_ buffer: inout ByteBuffer, depth: Int) throws(RESPError) -> RESPValue? {
-        guard depth <= limits.maximumDepth else { throw .tooDeep(limit: limits.maximumDepth) }
+    /// A value that is not an aggregate, consuming its bytes; `nil` if it is not complete yet.
+    func parseScalar(_ buffer: inout ByteBuffer) throws(RESPError) -> RESPValue? {
         guard let type = buffer.readInteger(as: UInt8.self) else { return nil }
         switch type {
         case UInt8(ascii: "+"):
@@ -56,31 +135,6 @@ public struct RESPParser: Sendable {
             else { throw .malformed("verbatim string without a three-byte format") }
             content.moveReaderIndex(forwardBy: 1)
             return .verbatimString(format: format, text: String(buffer: content))
-        case UInt8(ascii: "*"), UInt8(ascii: "~"), UInt8(ascii: ">"):
-            guard let count = try length(&buffer) else { return nil }
-            guard count >= 0 else { return .null }
-            var elements: [RESPValue] = []
-            elements.reserveCapacity(min(count, 1024))
-            for _ in 0..<count {
-                guard let element = try parseValue(&buffer, depth: depth + 1) else { return nil }
-                elements.append(element)
-            }
-            switch type {
-            case UInt8(ascii: "~"): return .set(elements)
-            case UInt8(ascii: ">"): return .push(elements)
-            default: return .array(elements)
-            }
-        case UInt8(ascii: "%"):
-            guard let count = try length(&buffer) else { return nil }
-            guard count >= 0 else { return .null }
-            var map: [RESPValue: RESPValue] = [:]
-            for _ in 0..<count {
-                guard let key = try parseValue(&buffer, depth: depth + 1),
-                    let value = try parseValue(&buffer, depth: depth + 1)
-                else { return nil }
-                map[key] = value
-            }
-            return .map(map)
         case UInt8(ascii: "_"):
             guard let text = try line(&buffer) else { return nil }
             guard text.isEmpty else { throw .malformed("null with content") }
@@ -128,7 +182,7 @@ public struct RESPParser: Sendable {
     }
 
     /// A length line: `-1` for null, otherwise within the element limit.
-    private func length(_ buffer: inout ByteBuffer) throws(RESPError) -> Int? {
+    func length(_ buffer: inout ByteBuffer) throws(RESPError) -> Int? {
         guard let text = try line(&buffer) else { return nil }
         guard let count = Int(text), count >= -1 else { throw .malformed("length \(text)") }
         guard count <= limits.maximumElements else { throw .tooManyElements(count, limit: limits.maximumElements) }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOTestUtils
 import RESP
@@ -46,6 +47,28 @@ struct RESPParserTests {
         }
         .map { (ByteBuffer(string: $0.0), [$0.1]) }
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { RESPMessageDecoder() }
+    }
+
+    @Test("a large answer arriving in pieces is read once: each complete element is consumed as it arrives")
+    func incrementalReadsOnce() throws {
+        var answer = ByteBuffer(string: "*10000\r\n")
+        for index in 0..<10_000 { answer.writeString("*2\r\n$8\r\n\(String(format: "%08d", index))\r\n:\(index)\r\n") }
+        var incremental = RESPParser.Incremental()
+        var received = ByteBuffer()
+        var value: RESPValue?
+        while answer.readableBytes > 0 {
+            let piece = answer.readSlice(length: min(4096, answer.readableBytes)) ?? ByteBuffer()
+            received.writeImmutableBuffer(piece)
+            value = try incremental.next(&received)
+            // What stays unread is at most the one element cut by the piece's end: nothing is read twice.
+            #expect(received.readableBytes < 32, "\(received.readableBytes) bytes kept to be parsed again")
+        }
+        guard case .array(let elements) = value else {
+            Issue.record("no array: \(String(describing: value))")
+            return
+        }
+        #expect(elements.count == 10_000)
+        #expect(elements.last == .array([.bulk("00009999"), .integer(9999)]))
     }
 
     @Test("a partial value consumes nothing, then parses when the rest arrives")
