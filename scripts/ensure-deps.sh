@@ -11,10 +11,18 @@ if ! command -v swift >/dev/null 2>&1; then
     exit 1
 fi
 
-for package in libncurses-dev tmux redis-server wrk; do
+# openssl makes the certificates of the TLS tests; redis-server must be 7.0 or later (script flags).
+for package in libncurses-dev tmux redis-server wrk openssl; do
     have_package "$package" || need_packages+=("$package")
 done
-[ ${#need_packages[@]} -eq 0 ] && exit 0
+if [ ${#need_packages[@]} -eq 0 ]; then
+    version=$(redis-server --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')
+    if [ -n "$version" ] && [ "$version" -lt 7 ]; then
+        echo "cachemon: redis-server $(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p') is too old: the store needs Redis 7.0 or later" >&2
+        exit 1
+    fi
+    exit 0
+fi
 
 command_line="apt-get install -y ${need_packages[*]}"
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

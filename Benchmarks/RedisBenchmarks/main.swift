@@ -1,7 +1,7 @@
-// RedisStore against a private redis-server: hit latency, pipelined throughput, and the purge of
+// RedisStore against a private redis-server: hit latency, pipelined throughput, the purge of
 // one user's 100 entries in 1,000,000 entries over 10,000 users, side by side with the classic
-// `SCAN MATCH <prefix>* COUNT 1000` + `UNLINK` over a keyspace of the same size. Prints Markdown
-// for docs/benchmarks.md.
+// `SCAN MATCH <prefix>* COUNT 1000` + `UNLINK` over a keyspace of the same size, and the keys page
+// of a prefix of 500,000 entries. Prints Markdown for docs/benchmarks.md.
 //
 //   CACHEMON_BENCHMARKS=1 swift run -c release --scratch-path .build-bench RedisBenchmarks [users] [entries per user]
 import CacheAside
@@ -166,6 +166,54 @@ pages.sort()
 rows.append(
     ("`statistics` top-50 page by hits, \(users) prefixes", format(percentile(pages, 0.5)), format(pages.last ?? .zero))
 )
+
+// 6. The keys page of one very large prefix (the shared public prefix can grow so from query-string
+// variants): pages are read by rank from the prefix's name index, never by loading the prefix.
+let largePrefix = CachePrefix(namespace: "api", user: nil)
+let largeCount = 500_000
+try await withThrowingTaskGroup(of: Void.self) { group in
+    for worker in 0..<32 {
+        group.addTask {
+            for index in stride(from: worker, to: largeCount, by: 32) {
+                let key = CacheKey(prefix: largePrefix, route: "GET /api/search?q=\(index)")
+                if case .miss(let generation) = try await store.lookup(key) {
+                    _ = try await store.store(value, for: key, ttl: .seconds(3600), generation: generation)
+                }
+            }
+        }
+    }
+    try await group.waitForAll()
+}
+_ = try await raw.execute(RESPCommand("CONFIG", "SET", "slowlog-log-slower-than", "0"))
+_ = try await raw.execute(RESPCommand("SLOWLOG", "RESET"))
+var keyPages: [Duration] = []
+for trial in 0..<21 {
+    let offset = (trial * 23_917) % (largeCount - 50)
+    keyPages.append(try await time { _ = try await store.keys(in: largePrefix, limit: 50, offset: offset) })
+}
+keyPages.sort()
+// Redis's own time for each page's script, from the slow log (microseconds).
+let slowlog = try await raw.execute(RESPCommand("SLOWLOG", "GET", "1000"))
+var scriptMicroseconds: [Int64] = []
+if case .array(let entries) = slowlog {
+    for case .array(let fields) in entries where fields.count > 3 {
+        if case .array(let command) = fields[3], command.first?.string?.uppercased() == "EVALSHA",
+            command.count > 4, command[3].string == "api:{u:-}#m", fields[2].int != nil
+        {
+            scriptMicroseconds.append(fields[2].int ?? 0)
+        }
+    }
+}
+scriptMicroseconds.sort()
+_ = try await raw.execute(RESPCommand("CONFIG", "SET", "slowlog-log-slower-than", "10000"))
+rows.append(
+    (
+        "keys page of 50 at a random offset in one prefix of \(largeCount) entries, `RedisStore.keys`",
+        format(percentile(keyPages, 0.5)), format(keyPages.last ?? .zero)
+    ))
+if let median = scriptMicroseconds.dropFirst(scriptMicroseconds.count / 2).first, let most = scriptMicroseconds.last {
+    rows.append(("the same, time Redis spends in the script (SLOWLOG)", "\(median) µs", "\(most) µs"))
+}
 
 print("\n| benchmark | p50 / median | p99 / max |\n|---|---|---|")
 for (name, middle, high) in rows { print("| \(name) | \(middle) | \(high) |") }

@@ -25,7 +25,7 @@ struct RedisKeys: Sendable {
     var epoch: String { "{\(name)}:epoch" }
     var server: String { "{\(name)}:server" }
 
-    /// Every store-wide key: each gets a Redis expiry, renewed by every flush, so the keys of a
+    /// Every store-wide key: each gets a Redis expiry, renewed by every flush and sweep, so the keys of a
     /// cache no instance uses any more go by themselves.
     var storeWide: [String] { [prefixes, due, events, seq, info, epoch, server] }
 

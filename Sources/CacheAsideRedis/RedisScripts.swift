@@ -42,21 +42,28 @@ enum RedisScripts {
         local function expire_at_least(key, at)
           if redis.call('PEXPIREAT', key, digits(at), 'GT') == 0 then redis.call('PEXPIREAT', key, digits(at), 'NX') end
         end
-        -- The prefix's generation, starting it (from Redis's clock in microseconds, above any it had
-        -- before being forgotten) if the prefix is new. A prefix written in an earlier epoch (a
-        -- restored snapshot, a failover) is reset first: its entries go, its generation moves past
-        -- every one handed out before. Returns nil when the instance's epoch is the older one.
+        -- What a reset removed, for a purge to report.
+        local reset_keys, reset_bytes = 0, 0
+        -- The prefix's generation. A prefix that has none yet gets one (from Redis's clock in
+        -- microseconds, above any it had before being forgotten) if `lifetime` is given; otherwise
+        -- nothing is written (a full Redis does not grow from lookups of new users) and the
+        -- provisional generation is the time now, in microseconds (see the store script). A prefix
+        -- written in an earlier epoch (a restored snapshot, a failover) is reset first: its entries
+        -- go, its generation moves past every one handed out before. Returns nil when the
+        -- instance's epoch is the older one.
         local function enter(now, lifetime)
-          local meta = redis.call('HMGET', KEYS[1], 'gen', 'epoch')
+          local meta = redis.call('HMGET', KEYS[1], 'gen', 'epoch', 'keys', 'bytes')
           local gen, epoch = meta[1], meta[2]
           if not gen then
+            if not lifetime then return digits(now * 1000) end
             gen = digits(now * 1000)
             redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'used', digits(now))
-            if lifetime then expire_at_least(KEYS[1], now + lifetime) end
+            expire_at_least(KEYS[1], now + lifetime)
             return gen
           end
           if epoch == ARGV[2] then return gen end
           if tonumber(epoch or '0') > tonumber(ARGV[2]) then return nil end
+          reset_keys, reset_bytes = tonumber(meta[3] or '0'), tonumber(meta[4] or '0')
           redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
           gen = digits(math.max(tonumber(gen) + 1, now * 1000))
           redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'keys', 0, 'bytes', 0)
@@ -65,13 +72,15 @@ enum RedisScripts {
 
         """
 
-    /// KEYS m v x a h k; ARGV time, epoch, route, meta lifetime (ms).
-    /// `{1, value}` a hit, `{0, generation}` a miss, `{2, generation}` a miss on an entry that had
-    /// just expired (removed and counted here), `{3, epoch}` when the instance's epoch is behind.
+    /// KEYS m v x a h k; ARGV time, epoch, route.
+    /// `{1, value}` a hit, `{0, generation}` a miss (a provisional generation, the time now, for
+    /// a prefix that has none yet: this script never creates one), `{2, generation}` a miss on an
+    /// entry that had just expired (removed and counted here), `{3, epoch}` when the instance's
+    /// epoch is behind.
     static let lookup = RedisScript(
         "#!lua flags=allow-oom\n" + prelude + """
             local now = now_ms()
-            local gen = enter(now, tonumber(ARGV[4]))
+            local gen = enter(now, nil)
             if not gen then return {3, redis.call('HGET', KEYS[1], 'epoch')} end
             local deadline = redis.call('ZSCORE', KEYS[3], ARGV[3])
             if not deadline then return {0, gen} end
@@ -88,17 +97,24 @@ enum RedisScripts {
     /// KEYS m v x a h k due prefixes; ARGV time, epoch, route, value, ttl (ms), generation, prefix,
     /// idle retention (ms), backstop (ms).
     /// Stores only if the prefix is still in `generation` (1 stored, 0 rejected as stale, 3 the
-    /// instance's epoch is behind) and, in the same step, records the deadline for the sweeper and
-    /// lists the prefix for statistics. Every key gets a Redis expiry past its last deadline, so
-    /// Redis frees what no instance sweeps.
+    /// instance's epoch is behind) and, in the same step, records the deadline for the sweeper
+    /// and lists the prefix for statistics. Every key gets a Redis expiry past its last deadline,
+    /// so Redis frees what no instance sweeps.
+    ///
+    /// A provisional generation (from a lookup of a prefix that had none) holds while the prefix
+    /// still has none, and only if it is younger than the idle retention: a purge gives the prefix
+    /// a generation, and it can be forgotten again only once idle for the retention, so a
+    /// computation that started before a purge and a forgetting is older than that.
     /// Not `allow-oom`: a full Redis refuses it before anything changes.
     static let store = RedisScript(
         "#!lua\n" + prelude + """
             local now = now_ms()
             local retention, backstop = tonumber(ARGV[8]), tonumber(ARGV[9])
+            local new = redis.call('HEXISTS', KEYS[1], 'gen') == 0
             local gen = enter(now, retention + backstop)
             if not gen then return 3 end
-            if gen ~= ARGV[6] then
+            local provisional = new and tonumber(ARGV[6]) >= (now - retention) * 1000
+            if gen ~= ARGV[6] and not provisional then
               redis.call('HINCRBY', KEYS[1], '\(CacheCounter.staleSetsRejected.rawValue)', 1)
               return 0
             end
@@ -115,22 +131,26 @@ enum RedisScripts {
             redis.call('HINCRBY', KEYS[1], '\(CacheCounter.sets.rawValue)', 1)
             redis.call('ZADD', KEYS[7], 'LT', digits(deadline), ARGV[7])
             redis.call('SADD', KEYS[8], ARGV[7])
+            -- Store-wide keys, renewed by every flush and sweep, expire even if none ever comes.
+            redis.call('PEXPIRE', KEYS[7], digits(retention + backstop), 'NX')
+            redis.call('PEXPIRE', KEYS[8], digits(retention + backstop), 'NX')
             for i = 2, 6 do expire_at_least(KEYS[i], deadline + backstop) end
             expire_at_least(KEYS[1], math.max(now + retention, deadline) + backstop)
             return 1
             """)
 
-    /// KEYS m v x a h k; ARGV time, epoch.
+    /// KEYS m v x a h k; ARGV time, epoch, meta lifetime (ms).
     /// Moves the prefix to a new generation and unlinks its entries in one step:
     /// `{keys, bytes, generation, epoch behind (0 or 1)}`.
     static let purge = RedisScript(
         "#!lua flags=allow-oom\n" + prelude + """
             local now = now_ms()
-            local gen = enter(now, nil)
+            local gen = enter(now, tonumber(ARGV[3]))
             if not gen then return {0, 0, 0, 1} end
             gen = digits(math.max(tonumber(gen) + 1, now * 1000))
-            local keys = redis.call('ZCARD', KEYS[3])
-            local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
+            -- Entries a reset just removed (written before a restore) count as purged too.
+            local keys = redis.call('ZCARD', KEYS[3]) + reset_keys
+            local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0') + reset_bytes
             redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
             redis.call('HSET', KEYS[1], 'gen', gen, 'bytes', 0, 'keys', 0, 'lastPurge', digits(now), 'used', digits(now))
             redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purges.rawValue)', 1)
@@ -163,10 +183,17 @@ enum RedisScripts {
     /// KEYS m v h; ARGV time, meta lifetime (ms), idle (ms since the instance last used the
     /// prefix), n, then n counter name and increment pairs, then route and hit count pairs. Adds
     /// one instance's batched counters, each to the field of its name; hits of entries purged
-    /// meanwhile are dropped. Marks when the prefix was last used, in Redis's time.
+    /// meanwhile are dropped. Marks when the prefix was last used, in Redis's time. Returns 1, or
+    /// 0 without writing anything when the prefix has no meta key (see ``flushCreating``).
     static let flush = RedisScript(
-        """
-        #!lua flags=allow-oom
+        "#!lua flags=allow-oom\nif redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n" + flushBody)
+
+    /// ``flush`` for a prefix that has no meta key yet: the same, creating it. Not `allow-oom`:
+    /// a full Redis refuses it whole, and the instance adds those counters to the store-wide
+    /// totals instead, so a full Redis does not grow by one key per new user.
+    static let flushCreating = RedisScript("#!lua\n" + flushBody)
+
+    private static let flushBody = """
         local now = tonumber(ARGV[1])
         if ARGV[1] == '' then
           local t = redis.call('TIME')
@@ -193,7 +220,7 @@ enum RedisScripts {
           if redis.call('PEXPIREAT', KEYS[3], values, 'GT') == 0 then redis.call('PEXPIREAT', KEYS[3], values, 'NX') end
         end
         return 1
-        """)
+        """
 
     /// KEYS m v x a h k info prefixes; ARGV time, epoch, retention (ms), prefix, counter names.
     /// Forgets a prefix that holds nothing and was last used more than `retention` ago, and adds
@@ -226,7 +253,7 @@ enum RedisScripts {
             if redis.call('EXISTS', KEYS[1]) == 0 then return false end
             local now = now_ms()
             local gen = enter(now, nil)
-            if not gen then gen = redis.call('HGET', KEYS[1], 'gen') end
+            if not gen then gen = redis.call('HGET', KEYS[1], 'gen') or '0' end
             local result = {gen, digits(now)}
             local first = tonumber(ARGV[3])
             local routes = redis.call('ZRANGE', KEYS[6], first, first + tonumber(ARGV[4]) - 1)
@@ -243,48 +270,60 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS epoch server; ARGV run id of the Redis answering, epoch the instance knew, lifetime (ms).
-    /// The store epoch: moved on when the Redis answering is not the process that last set it (a
-    /// restart, possibly from an older snapshot, or a failover to a replica that may have missed
-    /// writes), to above every epoch it could have had, so entries of before are never served.
+    /// KEYS epoch server seq, then the other store-wide keys; ARGV run id of the Redis answering,
+    /// epoch the instance knew, lifetime (ms), the highest event number the instance has seen.
+    /// The store epoch, and the newest event number: `{epoch, seq}`. The epoch moves on when the
+    /// Redis answering is not the process that last set it (a restart, possibly from an older
+    /// snapshot, or a failover to a replica that may have missed writes), or when its event number
+    /// went down (a snapshot loaded in place: every purge adds an event), to above every epoch it
+    /// could have had, so entries of before are never served. Renews every key's expiry.
     static let epoch = RedisScript(
         """
         #!lua flags=allow-oom
         local epoch = redis.call('GET', KEYS[1])
-        if epoch and redis.call('GET', KEYS[2]) == ARGV[1] then
-          redis.call('PEXPIRE', KEYS[1], ARGV[3])
-          redis.call('PEXPIRE', KEYS[2], ARGV[3])
-          return epoch
+        local seq = tonumber(redis.call('GET', KEYS[3]) or '0')
+        if not epoch or redis.call('GET', KEYS[2]) ~= ARGV[1] or seq < tonumber(ARGV[4]) then
+          local t = redis.call('TIME')
+          local floor = math.max(tonumber(epoch or '0'), tonumber(ARGV[2])) + 1
+          epoch = string.format('%.0f', math.max(floor, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+          redis.call('SET', KEYS[1], epoch)
+          redis.call('SET', KEYS[2], ARGV[1])
+          -- Numbers go on from the highest ever seen, so a later restore is seen the same way.
+          if seq < tonumber(ARGV[4]) then
+            seq = tonumber(ARGV[4])
+            redis.call('SET', KEYS[3], string.format('%.0f', seq))
+          end
         end
-        local t = redis.call('TIME')
-        local floor = math.max(tonumber(epoch or '0'), tonumber(ARGV[2])) + 1
-        epoch = string.format('%.0f', math.max(floor, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
-        redis.call('SET', KEYS[1], epoch, 'PX', ARGV[3])
-        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-        return epoch
+        for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+        return {epoch, seq}
         """)
 
     /// KEYS info prefixes, then any other store-wide keys; ARGV creation time, errors outside any
-    /// prefix, lifetime (ms), then prefixes seen. Registers prefixes and counts errors, and renews
-    /// every store-wide key's expiry; runs when Redis is full, as these are a few bytes.
+    /// prefix, lifetime (ms), n, then n counter name and increment pairs (counters of prefixes a
+    /// full Redis had no room to list, added to the retired totals), then prefixes seen. Registers
+    /// prefixes (unless Redis is full) and counts errors, and renews every store-wide key's expiry.
     static let storeWide = RedisScript(
         """
         #!lua flags=allow-oom
         redis.call('HSETNX', KEYS[1], 'created', ARGV[1])
         if tonumber(ARGV[2]) > 0 then redis.call('HINCRBY', KEYS[1], 'errors', ARGV[2]) end
-        for i = 4, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+        local prefixes = 5 + 2 * tonumber(ARGV[4])
+        for i = 5, prefixes - 1, 2 do redis.call('HINCRBY', KEYS[1], 'retired:' .. ARGV[i], ARGV[i + 1]) end
+        for i = prefixes, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
         for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
         return 1
         """)
 
-    /// KEYS seq list; ARGV capacity, event….
+    /// KEYS seq list; ARGV capacity, lifetime (ms), event….
     /// Appends events to the shared ring, numbering them; returns the newest number.
     static let appendEvents = RedisScript(
         """
         #!lua flags=allow-oom
-        for i = 2, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-        local last = redis.call('INCRBY', KEYS[1], #ARGV - 1)
+        for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+        local last = redis.call('INCRBY', KEYS[1], #ARGV - 2)
         redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
+        redis.call('PEXPIRE', KEYS[1], ARGV[2], 'NX')
+        redis.call('PEXPIRE', KEYS[2], ARGV[2], 'NX')
         return last
         """)
 

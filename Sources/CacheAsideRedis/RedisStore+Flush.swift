@@ -50,19 +50,33 @@ extension RedisStore {
         }
         // The first failure is what the caller is told; everything that failed is kept.
         var firstFailure: (any Error)?
-        let answers: [RESPValue]?
+        var answers: [RESPValue]?
         do {
             answers = try await connection.evaluateAll(RedisScripts.flush, calls: calls)
+            // Prefixes with no meta key yet: created where Redis has room.
+            let new = answers?.indices.filter { answers?[$0] == .integer(0) } ?? []
+            if !new.isEmpty {
+                let created = try await connection.evaluateAll(
+                    RedisScripts.flushCreating, calls: new.map { calls[$0] })
+                for (index, answer) in zip(new, created) { answers?[index] = answer }
+            }
         } catch {
             answers = nil
             firstFailure = error
         }
+        // Counters of prefixes a full Redis had no room to list: kept in the store-wide totals.
+        var unlisted = CounterValues()
+        var unlistedPrefixes: Set<String> = []
         for (index, prefix) in prefixes.enumerated() {
             guard let answers else {
                 failed.counts[prefix] = taken.counts[prefix]
                 continue
             }
-            if let message = answers[index].errorMessage {
+            guard let message = answers[index].errorMessage else { continue }
+            if message.hasPrefix("OOM") {
+                unlisted.add(taken.counts[prefix]?.counters ?? CounterValues())
+                unlistedPrefixes.insert(prefix)
+            } else {
                 failed.counts[prefix] = taken.counts[prefix]
                 firstFailure = firstFailure ?? RedisError.server(message)
             }
@@ -70,11 +84,12 @@ extension RedisStore {
         var storeWide = PendingFigures()
         storeWide.unattributedErrors = taken.unattributedErrors
         // Every prefix counted in this flush is (re)listed: SADD of a member already there is a no-op.
-        storeWide.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys)
+        storeWide.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys).subtracting(unlistedPrefixes)
         do {
-            try await writeStoreWide(storeWide, on: connection)
+            try await writeStoreWide(storeWide, unlisted: unlisted, on: connection)
         } catch {
             failed.restore(storeWide, capacity: capacity)
+            for prefix in unlistedPrefixes { failed.counts[prefix] = taken.counts[prefix] }
             firstFailure = firstFailure ?? error
         }
         if !taken.events.isEmpty {
@@ -93,14 +108,21 @@ extension RedisStore {
     /// Errors outside any prefix, new prefixes and the store's creation time, in one script that
     /// also renews the store-wide keys' expiry: they outlive every prefix key, and go by themselves
     /// once no instance has written for ``Configuration/idlePrefixRetention`` plus the backstop.
-    private func writeStoreWide(_ figures: PendingFigures, on connection: RedisConnection) async throws {
+    private func writeStoreWide(
+        _ figures: PendingFigures, unlisted: CounterValues, on connection: RedisConnection
+    ) async throws {
         let others = names.storeWide.filter { $0 != names.info && $0 != names.prefixes }
+        let counted = CacheCounter.allCases.filter { unlisted[$0] > 0 }
+        var arguments = [
+            Self.argument(unixMilliseconds()), Self.argument(Int64(clamping: figures.unattributedErrors)),
+            Self.argument(metaLifetime), Self.argument(Int64(counted.count)),
+        ]
+        for counter in counted {
+            arguments += [ByteBuffer(string: counter.rawValue), ByteBuffer(string: String(unlisted[counter]))]
+        }
+        arguments += figures.seenPrefixes.sorted().map { ByteBuffer(string: $0) }
         _ = try await connection.evaluate(
-            RedisScripts.storeWide, keys: [names.info, names.prefixes] + others,
-            arguments: [
-                Self.argument(unixMilliseconds()), Self.argument(Int64(clamping: figures.unattributedErrors)),
-                Self.argument(metaLifetime),
-            ] + figures.seenPrefixes.sorted().map { ByteBuffer(string: $0) })
+            RedisScripts.storeWide, keys: [names.info, names.prefixes] + others, arguments: arguments)
     }
 
     /// Appends events to the shared ring; returns the newest sequence number.
@@ -112,8 +134,9 @@ extension RedisStore {
         if let connection { target = connection } else { target = try await pool.connection() }
         let answer = try await target.evaluate(
             RedisScripts.appendEvents, keys: [names.seq, names.events],
-            arguments: [Self.argument(Int64(configuration.eventCapacity))] + encoded)
+            arguments: [Self.argument(Int64(configuration.eventCapacity)), Self.argument(metaLifetime)] + encoded)
         guard let newest = answer.int else { throw RedisError.protocolError("append answered \(answer)") }
+        noteEvent(newest)
         return newest
     }
 
@@ -157,15 +180,23 @@ extension RedisStore {
                     )
                 })
             var moreDue = false
+            var refused: [String] = []
             for (raw, answer) in zip(due, answers) {
                 guard case .array(let parts) = answer, let more = parts.first?.int else {
-                    throw RedisError.protocolError("sweep answered \(answer)")
+                    // One prefix this store may not sweep (an ACL, a key of another type) must
+                    // not stop the others: it is tried again a minute later.
+                    refused.append(raw)
+                    continue
                 }
                 moreDue = moreDue || more == 1
                 let prefix = RedisKeys.parse(raw)
                 for route in parts.dropFirst().compactMap(\.string) {
                     expired.append(event(.expired, prefix: prefix, key: route))
                 }
+            }
+            if !refused.isEmpty {
+                let later = String(now + 60_000)
+                _ = try await connection.pipeline(refused.map { RESPCommand("ZADD", names.due, later, $0) })
             }
             if !moreDue && due.count < batch { break }
         } while started.duration(to: .now) < configuration.sweepBudget

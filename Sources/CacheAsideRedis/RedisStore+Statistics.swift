@@ -43,7 +43,7 @@ extension RedisStore {
                 RESPCommand("ZCOUNT", RedisKeys.deadlines(prefix), "(\(now)", String(now.saturatingAdd(horizon))))
         }
         let answers = try await connection.pipeline(commands)
-        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
+        if let message = answers[0].errorMessage { throw RedisError.server(message) }
         guard case .array(let info) = answers[0], info.count == 2 + retiredFields.count else {
             throw RedisError.protocolError("info: \(answers[0])")
         }
@@ -53,6 +53,8 @@ extension RedisStore {
         var all: [PrefixStats] = []
         all.reserveCapacity(prefixes.count)
         for (index, raw) in prefixes.enumerated() {
+            // A prefix this store may not read (an ACL for another namespace) is left out, not fatal.
+            if answers[1 + 2 * index].errorMessage != nil { continue }
             guard case .array(let fields) = answers[1 + 2 * index], fields.count == Self.metaFields.count else {
                 throw RedisError.protocolError("prefix \(raw): \(answers[1 + 2 * index])")
             }

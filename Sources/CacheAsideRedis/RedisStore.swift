@@ -54,6 +54,9 @@ public final class RedisStore: CacheStore {
     let pending = NIOLockedValueBox(PendingFigures())
     /// The store epoch this instance knows; see ``RedisScripts/epoch``.
     let knownEpoch = NIOLockedValueBox<Int64>(0)
+    /// The highest event number this instance has seen in Redis: lower in Redis means its data
+    /// went back in time.
+    let eventHighWater = NIOLockedValueBox<Int64>(0)
     /// The last statistics read from Redis and this instance's own counts at that moment. While Redis
     /// is down, statistics answer those figures plus the hits, misses and errors counted here since.
     let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CounterValues)?>(nil)
@@ -106,13 +109,13 @@ public final class RedisStore: CacheStore {
         let connection = try await pool.connection()
         var answer = try await connection.evaluate(
             RedisScripts.lookup, keys: RedisKeys.prefixKeys(prefix),
-            arguments: prefixArguments() + [ByteBuffer(string: key.route), Self.argument(metaLifetime)])
+            arguments: prefixArguments() + [ByteBuffer(string: key.route)])
         if case .array(let parts) = answer, parts.first?.int == 3 {
             // Another instance moved the epoch on first: learn it and look again.
             try await refreshEpoch(on: connection)
             answer = try await connection.evaluate(
                 RedisScripts.lookup, keys: RedisKeys.prefixKeys(prefix),
-                arguments: prefixArguments() + [ByteBuffer(string: key.route), Self.argument(metaLifetime)])
+                arguments: prefixArguments() + [ByteBuffer(string: key.route)])
         }
         guard case .array(let parts) = answer, parts.count == 2, let kind = parts[0].int, kind != 3 else {
             throw RedisError.protocolError("lookup answered \(answer)")
@@ -182,30 +185,50 @@ public final class RedisStore: CacheStore {
 
     public func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
         let started = ContinuousClock.now
-        let connection = try await backgroundPool.connection()
+        let shared = try await backgroundPool.connection()
+        let replicas = configuration.purgeReplicas > 0 ? try await replicaCount(on: shared) : 0
+        guard replicas > 0 else { return try await purge(prefix, on: shared, replicas: 0, started: started) }
+        // WAIT blocks the connection it is sent on: a purge that waits for replicas gets a
+        // connection of its own, so flushes, sweeps and other purges are not held up behind it.
+        let own = try await RedisConnection.connect(to: backgroundPool.url, options: backgroundPool.options)
+        do {
+            try await refreshEpoch(on: own)
+            let result = try await purge(prefix, on: own, replicas: replicas, started: started)
+            await own.close()
+            return result
+        } catch {
+            await own.close()
+            throw error
+        }
+    }
+
+    private func purge(
+        _ prefix: CachePrefix, on connection: RedisConnection, replicas: Int, started: ContinuousClock.Instant
+    ) async throws -> PurgeResult {
+        let keys = RedisKeys.prefixKeys(prefix.rawValue)
         var answer = try await connection.evaluate(
-            RedisScripts.purge, keys: RedisKeys.prefixKeys(prefix.rawValue), arguments: prefixArguments())
+            RedisScripts.purge, keys: keys, arguments: prefixArguments() + [Self.argument(metaLifetime)])
         if case .array(let parts) = answer, parts.count == 4, parts[3].int == 1 {
             try await refreshEpoch(on: connection)
             answer = try await connection.evaluate(
-                RedisScripts.purge, keys: RedisKeys.prefixKeys(prefix.rawValue), arguments: prefixArguments())
+                RedisScripts.purge, keys: keys, arguments: prefixArguments() + [Self.argument(metaLifetime)])
         }
-        guard case .array(let parts) = answer, parts.count == 4, let keys = parts[0].int, let bytes = parts[1].int,
-            let generation = parts[2].int, parts[3].int == 0
+        guard case .array(let parts) = answer, parts.count == 4, let removed = parts[0].int,
+            let bytes = parts[1].int, let generation = parts[2].int, parts[3].int == 0
         else { throw RedisError.protocolError("purge answered \(answer)") }
         register(prefix.rawValue)
-        try await confirmReplicated(prefix, on: connection)
+        if replicas > 0 { try await confirmReplicated(prefix, replicas: replicas, on: connection) }
         let elapsed = started.duration(to: .now)
         let seconds = Double(CacheClock.nanoseconds(elapsed)) / 1e9
         // The purge is done; its event is written now, or with the next flush if that fails.
-        let purged = event(.purged, prefix: prefix, count: Int(keys), duration: seconds)
+        let purged = event(.purged, prefix: prefix, count: Int(removed), duration: seconds)
         do {
             _ = try await appendEvents([purged], on: connection)
         } catch {
             pending.withLockedValue { $0.emit(purged, capacity: configuration.eventCapacity) }
         }
         return PurgeResult(
-            prefix: prefix.rawValue, user: prefix.user, removedKeys: Int(keys), removedBytes: Int(bytes),
+            prefix: prefix.rawValue, user: prefix.user, removedKeys: Int(removed), removedBytes: Int(bytes),
             generation: UInt64(clamping: generation), durationSeconds: seconds)
     }
 
@@ -240,6 +263,7 @@ public final class RedisStore: CacheStore {
         let oldestSeq = UInt64(max(1, oldest))
         let firstWanted = max(after + 1, oldestSeq)
         let dropped = after + 1 < oldestSeq ? oldestSeq - (after + 1) : 0
+        noteEvent(newest)
         let decoder = WireFormat.decoder()
         let events = try parts.dropFirst(2).enumerated().map { offset, part in
             guard case .bulkString(let buffer) = part else { throw RedisError.protocolError("event \(part)") }

@@ -63,6 +63,16 @@ public final class RedisConnection: Sendable {
             throw .cannotConnect(host: url.host, port: url.port, reason: Self.reason(error))
         }
         let connection = RedisConnection(channel: channel, commandTimeout: options.commandTimeout)
+        if url.usesTLS {
+            // The handshake happens before the first answer: wait for one (any, even NOAUTH) within
+            // the connect timeout, and report a failure as the TLS failure it is.
+            do {
+                _ = try await connection.send(RESPCommand("PING"), timeout: options.connectTimeout)
+            } catch {
+                await connection.close()
+                throw .tlsFailed(host: url.host, port: url.port, reason: RedisTLS.explain(error.description))
+            }
+        }
         do {
             if let password = url.password {
                 let login = url.user.map { RESPCommand("AUTH", $0, password) } ?? RESPCommand("AUTH", password)
@@ -74,10 +84,6 @@ public final class RedisConnection: Sendable {
             }
         } catch {
             await connection.close()
-            // A TLS handshake fails on the first command; say it was TLS, and why.
-            if url.usesTLS, case .connectionClosed(let reason) = error {
-                throw .tlsFailed(host: url.host, port: url.port, reason: RedisTLS.explain(reason))
-            }
             throw error
         }
         return connection

@@ -15,7 +15,8 @@ public final class RedisConnectionPool: Sendable {
 
     public let url: RedisURL
     public let maximumConnections: Int
-    let options: RedisConnection.Options
+    /// How its connections are made.
+    public let options: RedisConnection.Options
     let onConnect: ConnectHandler?
     private let state = NIOLockedValueBox(PoolState())
 
@@ -81,7 +82,9 @@ public final class RedisConnectionPool: Sendable {
             case .use(let connection):
                 return connection
             case .open:
-                return try await open()
+                // In a task of its own: the caller that happens to open a connection for everyone
+                // may be cancelled (its client went away) without failing the others.
+                return try await Task { await self.open() }.value.get()
             case .wait:
                 let outcome = await withCheckedContinuation { continuation in
                     let waiting = state.withLockedValue { state -> Bool in
@@ -97,7 +100,7 @@ public final class RedisConnectionPool: Sendable {
         }
     }
 
-    private func open() async throws(RedisError) -> RedisConnection {
+    private func open() async -> Result<RedisConnection, RedisError> {
         let result: Result<RedisConnection, RedisError>
         do throws(RedisError) {
             let connection = try await RedisConnection.connect(to: url, options: options)
@@ -118,7 +121,7 @@ public final class RedisConnectionPool: Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume(returning: result.map { _ in () }) }
-        return try result.get()
+        return result
     }
 
     /// Runs a command on a pooled connection.

@@ -93,18 +93,15 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { redacted }
 
-    /// `text` with whatever sits between the scheme's `//` and the last `@` after it replaced
-    /// by `***`, for echoing a URL that could not be parsed.
+    /// `text` with its credentials replaced by `***`, for echoing a URL that could not be
+    /// parsed: whatever sits between the scheme's `//` (or the start, with no scheme) and the last
+    /// `@`; a user name before a `:` is kept.
     public static func redact(_ text: String) -> String {
         let characters = Array(text)
-        guard
-            let slashes = (0..<max(0, characters.count - 2)).first(where: {
-                characters[$0..<$0 + 3] == [":", "/", "/"]
-            })
-        else { return text }
-        let start = slashes + 3
-        guard let at = characters[start...].lastIndex(of: "@") else { return text }
-        let keep = characters[start..<at].firstIndex(of: ":").map { $0 + 1 } ?? start
+        guard let at = characters.lastIndex(of: "@") else { return text }
+        let slashes = (0..<max(0, at - 2)).first { characters[$0..<$0 + 3] == [":", "/", "/"] }
+        let start = slashes.map { $0 + 3 } ?? 0
+        let keep = slashes == nil ? start : (characters[start..<at].firstIndex(of: ":").map { $0 + 1 } ?? start)
         return String(characters[..<keep]) + "***" + String(characters[at...])
     }
 

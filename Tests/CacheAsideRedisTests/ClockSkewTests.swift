@@ -25,10 +25,11 @@ struct ClockSkewTests {
         #expect(try await correct.read("/orders", user: "42", value: "other") == ("v", false))
         #expect(try await skewed.read("/orders", user: "42", value: "other") == ("v", false))
         let entry = try #require(try await correct.cache.keys(user: "42").first)
+        // 30 s off would show as 40 s or -20 s; the margin below is for a slow machine, not for skew.
         #expect(entry.ttlLeftSeconds <= 10, "the entry would live \(entry.ttlLeftSeconds) s")
-        #expect(entry.ttlLeftSeconds > 9)
+        #expect(entry.ttlLeftSeconds > 5)
         #expect(entry.ageSeconds >= 0)
-        #expect(entry.ageSeconds < 1)
+        #expect(entry.ageSeconds < 5)
     }
 
     @Test("an instance 30 s ahead does not expire the fresh entries of others", arguments: [-30.0, 30.0])

@@ -58,4 +58,21 @@ struct FullRedisTests {
         #expect(!fixture.cache.isCircuitOpen, "a full Redis is not a failing one")
         await raw.close()
     }
+
+    @Test("lookups of users never seen do not grow a full Redis, and their misses are still counted")
+    func newUsersDoNotGrowAFullRedis() async throws {
+        let server = try await RedisServer(arguments: Self.full)
+        let fixture = try RedisFixture(server)
+        _ = try await fixture.read("/a", user: "1", value: "first")
+        try await fixture.store.flush()
+        let raw = try await RawRedis(server)
+        try await raw.fill()
+        let keys = try await raw.keyCount()
+        for user in 0..<200 { _ = try await fixture.read("/a", user: "new-\(user)", value: "v") }
+        let totals = try await fixture.totals()
+        #expect(try await raw.keyCount() == keys, "new keys were written past maxmemory")
+        #expect(totals[.misses] == 201)
+        #expect(totals[.setsRefusedForMemory] == 200)
+        await raw.close()
+    }
 }

@@ -102,6 +102,25 @@ struct ManagedRedisTests {
         #expect(await byName.unreachable() == nil)
     }
 
+    @Test("a certificate from the right CA for another name is refused, by host name and by address")
+    func wrongName() async throws {
+        let certificates = try await TestCertificates.make()
+        let port = try RedisServer.freePort()
+        let server = try await RedisServer(
+            port: 0,
+            arguments: [
+                "--tls-port", String(port), "--tls-cert-file", certificates.wrongNameCertificate, "--tls-key-file",
+                certificates.wrongNameKey, "--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", "optional",
+            ], readyPort: port)
+        _ = server
+        for host in ["localhost", "127.0.0.1"] {
+            let store = RedisFixture.tlsStore(
+                try RedisURL("rediss://\(host):\(port)"), RedisTLS(caFile: certificates.caFile))
+            let reason = try #require(await store.unreachable())
+            #expect(reason.contains("not for this host name or address"), "\(host): \(reason)")
+        }
+    }
+
     @Test("a server that requires client certificates accepts ours and refuses a client without one")
     func clientCertificates() async throws {
         let certificates = try await TestCertificates.make()

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import RESP
 import TestSupport
+import Testing
 
 /// A cache over a ``RedisStore`` on a given server, with a raw connection to look behind it.
 struct RedisFixture: Sendable {
@@ -79,15 +80,22 @@ struct RawRedis: Sendable {
         return keys.compactMap(\.string)
     }
 
-    /// Writes filler until Redis refuses a write for memory (bounded): a full cache.
+    /// Writes filler until Redis refuses a write for memory (bounded), then lowers `maxmemory` to
+    /// half of what is used, so Redis stays over its limit whatever small writes follow: a full cache.
     func fill() async throws {
         let filler = String(repeating: "x", count: 8 * 1024)
         for index in 0..<10_000 {
             let answer = try await run("SET", "filler:\(index)", filler)
-            if answer.errorMessage?.hasPrefix("OOM") == true { return }
+            guard answer.errorMessage?.hasPrefix("OOM") == true else { continue }
+            let used = try #require(try await info("memory", "used_memory").flatMap { Int($0) })
+            _ = try await run("CONFIG", "SET", "maxmemory", String(used / 2))
+            return
         }
         throw RedisServer.Failure(description: "Redis never became full")
     }
+
+    /// How many keys the database holds.
+    func keyCount() async throws -> Int { Int(try await run("DBSIZE").int ?? -1) }
 
     /// The `INFO` field `name` of `section`.
     func info(_ section: String, _ name: String) async throws -> String? {

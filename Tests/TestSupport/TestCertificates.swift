@@ -1,7 +1,8 @@
 import Foundation
 
 /// Certificates made with `openssl` for a test's TLS Redis: a CA, a server certificate it signed
-/// for `127.0.0.1` and `localhost`, a client certificate it signed, and an unrelated CA.
+/// for `127.0.0.1` and `localhost`, one for another name, a client certificate it signed, and an
+/// unrelated CA.
 public struct TestCertificates: Sendable {
     public let directory: URL
 
@@ -12,6 +13,9 @@ public struct TestCertificates: Sendable {
     public var clientKey: String { path("client.key") }
     /// A CA that signed none of these.
     public var otherCAFile: String { path("other-ca.crt") }
+    /// A server certificate the CA signed for `other.example` only: right CA, wrong name.
+    public var wrongNameCertificate: String { path("wrong-name.crt") }
+    public var wrongNameKey: String { path("wrong-name.key") }
 
     /// Makes them in a new temporary directory (EC P-256 keys: quick to make).
     public static func make() async throws -> TestCertificates {
@@ -30,6 +34,9 @@ public struct TestCertificates: Sendable {
             printf 'extendedKeyUsage=clientAuth\\n' > client.ext
             openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 30 -extfile client.ext
             openssl req -x509 $EC -keyout other-ca.key -out other-ca.crt -days 30 -subj /CN=other-ca
+            openssl req $EC -keyout wrong-name.key -out wrong-name.csr -subj /CN=other.example
+            printf 'subjectAltName=DNS:other.example\\n' > wrong-name.ext
+            openssl x509 -req -in wrong-name.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out wrong-name.crt -days 30 -extfile wrong-name.ext
             """
         let process = try SpawnedProcess(["bash", "-c", script])
         let status = try await process.wait(timeLimit: .seconds(30))
