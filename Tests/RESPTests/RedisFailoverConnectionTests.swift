@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import RESP
@@ -56,5 +57,33 @@ struct RedisFailoverConnectionTests {
         #expect(list.contains("name=cachemon:burst-test "), "spaces become dashes: \(list)")
         await observer.close()
         await pool.close()
+    }
+}
+
+/// TCP keepalive on our connections (issue 10, item 12), read from the kernel's socket table.
+@Suite("Connections have TCP keepalive", .timeLimit(.minutes(1)))
+struct KeepaliveTests {
+    @Test("an idle connection to Redis has the kernel's keepalive timer running")
+    func keepalive() async throws {
+        let server = try await RedisServer()
+        let connection = try await RedisConnection.connect(to: RedisURL(server.url))
+        _ = try await connection.execute(RESPCommand("PING"))
+        // /proc/net/tcp: `sl local rem st queues tr:when …`; for our side the remote port is
+        // Redis's. An idle socket with keepalive has timer 2 armed; without it, timer 0.
+        // Read to the end: /proc files say they are empty, so a read by size gets nothing.
+        let file = try #require(FileHandle(forReadingAtPath: "/proc/net/tcp"))
+        let table = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
+        try file.close()
+        let port = String(format: "%04X", server.port)
+        let rows: [[String]] = table.split(separator: "\n").dropFirst().map { line in
+            line.split(separator: " ").map(String.init)
+        }
+        let ours = rows.filter { row in row.count > 5 && row[2].hasSuffix(":" + port) && row[3] == "01" }
+        #expect(!ours.isEmpty, "no established connection to port \(server.port) in /proc/net/tcp")
+        for socket in ours {
+            let timer = socket[5]
+            #expect(timer.hasPrefix("02:"), "timer \(timer) on \(socket[1])")
+        }
+        await connection.close()
     }
 }
