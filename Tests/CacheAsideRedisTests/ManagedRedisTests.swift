@@ -77,13 +77,9 @@ struct ManagedRedisTests {
     @Test("rediss:// connects with the right CA, and is refused with the wrong one, saying why")
     func tls() async throws {
         let certificates = try await TestCertificates.make()
-        let port = try RedisServer.freePort()
-        let server = try await RedisServer(
-            port: 0,
-            arguments: [
-                "--tls-port", String(port), "--tls-cert-file", certificates.serverCertificate, "--tls-key-file",
-                certificates.serverKey, "--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", "optional",
-            ], readyPort: port)
+        let (server, port) = try await RedisFixture.tlsServer(
+            certificate: certificates.serverCertificate, key: certificates.serverKey, ca: certificates.caFile,
+            clients: "optional")
         _ = server
         let url = try RedisURL("rediss://127.0.0.1:\(port)")
         let good = RedisFixture.tlsStore(url, RedisTLS(caFile: certificates.caFile))
@@ -105,13 +101,9 @@ struct ManagedRedisTests {
     @Test("a certificate from the right CA for another name is refused, by host name and by address")
     func wrongName() async throws {
         let certificates = try await TestCertificates.make()
-        let port = try RedisServer.freePort()
-        let server = try await RedisServer(
-            port: 0,
-            arguments: [
-                "--tls-port", String(port), "--tls-cert-file", certificates.wrongNameCertificate, "--tls-key-file",
-                certificates.wrongNameKey, "--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", "optional",
-            ], readyPort: port)
+        let (server, port) = try await RedisFixture.tlsServer(
+            certificate: certificates.wrongNameCertificate, key: certificates.wrongNameKey, ca: certificates.caFile,
+            clients: "optional")
         _ = server
         for host in ["localhost", "127.0.0.1"] {
             let store = RedisFixture.tlsStore(
@@ -124,13 +116,9 @@ struct ManagedRedisTests {
     @Test("a server that requires client certificates accepts ours and refuses a client without one")
     func clientCertificates() async throws {
         let certificates = try await TestCertificates.make()
-        let port = try RedisServer.freePort()
-        let server = try await RedisServer(
-            port: 0,
-            arguments: [
-                "--tls-port", String(port), "--tls-cert-file", certificates.serverCertificate, "--tls-key-file",
-                certificates.serverKey, "--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", "yes",
-            ], readyPort: port)
+        let (server, port) = try await RedisFixture.tlsServer(
+            certificate: certificates.serverCertificate, key: certificates.serverKey, ca: certificates.caFile,
+            clients: "yes")
         _ = server
         let url = try RedisURL("rediss://127.0.0.1:\(port)")
         let withCertificate = RedisFixture.tlsStore(
@@ -145,6 +133,20 @@ struct ManagedRedisTests {
 }
 
 extension RedisFixture {
+    /// A Redis that speaks TLS only, on the port it returns; `clients` is `--tls-auth-clients`.
+    static func tlsServer(certificate: String, key: String, ca: String, clients: String) async throws -> (
+        RedisServer, Int
+    ) {
+        let port = try RedisServer.freePort()
+        let server = try await RedisServer(
+            port: 0,
+            arguments: [
+                "--tls-port", String(port), "--tls-cert-file", certificate, "--tls-key-file", key,
+                "--tls-ca-cert-file", ca, "--tls-auth-clients", clients,
+            ], readyPort: port)
+        return (server, port)
+    }
+
     static func tlsStore(_ url: RedisURL, _ tls: RedisTLS) -> RedisStore {
         RedisStore(url: url, configuration: .init(tls: tls, connectTimeout: .seconds(5), commandTimeout: .seconds(5)))
     }
