@@ -1,6 +1,10 @@
 import Foundation
 import RESP
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension RedisStore {
     /// How a ``RedisStore`` talks to Redis and reports.
     public struct Configuration: Sendable {
@@ -94,7 +98,12 @@ extension RedisStore {
 extension RedisStore {
     /// `cachemon:<host>:<pid>`: what `CLIENT LIST` shows for this process's connections.
     public static func defaultClientName() -> String {
-        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
-        return "cachemon:\(host):\(ProcessInfo.processInfo.processIdentifier)"
+        // gethostname, not ProcessInfo.hostName: that one may ask DNS, and this runs at every init.
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host =
+            gethostname(&buffer, buffer.count - 1) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "host"
+        let short = host.split(separator: ".").first.map(String.init) ?? "host"
+        return "cachemon:\(short.isEmpty ? "host" : short):\(ProcessInfo.processInfo.processIdentifier)"
     }
 }
