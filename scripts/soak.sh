@@ -127,6 +127,16 @@ wait_wrk() {
     return $status
 }
 
+# Before each measurement: past the circuit breaker's cool-down (5 s; it lets one probe through,
+# then the pools reopen as requests need them) and 2 s of load, so every connection pool is as
+# full as the load makes it, however recently the last outage ended.
+settle() {
+    sleep 6
+    start_wrk 2 settle
+    wait_wrk || true
+    sleep 2
+}
+
 # VmRSS in KiB and the number of open descriptors of each instance, as "rss fds" lines.
 measure() {
     for pid in "${serve_pids[@]}"; do
@@ -180,7 +190,7 @@ sleep 3
 start_redis || exit 1
 wait_wrk || { echo "soak: wrk failed while warming:" >&2; cat "$work"/wrk-load-*.txt >&2; exit 1; }
 wait "$warm_checker" || { echo "soak: the checker failed while warming:" >&2; cat "$work/checker-warm.log" >&2; exit 1; }
-sleep 2
+settle
 mapfile -t at_start < <(measure)
 
 echo "soak: ${seconds} s of load on $users users, ~${purge_rate} purges/s, Redis killed and restarted twice"
@@ -208,7 +218,7 @@ load_status=0
 wait_wrk || load_status=1
 checker_status=0
 wait "$checker_pid" || checker_status=1
-sleep 2
+settle
 mapfile -t at_end < <(measure)
 if [ "$checker_status" -ne 0 ]; then
     echo "soak: the checker failed:" >&2
