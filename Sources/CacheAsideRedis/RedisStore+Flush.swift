@@ -140,9 +140,9 @@ extension RedisStore {
         return newest
     }
 
-    /// Removes expired entries of the prefixes that are due, counting each expiration once and
-    /// emitting its event; whichever instance sweeps a prefix first does the work. Then checks the
-    /// store epoch and forgets a batch of idle prefixes.
+    /// Checks the store epoch, then removes expired entries of the prefixes that are due, counting
+    /// each expiration once and emitting its event (whichever instance sweeps a prefix first does
+    /// the work), then forgets a batch of idle prefixes.
     ///
     /// Works in rounds of ``Configuration/sweepBatchSize`` prefixes, each script removing at most
     /// that many entries, so Redis is never blocked for long; it stops after
