@@ -4,10 +4,12 @@ extension MemoryStorage {
         guard let slot = liveSlot(route: key.route, record: record, now: now, clock: clock) else {
             records[Int(record)].counters[.misses] += 1
             totals[.misses] += 1
+            markChanged(Int(record))
             return .miss(generation: records[Int(record)].generation)
         }
         records[Int(record)].counters[.hits] += 1
         totals[.hits] += 1
+        markChanged(Int(record))
         slots[Int(slot)].hits += 1
         touch(slot)
         return .hit(slots[Int(slot)].value)
@@ -47,6 +49,7 @@ extension MemoryStorage {
         records[record].counters[.purges] += 1
         records[record].counters[.purgedKeys] += UInt64(doomed.count)
         records[record].lastPurgeAt = now
+        markChanged(record)
         totals[.purges] += 1
         totals[.purgedKeys] += UInt64(doomed.count)
         let duration = Double(clock.now() - now) / 1e9
@@ -81,5 +84,6 @@ extension MemoryStorage {
         let record = Int(recordIndex(for: prefix, now: now))
         records[record].counters[.misses] += 1
         totals[.misses] += 1
+        markChanged(record)
     }
 }

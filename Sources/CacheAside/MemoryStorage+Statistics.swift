@@ -1,29 +1,64 @@
 extension MemoryStorage {
-    /// Totals and one page of prefixes in O(prefixes × log(offset + limit)); entries are never visited.
-    func statistics(_ query: StatsQuery, now: Int64, clock: CacheClock) -> StoreStatistics {
+    /// Totals and one page of prefixes from the sorted view of the query's column: O(√prefixes +
+    /// page) for a page at any offset and for the page of a focused prefix. A filter costs one
+    /// pass over the prefixes' user ids and a walk of the view up to the page; entries are never visited.
+    mutating func statistics(_ query: StatsQuery, now: Int64, clock: CacheClock) -> StoreStatistics {
+        let view = index(query.sort, query.order, now: now)
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
-        let precedes = ordering(for: query)
-        func matches(_ index: Int) -> Bool {
-            guard let needle else { return true }
-            return records[index].foldedUser?.contains(needle) ?? false
+        let focused: PrefixIndexEntry? = query.focus.flatMap { focus in
+            guard let record = prefixIndex[focus].map(Int.init), let figures = records[record].indexed else {
+                return nil
+            }
+            return entry(for: query, record: record, figures: figures)
         }
         var offset = query.offset
-        if let focus = query.focus, let focused = prefixIndex[focus].map(Int.init), matches(focused) {
-            // The focused prefix's rank is how many matching prefixes come before it: O(prefixes).
-            let rank = records.indices.reduce(0) { $0 + (matches($1) && precedes($1, focused) ? 1 : 0) }
-            offset = rank / query.limit * query.limit
+        var page: [Int] = []
+        let matching: Int
+        if let needle {
+            var matches = [Bool](repeating: false, count: records.count)
+            var count = 0
+            for record in records.indices where records[record].foldedUser?.contains(needle) ?? false {
+                matches[record] = true
+                count += 1
+            }
+            matching = count
+            if let focused, matches[Int(focused.record)] {
+                // The focused prefix's rank among the matching ones: a walk of the view up to it.
+                var rank = 0
+                view.forEach(from: 0) { entry in
+                    guard entry != focused else { return false }
+                    if matches[Int(entry.record)] { rank += 1 }
+                    return true
+                }
+                offset = rank / query.limit * query.limit
+            }
+            var skipped = 0
+            view.forEach(from: 0) { entry in
+                guard matches[Int(entry.record)] else { return true }
+                if skipped < offset {
+                    skipped += 1
+                } else {
+                    page.append(Int(entry.record))
+                }
+                return page.count < query.limit
+            }
+        } else {
+            matching = records.count
+            if let focused {
+                offset = view.rank(of: focused) / query.limit * query.limit
+            }
+            page = view.elements(from: offset, limit: query.limit).map { Int($0.record) }
         }
-        var best = TopSelection(first: query.limit, after: offset, precedes: precedes)
-        var matching = 0
-        for index in records.indices where matches(index) {
-            matching += 1
-            best.offer(index)
-        }
-        let page = best.sorted().dropFirst(offset).map { prefixStats($0, clock: clock) }
         return StoreStatistics(
             totals: CacheTotals(counters: totals, keys: keys, bytes: bytes, expiringSoon: expiringSoon),
             prefixCount: matching,
-            prefixes: page, uptimeSeconds: Double(now) / 1e9, offset: offset)
+            prefixes: page.map { prefixStats($0, clock: clock) }, uptimeSeconds: Double(now) / 1e9, offset: offset)
+    }
+
+    private func entry(for query: StatsQuery, record: Int, figures: IndexedFigures) -> PrefixIndexEntry {
+        let item = records[record]
+        return figures.entry(
+            query.sort, query.order, user: item.prefix.user, prefix: item.prefix.rawValue, record: Int32(record))
     }
 
     func prefixStats(_ index: Int, clock: CacheClock) -> PrefixStats {
@@ -32,31 +67,5 @@ extension MemoryStorage {
             prefix: record.prefix.rawValue, user: record.prefix.user, keys: record.entries.count, bytes: record.bytes,
             counters: record.counters, expiringSoon: record.expiringSoon,
             lastPurgeAt: record.lastPurgeAt.map(clock.date(at:)), generation: record.generation)
-    }
-
-    /// "Comes first in the answer", with ties broken by prefix so pages never overlap.
-    private func ordering(for query: StatsQuery) -> (Int, Int) -> Bool {
-        let descending = query.order == .descending
-        func compare<Value: Comparable>(_ value: @escaping (PrefixRecord) -> Value) -> (Int, Int) -> Bool {
-            { left, right in
-                let a = value(records[left])
-                let b = value(records[right])
-                if a != b { return descending ? a > b : a < b }
-                return records[left].prefix.rawValue < records[right].prefix.rawValue
-            }
-        }
-        switch query.sort {
-        case .user: return compare { $0.prefix.user ?? "" }
-        case .keys: return compare { $0.entries.count }
-        case .bytes: return compare { $0.bytes }
-        case .hits: return compare { $0.counters[.hits] }
-        case .misses: return compare { $0.counters[.misses] }
-        case .expiringSoon: return compare { $0.expiringSoon }
-        case .lastPurge: return compare { $0.lastPurgeAt ?? .min }
-        case .hitRatio:
-            return compare { record in
-                record.counters.hitRatio ?? -1
-            }
-        }
     }
 }

@@ -35,6 +35,10 @@ struct MemoryStorage: Sendable {
         var lastPurgeAt: Int64?
         /// The last lookup, write or purge; an empty prefix idle for long enough is forgotten.
         var lastUsed: Int64
+        /// The figures its entries in the sorted views were made from; `nil` while there are no views.
+        var indexed: IndexedFigures?
+        /// Whether its figures changed since the views last took changes in.
+        var changed = false
     }
 
     let configuration: MemoryStore.Configuration
@@ -54,6 +58,12 @@ struct MemoryStorage: Sendable {
     var events: EventRing
     /// Where the next search for idle prefixes starts.
     var reclaimCursor = 0
+    /// Sorted views of the prefixes by ``indexSlot(_:_:)``, made when a query first needs one.
+    var indexes = [RankedList<PrefixIndexEntry>?](repeating: nil, count: MemoryStorage.indexSlotCount)
+    var indexUsedAt = [Int64](repeating: 0, count: MemoryStorage.indexSlotCount)
+    var activeIndexes = 0
+    /// Records whose figures changed since the views last took changes in.
+    var changedRecords: [Int32] = []
 
     init(configuration: MemoryStore.Configuration) {
         self.configuration = configuration
@@ -74,6 +84,7 @@ struct MemoryStorage: Sendable {
             PrefixRecord(
                 prefix: prefix, foldedUser: prefix.user?.lowercased(), generation: lastGeneration, lastUsed: now))
         prefixIndex[prefix.rawValue] = index
+        indexNewRecord(Int(index))
         return index
     }
 
@@ -99,10 +110,15 @@ struct MemoryStorage: Sendable {
 
     /// Removes a record by moving the last one into its place.
     private mutating func removeRecord(at index: Int) {
+        // Record numbers change below: the views take pending changes in first and learn the move.
+        applyChanges()
+        unindex(index)
         prefixIndex[records[index].prefix.rawValue] = nil
         let last = records.count - 1
         if index != last {
+            unindex(last)
             records.swapAt(index, last)
+            indexNewRecord(index)
             prefixIndex[records[index].prefix.rawValue] = Int32(index)
             for slot in records[index].entries.values { slots[Int(slot)].prefix = Int32(index) }
         }
@@ -138,6 +154,7 @@ struct MemoryStorage: Sendable {
             cost: cost, incarnation: incarnation, live: true)
         records[Int(record)].entries[route] = slot
         records[Int(record)].bytes += cost
+        markChanged(Int(record))
         keys += 1
         bytes += cost
         linkAsNewest(slot)
@@ -161,6 +178,7 @@ struct MemoryStorage: Sendable {
         unlink(slot)
         if !keepIndex { records[record].entries[slots[index].route] = nil }
         records[record].bytes -= cost
+        markChanged(record)
         if slots[index].expiringSoon {
             records[record].expiringSoon -= 1
             expiringSoon -= 1
@@ -177,6 +195,7 @@ struct MemoryStorage: Sendable {
         guard !slots[Int(slot)].expiringSoon else { return }
         slots[Int(slot)].expiringSoon = true
         records[Int(slots[Int(slot)].prefix)].expiringSoon += 1
+        markChanged(Int(slots[Int(slot)].prefix))
         expiringSoon += 1
     }
 

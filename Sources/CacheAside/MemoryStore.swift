@@ -75,8 +75,9 @@ public final class MemoryStore: CacheStore {
         state.withLockedValue { $0.recordUncachedRequest(prefix, now: now) }
     }
 
-    /// Removes expired entries, counts entries entering the expiring-soon horizon, and forgets
-    /// prefixes that hold nothing and have been idle for ``Configuration/idlePrefixRetention``.
+    /// Removes expired entries, counts entries entering the expiring-soon horizon, forgets
+    /// prefixes that hold nothing and have been idle for ``Configuration/idlePrefixRetention``, and
+    /// brings the sorted views of the statistics up to date.
     ///
     /// The sweeper calls it every ``Configuration/sweepInterval``; it works in batches of
     /// ``Configuration/sweepBatchSize`` and releases the lock between them.
@@ -88,5 +89,6 @@ public final class MemoryStore: CacheStore {
             more = state.withLockedValue { $0.sweep(now: now, budget: batch, clock: clock) }
         }
         state.withLockedValue { $0.reclaimIdlePrefixes(now: now, budget: batch) }
+        state.withLockedValue { $0.maintainIndexes(now: now) }
     }
 }
