@@ -250,6 +250,14 @@ if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ))
+    // The statistics queries at a million users, on the memory store (and Redis, when built).
+    package.targets.append(
+        .executableTarget(
+            name: "StatsBenchmarks",
+            dependencies: ["CacheAdminAPI", "CacheAside"],
+            path: "Benchmarks/StatsBenchmarks",
+            swiftSettings: swiftSettings
+        ))
     // A plain program, not a harness benchmark: it runs its own redis-server and prints a ratio.
     package.targets.append(
         .executableTarget(

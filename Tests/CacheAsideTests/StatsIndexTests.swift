@@ -61,7 +61,7 @@ struct StatsIndexTests {
         let prefixCount = harness.store.statistics(StatsQuery(limit: 1)).prefixCount
         #expect(all.count == prefixCount, "the pages together hold every prefix once")
         #expect(Set(all.map(\.prefix)).count == all.count)
-        let filters: [String?] = [nil, nil, "u1", "-7", "U96-", "nobody", ""]
+        let filters: [String?] = [nil, nil, "u1", "-7", "U96-", "nobody", "", "-"]
         for _ in 0..<queries {
             let sort = StatsQuery.Sort.allCases[Int(harness.random.next() % 8)]
             let order: StatsQuery.Order = harness.random.next() % 2 == 0 ? .ascending : .descending

@@ -1,0 +1,97 @@
+// The statistics queries the monitor sends, at a million users: the top page for every sort, a
+// page deep in the list, the page of one focused user, a substring filter and the totals, through
+// a store's public `statistics(_:)`. Prints Markdown for docs/benchmarks.md.
+//
+//   CACHEMON_BENCHMARKS=1 swift run -c release --scratch-path .build-bench StatsBenchmarks [users]
+import CacheAdminAPI
+import CacheAside
+import Foundation
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let users = arguments.first ?? 1_000_000
+
+func milliseconds(_ duration: Duration) -> Double { Double(CacheClock.nanoseconds(duration)) / 1e6 }
+
+/// The median and the largest of `runs` runs of `body`, after one run not counted.
+func measure(runs: Int = 7, _ body: () async throws -> Void) async rethrows -> (median: Double, max: Double) {
+    try await body()
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        try await body()
+        times.append(milliseconds(start.duration(to: .now)))
+    }
+    times.sort()
+    return (times[times.count / 2], times[times.count - 1])
+}
+
+/// Fills `store` with `users` users of one 100-byte entry each, some read a few times so every
+/// column has spread and ties, and returns how long it took.
+func fill(_ store: some CacheStore) async throws -> Duration {
+    let value = [UInt8](repeating: 0x61, count: 100)
+    let start = ContinuousClock.now
+    for user in 0..<users {
+        let key = CacheKey(prefix: CachePrefix(namespace: "api", user: String(user)), route: "GET /dashboard")
+        guard case .miss(let generation) = try await store.lookup(key) else { continue }
+        _ = try await store.store(value, for: key, ttl: .seconds(3600), generation: generation)
+        for _ in 0..<(user % 4) { _ = try await store.lookup(key) }
+    }
+    return start.duration(to: .now)
+}
+
+func report(_ name: String, _ store: some CacheStore) async throws {
+    let filling = try await fill(store)
+    print("\(name): filled \(users) users in \(String(format: "%.1f", milliseconds(filling) / 1000)) s")
+    var rows: [(String, (median: Double, max: Double))] = []
+    // The first query of a sort makes its view: measured on its own, once.
+    let firstStart = ContinuousClock.now
+    _ = try await store.statistics(StatsQuery(sort: .hits))
+    let first = milliseconds(firstStart.duration(to: .now))
+    rows.append(("first query of a sort (makes its view, once)", (first, first)))
+    for sort in StatsQuery.Sort.allCases {
+        _ = try await store.statistics(StatsQuery(sort: sort))
+    }
+    var worstTop = (median: 0.0, max: 0.0)
+    for sort in StatsQuery.Sort.allCases {
+        for order in StatsQuery.Order.allCases {
+            let figures = try await measure { _ = try await store.statistics(StatsQuery(sort: sort, order: order)) }
+            if figures.median > worstTop.median { worstTop = figures }
+        }
+    }
+    rows.append(("top-50 page, slowest of the 16 sorts", worstTop))
+    rows.append(
+        (
+            "page at offset \(users / 2), by hits",
+            try await measure { _ = try await store.statistics(StatsQuery(sort: .hits, offset: users / 2)) }
+        ))
+    let focus = CachePrefix(namespace: "api", user: String(users / 3 + 7)).rawValue
+    rows.append(
+        (
+            "`focus` on one user, by hit ratio",
+            try await measure { _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus)) }
+        ))
+    rows.append(
+        (
+            "filter `9999` (matches \(users / 10_000 * 2 + 1)-ish users), by keys",
+            try await measure { _ = try await store.statistics(StatsQuery(sort: .keys, filter: "9999")) }
+        ))
+    rows.append(
+        (
+            "filter `1` (matches about half), by hits",
+            try await measure { _ = try await store.statistics(StatsQuery(sort: .hits, filter: "1")) }
+        ))
+    rows.append(("totals (a page of 1)", try await measure { _ = try await store.statistics(StatsQuery(limit: 1)) }))
+    // A hit now also marks its prefix as changed for the views.
+    let key = CacheKey(prefix: CachePrefix(namespace: "api", user: "7"), route: "GET /dashboard")
+    let hits = 200_000
+    let hitStart = ContinuousClock.now
+    for _ in 0..<hits { _ = try await store.lookup(key) }
+    let perHit = milliseconds(hitStart.duration(to: .now)) * 1e6 / Double(hits)
+    print("\n| \(name), \(users) users | median | max |\n|---|---|---|")
+    for (label, figures) in rows {
+        print(String(format: "| %@ | %.2f ms | %.2f ms |", label, figures.median, figures.max))
+    }
+    print(String(format: "| hit through `lookup`, views active, 1 task | %.0f ns | |", perHit))
+}
+
+try await report("memory store", MemoryStore(configuration: .init(maxBytes: 4 << 30)))
