@@ -57,6 +57,7 @@ bench: deps
 	CACHEMON_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --allow-writing-to-package-directory \
 		benchmark --no-progress
 	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench RedisBenchmarks
+	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench StatsBenchmarks
 
 # A release build of cachemon under load, Redis killed and restarted twice and a purge storm, checked
 # for stale reads, failed requests and growth in memory and descriptors (docs/reliability.md).
