@@ -17,7 +17,7 @@ let instanceColumns: [InstanceColumn] = [
     InstanceColumn(title: "UPTIME", width: 7, dropOrder: 2, alignRight: true) { instance, _ in
         Format.duration(instance.uptimeSeconds)
     },
-    InstanceColumn(title: "REQ/s", width: 8, dropOrder: 0, alignRight: true) { instance, _ in
+    InstanceColumn(title: "REQ/s", width: 7, dropOrder: 0, alignRight: true) { instance, _ in
         Format.rate(instance.requestsPerSecond)
     },
     InstanceColumn(title: "HITS", width: 10, dropOrder: 1, alignRight: true) { instance, _ in
@@ -35,7 +35,7 @@ let instanceColumns: [InstanceColumn] = [
     InstanceColumn(title: "CIRCUIT", width: 8, dropOrder: 0, alignRight: false) { instance, _ in
         instance.circuitOpen ? "open" : "closed"
     },
-    InstanceColumn(title: "LAST SEEN", width: 10, dropOrder: 0, alignRight: true) { instance, now in
+    InstanceColumn(title: "SEEN", width: 8, dropOrder: 0, alignRight: true) { instance, now in
         Format.ago(instance.lastSeen, now: now)
     },
     InstanceColumn(title: "STATE", width: 6, dropOrder: 0, alignRight: false) { instance, _ in
@@ -43,12 +43,12 @@ let instanceColumns: [InstanceColumn] = [
     },
 ]
 
-/// The instance columns that fit `width`, keeping at least 16 cells for the id.
+/// The instance columns that fit `width`, keeping at least 14 cells for the id (all of them fit 120).
 func visibleInstanceColumns(width: Int) -> (id: Int, columns: [InstanceColumn]) {
     var columns = instanceColumns
     for drop in [3, 2, 1] {
         let used = columns.reduce(0) { $0 + $1.width }
-        if width - 2 - used >= 16 { break }
+        if width - 2 - used >= 14 { break }
         columns.removeAll { $0.dropOrder == drop }
     }
     let used = columns.reduce(0) { $0 + $1.width }
