@@ -88,6 +88,7 @@ public struct DemoServer: Sendable {
     public func makeApplication(
         logger: Logger = Logger(label: "cachemon"), onListening: @escaping @Sendable (_ url: String) -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        let cache = cache
         var services: [any Service] = [store, cache]
         if let rate = configuration.trafficRate {
             services.append(
@@ -96,7 +97,6 @@ public struct DemoServer: Sendable {
                     baseURL: { [announcement] in try await announcement.url() }))
         }
         let announcement = announcement
-        let cache = cache
         let host = configuration.host
         return Application(
             router: DemoRoutes.router(
