@@ -151,4 +151,15 @@ struct InstancesViewTests {
         _ = reduce(&state, .key(.character("?"), at: at(1)))
         #expect(render(state, size: state.size).text.contains(DisplayWidth.pad("i", to: 20) + "instances of the fleet"))
     }
+
+    @Test("a long instance id is shortened in the header, so the link state stays on screen at 80 columns")
+    func longInstanceID() {
+        var state = Fixtures.liveState(size: TerminalSize(columns: 80, rows: 24))
+        let id = "a-rather-long-hostname-of-a-fleet-12345-9f3a"
+        let snapshot = Fixtures.snapshot(at: 2, hits: 11_200, misses: 1_080, prefixes: state.page, instance: id)
+        _ = reduce(&state, .statsLoaded(snapshot, at: at(2)))
+        let header = render(state, size: state.size).lines[0]
+        #expect(header.contains("memory · a-rather-long-hostname-… "))
+        #expect(header.contains("● live"))
+    }
 }
