@@ -74,6 +74,16 @@ public struct AdminClient: Sendable {
         try await get("/_cache/events", [("after", "\(after)"), ("limit", "\(limit)")])
     }
 
+    /// Every instance sharing the cache's store, alive or recently dead, ordered by id.
+    ///
+    /// ```swift
+    /// let list = try await client.instances()
+    /// print("\(list.aliveCount) of \(list.instances.count) instances alive")
+    /// ```
+    public func instances() async throws(AdminClientError) -> InstanceList {
+        try await get("/_cache/instances", [])
+    }
+
     /// Purges a user's prefix.
     public func purge(user: String) async throws(AdminClientError) -> PurgeResult {
         try await post("/_cache/purge", body: ["user": user])

@@ -28,6 +28,7 @@ extension CacheAside {
         } catch {
             // A value of another shape under this key, such as one written before a deployment changed
             // the type: serve a fresh computation and say so; the old entry goes when it expires.
+            reporter.countStoreError()
             store.recordStoreError("cached value of \(key) is not a \(T.self): \(error)", prefix: prefix(user: user))
             return try await compute()
         }
@@ -54,6 +55,7 @@ extension CacheAside {
         // A caller retries only when the computation it waited for was cancelled with its leader.
         for _ in 0..<3 {
             guard breaker.allowsRequest(now: clock.now) else {
+                reporter.countMiss()
                 store.recordUncachedRequest(cacheKey.prefix)
                 return try await computeWithoutStore(cacheKey, compute)
             }
@@ -63,13 +65,16 @@ extension CacheAside {
                 breaker.recordSuccess()
             } catch {
                 storeFailed(error, operation: "lookup", prefix: cacheKey.prefix)
+                reporter.countMiss()
                 store.recordUncachedRequest(cacheKey.prefix)
                 return try await computeWithoutStore(cacheKey, compute)
             }
             switch lookup {
             case .hit(let bytes):
+                reporter.countHit()
                 return CachedBytes(bytes: bytes, source: .hit)
             case .miss(let generation):
+                reporter.countMiss()
                 let flightKey = FlightKey(key: cacheKey, generation: generation)
                 if let result = try await computeOnce(flightKey, ttl: configuration.effectiveTTL(ttl), compute) {
                     return result
@@ -136,6 +141,7 @@ extension CacheAside {
 
     func storeFailed(_ error: any Error, operation: String, prefix: CachePrefix) {
         breaker.recordFailure(now: clock.now())
+        reporter.countStoreError()
         store.recordStoreError("\(operation) failed: \(error)", prefix: prefix)
     }
 }

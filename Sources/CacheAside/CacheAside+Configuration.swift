@@ -12,22 +12,45 @@ extension CacheAside {
         public var failureThreshold: Int
         /// How long an open circuit skips the store before trying it again.
         public var failureCoolDown: Duration
+        /// What identifies this instance in snapshots and in the fleet's instances list; `nil` (or
+        /// empty) for `<host>-<pid>-<random>`, new at every start.
+        public var instanceID: String?
+        /// Where this instance serves, shown in the instances list; ``CacheAside/advertise(url:)``
+        /// sets it once the server listens (for a port chosen at start).
+        public var advertisedURL: String?
+        /// The version shown in the instances list: your API's build, for example.
+        public var version: String
+        /// How often the instance sends its heartbeat to the store while it runs as a `Service`.
+        /// It counts as alive for ``heartbeatTimeToLive``, three intervals.
+        public var heartbeatInterval: Duration
 
-        /// Creates a configuration; by default namespace `api`, five minutes ±10%, and a breaker that
-        /// opens after 5 failures for 5 seconds.
+        /// Creates a configuration; by default namespace `api`, five minutes ±10%, a breaker that
+        /// opens after 5 failures for 5 seconds, a generated instance id, and a heartbeat every second.
         public init(
             namespace: String = "api",
             defaultTTL: Duration = .seconds(300),
             ttlJitter: Double = 0.1,
             failureThreshold: Int = 5,
-            failureCoolDown: Duration = .seconds(5)
+            failureCoolDown: Duration = .seconds(5),
+            instanceID: String? = nil,
+            advertisedURL: String? = nil,
+            version: String = CacheAside.libraryVersion,
+            heartbeatInterval: Duration = .seconds(1)
         ) {
             self.namespace = namespace
             self.defaultTTL = defaultTTL
             self.ttlJitter = min(max(ttlJitter, 0), 1)
             self.failureThreshold = failureThreshold
             self.failureCoolDown = failureCoolDown
+            self.instanceID = instanceID
+            self.advertisedURL = advertisedURL
+            self.version = version
+            self.heartbeatInterval = max(.milliseconds(10), heartbeatInterval)
         }
+
+        /// How long an instance counts as alive after its last heartbeat: three intervals, so one
+        /// late or lost heartbeat does not mark it dead.
+        public var heartbeatTimeToLive: Duration { heartbeatInterval * 3 }
 
         static func isValidNamespace(_ namespace: String) -> Bool {
             !namespace.isEmpty

@@ -19,12 +19,15 @@ public final class CacheAside: Sendable {
     public let store: any CacheStore
     /// The namespace, time to live and failure policy.
     public let configuration: Configuration
-    /// Identifies this process in snapshots, so a monitor can tell instances and restarts apart.
+    /// Identifies this instance in snapshots and in the fleet's instances list, so a monitor can
+    /// tell instances and restarts apart: ``Configuration/instanceID``, or `<host>-<pid>-<random>`.
     public let instance: String
 
     let clock: CacheClock
     let breaker: CircuitBreaker
     let flights = SingleFlight<FlightKey>()
+    /// This instance's own figures, for its heartbeat.
+    let reporter: InstanceReporter
 
     /// Creates a cache over `store`.
     ///
@@ -41,10 +44,15 @@ public final class CacheAside: Sendable {
             "namespace \"\(configuration.namespace)\" must be non-empty and use only A-Z a-z 0-9 _ . -")
         self.store = store
         self.configuration = configuration
-        self.clock = CacheClock(clock)
+        let wrapped = CacheClock(clock)
+        self.clock = wrapped
         self.breaker = CircuitBreaker(
             threshold: configuration.failureThreshold, coolDown: configuration.failureCoolDown)
-        self.instance = String(UInt32.random(in: .min ... .max), radix: 16)
+        let configured = configuration.instanceID ?? ""
+        let id = configured.isEmpty ? InstanceReporter.defaultID() : configured
+        self.instance = id
+        self.reporter = InstanceReporter(
+            id: id, version: configuration.version, url: configuration.advertisedURL, startedAt: wrapped.date(at: 0))
     }
 
     /// The prefix of `user` in this cache's namespace; `nil` is the shared public prefix.

@@ -35,4 +35,12 @@ public protocol CacheStore: Sendable {
 
     /// Counts a request served uncached, without touching the store, because the store is failing.
     func recordUncachedRequest(_ prefix: CachePrefix)
+
+    /// Records an instance's heartbeat, so ``instances()`` lists it as alive for the heartbeat's time
+    /// to live. A store shared by a fleet (Redis) lists every instance; the default keeps nothing.
+    func publishHeartbeat(_ heartbeat: InstanceHeartbeat) async throws
+
+    /// The instances whose heartbeats the store holds, ordered by id: alive while their last
+    /// heartbeat is within its time to live, then dead (with their last figures) until ten times that.
+    func instances() async throws -> [InstanceInfo]
 }

@@ -19,6 +19,8 @@ public final class MemoryStore: CacheStore {
     public let configuration: Configuration
     let clock: CacheClock
     let state: NIOLockedValueBox<MemoryStorage>
+    /// The heartbeats of the instances using this store (see ``instances()``).
+    let instanceRegistry = InstanceRegistry()
 
     /// Creates an empty store.
     ///

@@ -8,6 +8,7 @@ public enum AdminEndpoint: CaseIterable, Sendable {
     case stats
     case keys
     case events
+    case instances
     case purge
     case metrics
 
@@ -27,6 +28,7 @@ public enum AdminEndpoint: CaseIterable, Sendable {
         case .stats: "/_cache/stats"
         case .keys: "/_cache/prefixes/{prefix}/keys"
         case .events: "/_cache/events"
+        case .instances: "/_cache/instances"
         case .purge: "/_cache/purge"
         case .metrics: "/metrics"
         }

@@ -17,6 +17,7 @@ import NIOCore
 /// | `GET /_cache/stats?sort=&order=&limit=&offset=&filter=` | ``StatsSnapshot`` |
 /// | `GET /_cache/prefixes/{prefix}/keys?limit=&offset=` | `[KeyInfo]` |
 /// | `GET /_cache/events?after=&limit=` | ``EventPage`` |
+/// | `GET /_cache/instances` | ``InstanceList``: every instance sharing the store |
 /// | `POST /_cache/purge` with `{"user": "42"}` or `{"prefix": "api:{u:42}"}` | ``PurgeResult`` |
 /// | `GET /metrics` (no token) | Prometheus text |
 ///
@@ -74,6 +75,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         case .stats: return try await stats(request)
         case .keys: return try await keys(request, context: context)
         case .events: return try await events(request)
+        case .instances: return try await instances()
         case .purge: return try await purge(request)
         case .metrics:
             guard let metrics else { throw AdminError.notFound("metrics are not exported here") }
@@ -99,6 +101,10 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     func events(_ request: Request) async throws -> Response {
         let (after, limit) = try AdminQuery.events(QueryParameters(request))
         return try json(try await admin { try await cache.events(after: after, limit: limit) })
+    }
+
+    func instances() async throws -> Response {
+        try json(try await admin { try await cache.instances() })
     }
 
     func purge(_ request: Request) async throws -> Response {

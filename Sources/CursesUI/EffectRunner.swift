@@ -40,6 +40,14 @@ public struct EffectRunner: Sendable {
                     queue.push(.keysFailed(prefix: prefix, error))
                 }
             }
+        case .fetchInstances:
+            Task {
+                do throws(AdminClientError) {
+                    queue.push(.instancesLoaded(try await client.instances(), at: Date()))
+                } catch {
+                    queue.push(.instancesFailed(error, at: Date()))
+                }
+            }
         case .purge(let prefix):
             Task {
                 do throws(AdminClientError) {

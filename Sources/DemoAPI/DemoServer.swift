@@ -83,12 +83,13 @@ public struct DemoServer: Sendable {
         self.metrics = CacheMetrics(cache: cache, registry: registry)
     }
 
-    /// The application: router, the store's service (sweeper, and flusher for Redis), and the traffic
-    /// generator if asked for.
+    /// The application: router, the store's service (sweeper, and flusher for Redis), the cache's
+    /// heartbeat (for the instances list), and the traffic generator if asked for.
     public func makeApplication(
         logger: Logger = Logger(label: "cachemon"), onListening: @escaping @Sendable (_ url: String) -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        var services: [any Service] = [store]
+        let cache = cache
+        var services: [any Service] = [store, cache]
         if let rate = configuration.trafficRate {
             services.append(
                 TrafficGenerator(
@@ -107,6 +108,7 @@ public struct DemoServer: Sendable {
                 let port = channel.localAddress?.port ?? 0
                 let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
                 announcement.announce(url)
+                cache.advertise(url: url)
                 onListening(url)
             },
             logger: logger)

@@ -11,5 +11,7 @@ public enum Action: Sendable {
     case eventsLoaded(EventPage)
     case keysLoaded(prefix: String, [KeyInfo])
     case keysFailed(prefix: String, AdminClientError)
+    case instancesLoaded(InstanceList, at: Date)
+    case instancesFailed(AdminClientError, at: Date)
     case purgeFinished(prefix: String, Result<PurgeResult, AdminClientError>, at: Date)
 }

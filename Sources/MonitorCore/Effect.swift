@@ -5,6 +5,7 @@ public enum Effect: Equatable, Sendable {
     case fetchStats(StatsQuery)
     case fetchEvents(after: UInt64, limit: Int)
     case fetchKeys(prefix: String)
+    case fetchInstances
     case purge(prefix: String)
     case quit
 }

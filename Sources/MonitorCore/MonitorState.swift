@@ -34,6 +34,8 @@ public struct MonitorState: Sendable {
         case confirmingPurge(PrefixStats)
         case help
         case keys(prefix: String)
+        /// The fleet: one row per instance sharing the store (`i`).
+        case instances
     }
 
     /// The state of the link to the server.
@@ -78,6 +80,11 @@ public struct MonitorState: Sendable {
     public var mode: Mode = .table
     public var keys: [KeyInfo] = []
     public var keysScroll = 0
+    /// The last instances list, shown by the instances view and refreshed with every poll while it is open.
+    public var instances: InstanceList?
+    /// The first instance row on screen.
+    public var instancesScroll = 0
+    public var instancesInFlight = false
     public var events: [CacheEvent] = []
     public var lastEventSeq: UInt64?
     public var status: Status?

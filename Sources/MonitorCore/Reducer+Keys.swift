@@ -29,6 +29,8 @@ func handleKey(_ state: inout MonitorState, _ key: KeyPress) -> [Effect] {
         }
     case .keys(let prefix):
         return handleKeysViewKey(&state, key, prefix: prefix)
+    case .instances:
+        return handleInstancesViewKey(&state, key)
     case .table:
         return handleTableKey(&state, key)
     }
@@ -44,6 +46,8 @@ private func handleTableKey(_ state: inout MonitorState, _ key: KeyPress) -> [Ef
         state.mode = .filtering(draft: state.filter)
     case .character("g"):
         state.mode = .jumping(draft: "")
+    case .character("i"):
+        return showInstances(&state)
     case .escape:
         if !state.filter.isEmpty {
             state.filter = ""

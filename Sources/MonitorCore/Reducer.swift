@@ -44,6 +44,14 @@ public func reduce(_ state: inout MonitorState, _ action: Action) -> [Effect] {
         guard state.mode == .keys(prefix: prefix) else { return [] }
         state.status = .init(text: "keys of \(prefix): \(error)", kind: .error)
         return []
+    case .instancesLoaded(let list, let now):
+        state.now = now
+        applyInstances(&state, list)
+        return []
+    case .instancesFailed(let error, let now):
+        state.now = now
+        applyInstancesFailure(&state, error)
+        return []
     case .purgeFinished(let prefix, let result, let now):
         state.now = now
         state.purgeInFlight = false
@@ -78,6 +86,7 @@ func pollIfDue(_ state: inout MonitorState) -> [Effect] {
         effects.append(.fetchEvents(after: 0, limit: 1))
     }
     if case .keys(let prefix) = state.mode { effects.append(.fetchKeys(prefix: prefix)) }
+    if state.mode == .instances, let fetch = fetchInstances(&state) { effects.append(fetch) }
     return effects
 }
 

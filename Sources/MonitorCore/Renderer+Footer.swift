@@ -13,10 +13,13 @@ func renderFooter(_ screen: inout Screen, _ state: MonitorState, _ layout: Layou
         hints =
             state.configuration.readOnly
             ? " esc back  ↑↓ scroll  R refresh" : " esc back  ↑↓ scroll  d purge  R refresh"
+    case .instances:
+        hints = " esc back  ↑↓ scroll  R refresh"
     default:
+        // `r reverse` is in the help: its place went to `i`, so the status keeps its room.
         hints =
             (state.configuration.readOnly ? " read-only" : " d purge")
-            + "  ⏎ keys  / filter  g user  s sort  r reverse  ␣ pause  +/- interval"
+            + "  ⏎ keys  i instances  / filter  g user  s sort  ␣ pause  +/- interval"
     }
     let column = screen.write(hints, row: layout.footer, column: 0, style: painter.style(.dim))
     guard let status = state.status else { return }
@@ -78,7 +81,7 @@ func renderHelp(_ screen: inout Screen, _ state: MonitorState, _ painter: Painte
         ("q", "quit"), ("?", "this help"), ("↑ ↓  j k", "move"), ("PgUp PgDn Home End", "page, first, last"),
         ("/", "filter users (esc clears)"), ("g", "jump to a user by id"), ("s", "next sort column"),
         ("r", "reverse the order"), ("+ -", "refresh interval"), ("space", "pause"), ("R", "refresh now"),
-        ("⏎", "keys of the selected user"), ("esc", "back"),
+        ("⏎", "keys of the selected user"), ("i", "instances of the fleet"), ("esc", "back"),
         ("d  Delete", state.configuration.readOnly ? "purge (disabled: --read-only)" : "purge the selected user"),
     ]
     let lines =

@@ -7,8 +7,10 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
     var column = screen.write(" cachemon ", row: 0, column: 0, style: painter.style(.cyan, bold: true))
     column = screen.write(" \(state.configuration.url) ", row: 0, column: column)
     if let snapshot = state.snapshot {
+        // A long instance id (`<host>-<pid>-<random>`) must not push the link state off the row.
+        let instance = DisplayWidth.truncate(snapshot.instance, to: 24)
         column = screen.write(
-            " \(snapshot.backend) · \(snapshot.instance) ", row: 0, column: column, style: painter.style(.dim))
+            " \(snapshot.backend) · \(instance) ", row: 0, column: column, style: painter.style(.dim))
     }
     let (linkText, linkStyle) = linkDescription(state, painter)
     column = screen.write(" \(linkText) ", row: 0, column: column, style: linkStyle)

@@ -14,6 +14,8 @@ public func render(_ state: MonitorState, size: TerminalSize) -> Screen {
     renderHeader(&screen, state, painter)
     if case .keys(let prefix) = state.mode {
         renderKeys(&screen, state, layout, painter, prefix: prefix)
+    } else if state.mode == .instances {
+        renderInstances(&screen, state, layout, painter)
     } else {
         renderTable(&screen, state, layout, painter)
         renderEvents(&screen, state, layout, painter)

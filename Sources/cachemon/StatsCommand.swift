@@ -4,10 +4,10 @@ import CacheAdminClient
 import Foundation
 import MonitorCore
 
-/// `cachemon stats URL`: totals and the top prefixes.
+/// `cachemon stats URL`: totals and the top prefixes; with `--instances`, the fleet's instances.
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stats", abstract: "Print a cache's totals and its top prefixes.")
+        commandName: "stats", abstract: "Print a cache's totals and its top prefixes, or its instances.")
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -26,6 +26,13 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "Print the raw snapshot as JSON.")
     var json = false
 
+    @Flag(
+        help: """
+            List the instances sharing the cache's store instead (id, URL, version, uptime, requests/s, hits, \
+            misses, store errors, circuit, last heartbeat; dead ones marked). With --json, the raw list.
+            """)
+    var instances = false
+
     func validate() throws {
         guard StatsQuery.Sort(rawValue: sort) != nil else {
             throw ValidationError(
@@ -35,6 +42,7 @@ struct StatsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if instances { return try await runInstances() }
         let query = StatsQuery(
             sort: StatsQuery.Sort(rawValue: sort) ?? .hits, order: ascending ? .ascending : .descending, limit: limit,
             filter: filter)
@@ -48,6 +56,20 @@ struct StatsCommand: AsyncParsableCommand {
             print(String(decoding: try WireFormat.encoder().encode(snapshot), as: UTF8.self))
         } else {
             print(TextReport.stats(snapshot, url: connection.url))
+        }
+    }
+
+    private func runInstances() async throws {
+        let list: InstanceList
+        do {
+            list = try await connection.client().instances()
+        } catch let error as AdminClientError {
+            throw ExitStatus.report(error)
+        }
+        if json {
+            print(String(decoding: try WireFormat.encoder().encode(list), as: UTF8.self))
+        } else {
+            print(TextReport.instances(list, url: connection.url))
         }
     }
 }

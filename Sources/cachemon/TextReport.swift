@@ -3,7 +3,7 @@ import CacheAdminClient
 import Foundation
 import MonitorCore
 
-/// Plain-text tables for `cachemon stats` and `cachemon keys`.
+/// Plain-text tables for `cachemon stats` (prefixes or instances) and `cachemon keys`.
 enum TextReport {
     static func stats(_ snapshot: StatsSnapshot, url: String) -> String {
         let totals = snapshot.totals
@@ -31,6 +31,31 @@ enum TextReport {
                 header: ["USER", "KEYS", "BYTES", "HIT%", "HITS", "MISSES", "EXPIRING", "LAST PURGE"], rows: rows,
                 rightAligned: 1...6))
         return lines.joined(separator: "\n")
+    }
+
+    static func instances(_ list: InstanceList, url: String) -> String {
+        let title =
+            "\(url)  \(Format.count(list.instances.count, "instance")), \(list.aliveCount) alive"
+            + "  (answered by \(list.instance))"
+        guard !list.instances.isEmpty else { return title + "\nno instance has sent a heartbeat yet" }
+        let rows = list.instances.map { instance in instanceRow(instance, now: list.serverTime) }
+        let header = [
+            "INSTANCE", "URL", "VERSION", "UPTIME", "REQ/s", "HITS", "MISSES", "HIT%", "ERRORS", "CIRCUIT",
+            "LAST SEEN", "STATE",
+        ]
+        return title + "\n" + table(header: header, rows: rows, rightAligned: 3...8)
+    }
+
+    static func instanceRow(_ instance: InstanceInfo, now: Date) -> [String] {
+        let circuit = instance.circuitOpen ? "OPEN" : "closed"
+        let state = instance.alive ? "alive" : "dead"
+        let url = instance.url ?? "–"
+        let lastSeen = ago(instance.lastSeen, now: now)
+        return [
+            instance.id, url, instance.version, duration(instance.uptimeSeconds),
+            Format.rate(instance.requestsPerSecond), "\(instance.hits)", "\(instance.misses)",
+            percent(instance.hitRatio), "\(instance.storeErrors)", circuit, lastSeen, state,
+        ]
     }
 
     static func keys(_ keys: [KeyInfo], prefix: String) -> String {

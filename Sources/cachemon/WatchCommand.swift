@@ -9,7 +9,8 @@ import MonitorCore
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch", abstract: "Open the live monitor on a service's admin API.",
-        discussion: "Keys: q quit, ? help, / filter, g user, s sort, r reverse, ⏎ keys, d purge, space pause.")
+        discussion:
+            "Keys: q quit, ? help, / filter, g user, s sort, r reverse, ⏎ keys, i instances, d purge, space pause.")
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var display: DisplayOptions

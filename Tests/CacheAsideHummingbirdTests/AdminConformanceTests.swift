@@ -19,6 +19,7 @@ struct AdminConformanceTests {
         ("/_cache/prefixes/api%3A%7Bu%3A1%7D/keys", "GET, HEAD"),
         ("/_cache/prefixes/0/keys", "GET, HEAD"),
         ("/_cache/events", "GET, HEAD"),
+        ("/_cache/instances", "GET, HEAD"),
         ("/_cache/purge", "POST"),
         ("/metrics", "GET, HEAD"),
     ]

@@ -16,6 +16,7 @@ struct AdminRoutesTests {
         (.get, "/_cache/stats"), (.head, "/_cache/stats"),
         (.get, "/_cache/prefixes/api%3A%7Bu%3A1%7D/keys"), (.head, "/_cache/prefixes/api%3A%7Bu%3A1%7D/keys"),
         (.get, "/_cache/events"), (.head, "/_cache/events"),
+        (.get, "/_cache/instances"), (.head, "/_cache/instances"),
         (.post, "/_cache/purge"),
     ]
 

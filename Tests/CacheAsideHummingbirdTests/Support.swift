@@ -75,6 +75,7 @@ struct DownStore: CacheStore {
     func events(after: UInt64, limit: Int) async throws -> EventPage { inner.events(after: after, limit: limit) }
     func recordStoreError(_ message: String, prefix: CachePrefix?) { inner.recordStoreError(message, prefix: prefix) }
     func recordUncachedRequest(_ prefix: CachePrefix) { inner.recordUncachedRequest(prefix) }
+    func instances() async throws -> [InstanceInfo] { throw Down() }
 }
 
 extension TestResponse {

@@ -14,8 +14,8 @@ struct ManagedRedisTests {
     static let aclRule =
         "on >s3cret:@ resetkeys ~api:* ~{cachemon}:* resetchannels -@all +ping +select +client|setname +info|server "
         + "+role +wait +time +script|load +evalsha +eval +hsetnx +hincrby +hget +hset +hdel +hmget +hstrlen +hexists "
-        + "+sadd +srem +smembers +sscan +zadd +zrem +zrange +zrangebyscore +zcount +zcard +zscore +unlink +exists "
-        + "+rpush +incrby +ltrim +llen +lrange +get +set +pexpire +pexpireat +pexpiretime"
+        + "+sadd +srem +smembers +sscan +zadd +zrem +zrange +zrangebyscore +zremrangebyscore +zcount +zcard +zscore "
+        + "+unlink +exists +rpush +incrby +ltrim +llen +lrange +get +set +pexpire +pexpireat +pexpiretime"
 
     @Test("a user limited to the documented ACL rule can do everything the store does")
     func aclUser() async throws {
@@ -36,6 +36,10 @@ struct ManagedRedisTests {
         #expect(try await fixture.cache.stats(StatsQuery()).totals[.purges] == 1)
         #expect(try await fixture.cache.events(after: 0, limit: 10).events.contains { $0.kind == .purged })
         #expect(try await fixture.totals()[.errors] == 0)
+        // The fleet registry: a heartbeat (thrown if refused, unlike the service's), and the list.
+        let report = InstanceInfo(id: "web-1", version: "1", startedAt: Date(), uptimeSeconds: 0, lastSeen: Date())
+        try await fixture.store.publishHeartbeat(InstanceHeartbeat(instance: report, timeToLive: .seconds(3)))
+        #expect(try await fixture.store.instances().map(\.id) == ["web-1"])
 
         // The rule is as narrow as it says: no other keys, no admin commands.
         let limited = try await RedisConnection.connect(to: RedisURL(url))

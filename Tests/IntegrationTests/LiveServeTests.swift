@@ -123,7 +123,7 @@ struct LiveServeTests {
         await server.stop()
     }
 
-    @Test("stats, keys and purge commands print results and use the documented exit codes")
+    @Test("stats (also --instances), keys and purge commands print results and use the documented exit codes")
     func commands() async throws {
         let server = try await ServeProcess()
         _ = try await get(server.url + "/api/users/42/dashboard/summary")
@@ -134,6 +134,14 @@ struct LiveServeTests {
         let json = try await ServeProcess.run(["stats", server.url, "--token", server.token, "--json"])
         let snapshot = try WireFormat.decoder().decode(StatsSnapshot.self, from: Data(json.output.utf8))
         #expect(json.status == 0 && snapshot.totals.keys == 2)
+        let fleet = try await ServeProcess.run(["stats", server.url, "--token", server.token, "--instances"])
+        #expect(fleet.status == 0)
+        #expect(fleet.output.contains("1 instance, 1 alive"), "the memory store lists the one instance")
+        let fleetJSON = try await ServeProcess.run(
+            ["stats", server.url, "--token", server.token, "--instances", "--json"])
+        let list = try WireFormat.decoder().decode(InstanceList.self, from: Data(fleetJSON.output.utf8))
+        #expect(list.instances.map(\.id) == [snapshot.instance])
+        #expect(list.instances.first?.url == server.url, "serve advertises the URL it listens on")
 
         let keys = try await ServeProcess.run(["keys", server.url, "--token", server.token, "--user", "4*"])
         #expect(keys.status == 0 && keys.output.contains("GET /api/users/4*/dashboard/summary"))

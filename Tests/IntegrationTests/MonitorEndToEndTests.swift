@@ -216,7 +216,9 @@ struct MonitorEndToEndTests {
         await server.stop()
     }
 
-    @Test("demo-fleet: two instances on a private Redis, the monitor on one; a purge works; q stops everything")
+    @Test(
+        "demo-fleet: two instances on a private Redis, the monitor on one; i lists both alive; a purge works; q stops everything"
+    )
     func fleet() async throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/demo-fleet.sh").path
@@ -225,6 +227,12 @@ struct MonitorEndToEndTests {
             $0.contains("redis ·") && $0.contains("● live") && !Self.tableRows($0).isEmpty
         }
         let base = try url(in: live)
+        try await session.send("i")
+        try await session.waitFor("both instances in the instances view") {
+            $0.contains("instances 2 · 2 alive") && $0.contains("INSTANCE")
+        }
+        try await session.send("Escape")
+        try await session.waitFor("the table again") { !Self.tableRows($0).isEmpty }
         try await session.send("d")
         try await session.waitFor("the confirmation") { $0.contains("will be removed") }
         try await session.send("y")

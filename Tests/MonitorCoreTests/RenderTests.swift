@@ -123,7 +123,8 @@ struct RenderTests {
             ("q", "quit"), ("?", "this help"), ("↑ ↓  j k", "move"), ("PgUp PgDn Home End", "page, first, last"),
             ("/", "filter users (esc clears)"), ("g", "jump to a user by id"), ("s", "next sort column"),
             ("r", "reverse the order"), ("+ -", "refresh interval"), ("space", "pause"), ("R", "refresh now"),
-            ("⏎", "keys of the selected user"), ("esc", "back"), ("d  Delete", "purge the selected user"),
+            ("⏎", "keys of the selected user"), ("i", "instances of the fleet"), ("esc", "back"),
+            ("d  Delete", "purge the selected user"),
         ]
         // Each key and its meaning on one line of the help's two columns.
         for (key, meaning) in entries {
