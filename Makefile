@@ -3,7 +3,7 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 FORMAT_PATHS = Package.swift Sources Tests Benchmarks
 
-.PHONY: demo demo-fleet test build lint bench deps test-tsan screenshots conformance soak fuzz
+.PHONY: demo demo-fleet demo-cluster test build lint bench deps test-tsan screenshots conformance soak fuzz
 
 deps:
 	@bash scripts/ensure-deps.sh
@@ -19,6 +19,10 @@ demo: deps
 demo-fleet: deps
 	$(SWIFT) build --product cachemon
 	bash scripts/demo-fleet.sh "$$($(SWIFT) build --show-bin-path)/cachemon"
+
+demo-cluster: deps
+	$(SWIFT) build --product cachemon
+	bash scripts/demo-cluster.sh "$$($(SWIFT) build --show-bin-path)/cachemon"
 
 build:
 	$(SWIFT) build --build-tests

@@ -34,7 +34,7 @@ struct InstancesRouteTests {
             let list = try admin.decode(InstanceList.self, response)
             #expect(list.instance == "web-1")
             #expect(list.instances.map(\.id) == ["web-1", "web-2"])
-            #expect(list.instances.allSatisfy(\.alive))
+            #expect(list.instances.allSatisfy { $0.alive })
             let own = try #require(list.instances.first)
             #expect(own.url == "http://127.0.0.1:8080")
             #expect(own.version == "2.0.0")

@@ -63,7 +63,7 @@ struct RedisInstancesTests {
         }
         #expect(fromB.instance == "web-b")
         #expect(fromB.instances.first?.url == "http://web-a.internal:8080", "web-a's report, read from Redis")
-        #expect(fromB.instances.allSatisfy(\.alive))
+        #expect(fromB.instances.allSatisfy { $0.alive })
         // web-b's miss reaches the others with its next heartbeat.
         try await Self.waitForList(a.cache, within: 5) { list in
             list.instances.first { $0.id == "web-b" }?.misses == 1
