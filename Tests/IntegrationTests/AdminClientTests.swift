@@ -23,9 +23,9 @@ struct AdminClientTests {
         let client = try AdminClient(url: "http://127.0.0.1:\(port)", token: "t", timeout: .seconds(30))
         for attempt in 1...3 {
             let (error, seconds) = await failure { _ = try await client.stats() }
-            // Milliseconds when idle; the bound leaves room for a suite that loads both cores, and is
-            // far below the 30 s that a retried connect waits.
-            #expect(seconds < 5, "attempt \(attempt) took \(seconds) s")
+            // Milliseconds when idle, but the first attempt once took 6 s while every suite started
+            // at once on both cores; the bound is half of the 30 s that a retried connect waits.
+            #expect(seconds < 15, "attempt \(attempt) took \(seconds) s")
             guard case .cannotConnect(_, let reason)? = error as? AdminClientError else {
                 Issue.record("expected cannotConnect, got \(String(describing: error))")
                 continue
