@@ -115,8 +115,9 @@ extension ClusterSlotMap {
     {
         guard let first = start.int, let last = end.int, 0 <= first, first <= last, last < Int64(HashSlot.count)
         else {
-            throw .protocolError(
-                "\(source) named slots \(Self.shortened(start))-\(Self.shortened(end)), not a range within 0-16383")
+            let from = start.int.map { String($0) } ?? Self.shortened(start)
+            let to = end.int.map { String($0) } ?? Self.shortened(end)
+            throw .protocolError("\(source) named slots \(from)-\(to), not a range within 0-16383")
         }
         return Int(first)...Int(last)
     }
