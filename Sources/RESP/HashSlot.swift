@@ -60,14 +60,14 @@ public enum HashSlot {
     /// would hold "", which does not happen (checked by the tests).
     private static let tags: [String] = {
         let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
-        var tags = [String](repeating: "", count: count)
-        var missing = count
+        var tags = [String](repeating: "", count: HashSlot.count)
+        var missing = HashSlot.count
         for length in 1...4 where missing > 0 {
             // An odometer over the alphabet, the last position turning fastest: ASCII order.
             var digits = [Int](repeating: 0, count: length)
             var candidate = [UInt8](repeating: alphabet[0], count: length)
             while missing > 0 {
-                let slot = Int(crc16(candidate)) & (count - 1)
+                let slot = Int(HashSlot.crc16(candidate)) & (HashSlot.count - 1)
                 if tags[slot].isEmpty {
                     tags[slot] = String(decoding: candidate, as: UTF8.self)
                     missing -= 1
