@@ -93,12 +93,12 @@ public final class RedisCluster: Sendable {
 
     /// The process id of the node on `port`.
     public func pid(ofPort port: Int) -> pid_t? {
-        servers.first { $0.port == port }?.process.pid
+        servers.first(where: { $0.port == port })?.process.pid
     }
 
     /// Kills the node on `port` at once (SIGKILL), by its pid.
     public func kill(port: Int) async {
-        await servers.first { $0.port == port }?.kill()
+        await servers.first(where: { $0.port == port })?.kill()
     }
 
     /// Kills every node by its pid and removes their directories.
@@ -132,7 +132,7 @@ public final class RedisCluster: Sendable {
         }
         var lowest = Int.max
         for field in own.split(separator: " ").dropFirst(8) {
-            if let start = Int(field.split(separator: "-")[0]) { lowest = min(lowest, start) }
+            if let first = field.split(separator: "-").first, let start = Int(first) { lowest = min(lowest, start) }
         }
         return lowest
     }
