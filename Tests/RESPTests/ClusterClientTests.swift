@@ -163,6 +163,56 @@ struct ClusterClientTests {
         await cluster.stop()
     }
 
+    @Test("TRYAGAIN is retried until a migration ends; CLUSTERDOWN past the retry budget is thrown")
+    func backoff() async throws {
+        let cluster = try await RedisCluster()
+        let client = RedisClusterClient(url: try RedisURL(cluster.url), retryBudget: .seconds(5))
+        let source = cluster.primaryPorts[0]  // serves slot 0
+        let target = cluster.primaryPorts[1]
+        let sourceID = try #require(cluster.nodeIDs[source])
+        let targetID = try #require(cluster.nodeIDs[target])
+        let first = Self.key("first", inSlot: 0)
+        let second = Self.key("second", inSlot: 0)
+        try await client.execute(RESPCommand("MSET", first, "1", second, "2"), key: first)
+        #expect(try await Self.cli(cluster, target, ["CLUSTER", "SETSLOT", "0", "IMPORTING", sourceID]) == "OK")
+        #expect(try await Self.cli(cluster, source, ["CLUSTER", "SETSLOT", "0", "MIGRATING", targetID]) == "OK")
+        let migrateFirst = ["MIGRATE", "127.0.0.1", String(target), "", "0", "5000", "KEYS", first]
+        #expect(try await Self.cli(cluster, source, migrateFirst) == "OK")
+        let split = try await Self.cli(cluster, source, ["MGET", first, second])
+        #expect(split.hasPrefix("TRYAGAIN"), "keys on both sides of a migration: \(split)")
+
+        let started = ContinuousClock.now
+        async let both = client.execute(RESPCommand("MGET", first, second), key: first)
+        try await Task.sleep(for: .milliseconds(300))
+        let migrateSecond = ["MIGRATE", "127.0.0.1", String(target), "", "0", "5000", "KEYS", second]
+        #expect(try await Self.cli(cluster, source, migrateSecond) == "OK")
+        for port in [target, source, cluster.primaryPorts[2]] {
+            #expect(try await Self.cli(cluster, port, ["CLUSTER", "SETSLOT", "0", "NODE", targetID]) == "OK")
+        }
+        #expect(try await both == .array([.bulk("1"), .bulk("2")]), "answered once the migration ended")
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
+
+        // A slot its primary no longer serves: CLUSTERDOWN until the budget is spent.
+        let impatient = RedisClusterClient(url: try RedisURL(cluster.url), retryBudget: .milliseconds(300))
+        let last = cluster.primaryPorts[2]
+        let unserved = Self.key("unserved", inSlot: 16_000)
+        try await impatient.execute(RESPCommand("SET", unserved, "x"), key: unserved)
+        #expect(try await Self.cli(cluster, last, ["CLUSTER", "DELSLOTS", "16000"]) == "OK")
+        let refusedAt = ContinuousClock.now
+        let refused = await #expect(throws: RedisError.self) {
+            try await impatient.execute(RESPCommand("GET", unserved), key: unserved)
+        }
+        let waited = ContinuousClock.now - refusedAt
+        #expect(refused == .server("CLUSTERDOWN Hash slot not served"))
+        #expect(waited >= .milliseconds(100), "it backed off before giving up (\(waited))")
+        #expect(waited < .seconds(2), "within the budget (\(waited))")
+        #expect(try await Self.cli(cluster, last, ["CLUSTER", "ADDSLOTS", "16000"]) == "OK")
+        #expect(try await impatient.execute(RESPCommand("GET", unserved), key: unserved) == .bulk("x"))
+        await impatient.close()
+        await client.close()
+        await cluster.stop()
+    }
+
     @Test("a killed primary's replica takes over and the client finds it")
     func failover() async throws {
         let cluster = try await RedisCluster()
