@@ -40,7 +40,7 @@ public enum HashSlot {
     /// The table is built once, on first use, by trying every string of length 1, then 2, 3 and
     /// 4 in ASCII order until each slot has one: 60,822 candidates (all of lengths 1 to 3 and the
     /// first 12,834 of length 4; 36 tags have 1 character, 1,104 have 2, 15,159 have 3 and 85 have
-    /// 4), about a millisecond.
+    /// 4): a few milliseconds, once per process.
     ///
     /// - Precondition: `slot` is in `0..<HashSlot.count`.
     public static func tag(forSlot slot: Int) -> String {
