@@ -78,7 +78,7 @@ public final class RedisConnection: Sendable {
                 let login = url.user.map { RESPCommand("AUTH", $0, password) } ?? RESPCommand("AUTH", password)
                 try await connection.expectOK(login, describedAs: "AUTH")
             }
-            if url.database != 0 { try await connection.expectOK(RESPCommand("SELECT", String(url.database))) }
+            if url.database != 0 { try await connection.select(url) }
             if let name = options.clientName {
                 try await connection.expectOK(RESPCommand("CLIENT", "SETNAME", name), describedAs: "CLIENT SETNAME")
             }
@@ -170,6 +170,20 @@ public final class RedisConnection: Sendable {
 
     public func close() async {
         try? await channel.close()
+    }
+
+    /// Selects the URL's database; a cluster node, which has only database 0, is refused with
+    /// ``RedisError/databaseInCluster(host:port:database:)``.
+    private func select(_ url: RedisURL) async throws(RedisError) {
+        let answer = try await send(RESPCommand("SELECT", String(url.database)))
+        if let message = answer.errorMessage {
+            // "ERR SELECT is not allowed in cluster mode"
+            if message.contains("cluster mode") {
+                throw .databaseInCluster(host: url.host, port: url.port, database: url.database)
+            }
+            throw .server("SELECT: \(message)")
+        }
+        guard answer == .simpleString("OK") else { throw .protocolError("SELECT answered \(answer)") }
     }
 
     /// Sends a command that must answer `OK`; `describedAs` names it in errors without its

@@ -15,6 +15,11 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
     case protocolError(String)
     /// The task waiting for the answer was cancelled.
     case cancelled
+    /// A Redis Cluster node was given a URL with a database other than 0, which a cluster does not have.
+    case databaseInCluster(host: String, port: Int, database: Int)
+    /// A cluster kept redirecting a command (`MOVED`, `ASK`) more times than the client follows;
+    /// `last` is the last redirection.
+    case tooManyRedirections(command: String, last: String)
 
     public var description: String {
         switch self {
@@ -26,6 +31,10 @@ public enum RedisError: Error, Equatable, Sendable, CustomStringConvertible {
         case .server(let message): "Redis answered: \(message)"
         case .protocolError(let reason): "Redis sent something that is not RESP: \(reason)"
         case .cancelled: "the task waiting for Redis was cancelled"
+        case .databaseInCluster(let host, let port, let database):
+            "Redis at \(host):\(port) is a cluster node: Redis Cluster has only database 0; drop \"/\(database)\" from the URL"
+        case .tooManyRedirections(let command, let last):
+            "Redis Cluster redirected \(command) too many times (last: \(last)); its slot map keeps changing"
         }
     }
 }

@@ -10,9 +10,14 @@ import NIOCore
 /// ```
 public final class RedisScript: Sendable {
     public let source: String
+    /// `source` as bytes, made once: a cluster client sends it with `EVAL` and `SCRIPT LOAD`.
+    let sourceBytes: ByteBuffer
     private let digest = NIOLockedValueBox<String?>(nil)
 
-    public init(_ source: String) { self.source = source }
+    public init(_ source: String) {
+        self.source = source
+        self.sourceBytes = ByteBuffer(string: source)
+    }
 
     /// The SHA1 the server gave for this script, once known.
     var sha: String? {
