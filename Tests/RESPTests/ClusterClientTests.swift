@@ -243,7 +243,7 @@ struct ClusterClientTests {
         await cluster.stop()
     }
 
-    @Test("a URL naming a database is refused by a cluster node; isCluster tells cluster from standalone")
+    @Test("a URL naming a database is refused by a cluster node; isCluster and RedisClient tell cluster from standalone")
     func databaseAndDetection() async throws {
         let cluster = try await RedisCluster()
         let port = cluster.primaryPorts[0]
@@ -267,6 +267,32 @@ struct ClusterClientTests {
         let standalone = try await RedisConnection.connect(to: RedisURL(server.url))
         #expect(try await RedisClusterClient.isCluster(standalone) == false)
         await standalone.close()
+
+        // One URL, either kind: RedisClient decides from the node, unless told.
+        let automatic = RedisClient(url: try RedisURL(cluster.url))
+        for user in 0..<30 {
+            try await automatic.execute(RESPCommand("SET", "{u:\(user)}#m", "v\(user)"), key: "{u:\(user)}#m")
+        }
+        #expect(automatic.isCluster == true)
+        #expect(try await automatic.primaries().count == 3, "every primary took keys")
+        let plain = RedisClient(url: try RedisURL("redis://127.0.0.1:\(server.port)/3"))
+        try await plain.execute(RESPCommand("SET", "k", "v"), key: "k")
+        #expect(plain.isCluster == false)
+        let database3 = try await RedisConnection.connect(to: RedisURL("redis://127.0.0.1:\(server.port)/3"))
+        #expect(try await database3.execute(RESPCommand("GET", "k")).string == "v", "standalone keeps its database")
+        await database3.close()
+        let wrongDatabase = RedisClient(url: try RedisURL("redis://127.0.0.1:\(port)/2"))
+        let refusedAgain = await #expect(throws: RedisError.self) {
+            try await wrongDatabase.execute(RESPCommand("GET", "k"), key: "k")
+        }
+        #expect(refusedAgain?.description == expected)
+        let forced = RedisClient(url: try RedisURL(cluster.url), mode: .standalone)
+        let pong = try await forced.execute(RESPCommand("PING"), key: nil)
+        #expect(pong.string == "PONG")
+        #expect(forced.isCluster == false, "mode standalone is not second-guessed")
+        await automatic.close()
+        await plain.close()
+        await forced.close()
         await server.kill()
         await client.close()
         await cluster.stop()
