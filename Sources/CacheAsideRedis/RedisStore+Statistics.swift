@@ -49,17 +49,23 @@ extension RedisStore {
         if let needle {
             let found = try await filtered(needle, query: query, order: order, started: started)
             partial = partial || found.partial
-            (page, offset) = Self.select(found.entries, order: order, query: query)
+            let selection = Self.select(found.entries, order: order, query: query)
+            page = selection.page
+            offset = selection.offset
             matching = found.entries.count
         } else if query.sort == .expiringSoon {
             // Not indexed (it changes with time): every prefix, in memory. O(prefixes).
             let all = try await everyPrefix(sizes: sizes, counts: soon.counts)
-            (page, offset) = Self.select(all, order: order, query: query)
+            let selection = Self.select(all, order: order, query: query)
+            page = selection.page
+            offset = selection.offset
             matching = all.count
         } else {
             matching = sizes.reduce(0, +)
-            if let focus = query.focus, let rank = try await rank(of: focus, query: query, order: order, sizes: sizes) {
-                offset = rank / query.limit * query.limit
+            if let focus = query.focus,
+                let focusRank = try await rank(of: focus, query: query, order: order, sizes: sizes)
+            {
+                offset = focusRank / query.limit * query.limit
             }
             page = try await indexPage(query.sort, order: order, sizes: sizes, offset: offset, limit: query.limit)
         }
@@ -406,7 +412,9 @@ extension RedisStore {
 
     /// The page of `entries` (all in memory) the query asks for, and its offset (moved to the
     /// focused prefix's page).
-    static func select(_ entries: [StatsEntry], order: IndexOrder, query: StatsQuery) -> ([StatsEntry], Int) {
+    static func select(
+        _ entries: [StatsEntry], order: IndexOrder, query: StatsQuery
+    ) -> (page: [StatsEntry], offset: Int) {
         let sorted = entries.sorted(by: order.precedes)
         var offset = query.offset
         if let focus = query.focus, let rank = sorted.firstIndex(where: { $0.prefix == focus }) {
