@@ -159,17 +159,20 @@ enum RedisScripts {
             local gen = enter(now, retention + backstop)
             if not gen then return 3 end
             -- Partition keys, renewed by every epoch check, expire even if none ever comes.
-            for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], digits(retention + backstop), 'NX') end
+            local function finish(result)
+              for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], digits(retention + backstop), 'NX') end
+              return result
+            end
             local provisional = new and tonumber(ARGV[6]) >= (now - retention) * 1000
             if gen ~= ARGV[6] and not provisional then
               count('\(CacheCounter.staleSetsRejected.rawValue)', 1)
-              return 0
+              return finish(0)
             end
             if redis.call('ZSCORE', KEYS[3], ARGV[3]) then remove_entry(ARGV[3]) end
             local ttl = tonumber(ARGV[5])
             if ttl <= 0 then
               index()
-              return 1
+              return finish(1)
             end
             local deadline = now + ttl
             redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
@@ -183,7 +186,7 @@ enum RedisScripts {
             index()
             for i = 2, 6 do expire_at_least(KEYS[i], deadline + backstop) end
             expire_at_least(KEYS[1], math.max(now + retention, deadline) + backstop)
-            return 1
+            return finish(1)
             """)
 
     /// KEYS the sixteen of a prefix; ARGV time, epoch, meta lifetime (ms).
@@ -209,6 +212,8 @@ enum RedisScripts {
             count('\(CacheCounter.purgedKeys.rawValue)', keys)
             redis.call('HINCRBY', KEYS[16], 'seq', 1)
             index()
+            -- Partition keys, renewed by every epoch check, expire even if none ever comes.
+            for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], ARGV[3], 'NX') end
             return {keys, bytes, gen, 0}
             """)
 
@@ -254,6 +259,7 @@ enum RedisScripts {
     static let flushCreating = RedisScript("#!lua\n" + prelude + flushBody)
 
     private static let flushBody = """
+        local created = redis.call('EXISTS', KEYS[1]) == 0
         local now = now_ms()
         local used = now - tonumber(ARGV[3])
         if used > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then
@@ -273,6 +279,9 @@ enum RedisScripts {
         local values = redis.call('PEXPIRETIME', KEYS[2])
         if counted and values > 0 then expire_at_least(KEYS[5], values) end
         index()
+        if created then
+          for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], ARGV[2], 'NX') end
+        end
         return 1
         """
 
