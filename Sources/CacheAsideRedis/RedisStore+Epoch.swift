@@ -50,7 +50,9 @@ extension RedisStore {
         }
         _ = try await connection.evaluate(
             RedisScripts.layout, keys: [names.layoutKey, names.formerEpoch, names.formerPrefixes],
-            arguments: [ByteBuffer(string: RedisKeys.layout), ByteBuffer(string: names.name), Self.argument(metaLifetime)])
+            arguments: [
+                ByteBuffer(string: RedisKeys.layout), ByteBuffer(string: names.name), Self.argument(metaLifetime),
+            ])
         let known = knownEpochs.withLockedValue { $0 }
         let seen = purgeHighWater.withLockedValue { $0 }
         // The partition's other keys come along to have their expiry renewed: an instance that

@@ -175,7 +175,9 @@ extension RedisStore {
             var fullBatch = false
             for answer in listed {
                 if let message = answer.errorMessage { throw RedisError.server(message) }
-                guard case .array(let members) = answer else { throw RedisError.protocolError("due answered \(answer)") }
+                guard case .array(let members) = answer else {
+                    throw RedisError.protocolError("due answered \(answer)")
+                }
                 due += members.compactMap(\.string)
                 fullBatch = fullBatch || members.count >= batch
             }
@@ -252,7 +254,8 @@ extension RedisStore {
         guard case .array(let members) = answer else { throw RedisError.protocolError("ZRANGE answered \(answer)") }
         let candidates = members.compactMap(\.string).map(RedisKeys.prefix(ofUserMember:))
         reclaimCursor.withLockedValue { next in
-            next = candidates.count < batch
+            next =
+                candidates.count < batch
                 ? ((cursor.partition + 1) % RedisKeys.partitionCount, 0)
                 : (cursor.partition, cursor.rank + batch)
         }

@@ -117,7 +117,8 @@ extension RedisStore {
         let limit = Self.expiringSoonCandidates
         let dueKeys = (0..<RedisKeys.partitionCount).map { names.partitionKeys($0).due }
         let listed = try await pipeline(
-            dueKeys.map { ($0, RESPCommand("ZRANGEBYSCORE", $0, "-inf", String(horizon), "LIMIT", "0", String(limit))) })
+            dueKeys.map { ($0, RESPCommand("ZRANGEBYSCORE", $0, "-inf", String(horizon), "LIMIT", "0", String(limit))) }
+        )
         var candidates: [String] = []
         var partial = false
         for answer in listed {
@@ -208,7 +209,8 @@ extension RedisStore {
         guard offset < total else { return [] }
         var cut = [Int](repeating: 0, count: sizes.count)
         var base = 0
-        if offset > Self.shallowOffset, let pivot = try await pivotCut(sort, order: order, sizes: sizes, offset: offset) {
+        if offset > Self.shallowOffset, let pivot = try await pivotCut(sort, order: order, sizes: sizes, offset: offset)
+        {
             (cut, base) = pivot
         }
         let needed = offset - base + limit
@@ -225,7 +227,8 @@ extension RedisStore {
                     (
                         keys: [index(sort, partition)],
                         arguments: [
-                            ByteBuffer(string: order.rawValue), Self.argument(Int64(cut[partition] + read[partition].count)),
+                            ByteBuffer(string: order.rawValue),
+                            Self.argument(Int64(cut[partition] + read[partition].count)),
                             Self.argument(Int64(asks[partition])),
                         ]
                     )
