@@ -25,12 +25,15 @@ public struct StatsSnapshot: Codable, Sendable, Equatable {
     public var query: StatsQuery
     /// One page of prefixes, in the query's order.
     public var prefixes: [PrefixStats]
+    /// Whether the store answered before it had looked at every prefix (a filter that ran out of
+    /// time): ``prefixCount`` is then "at least". Absent in JSON from older servers: `false`.
+    public var partial: Bool
 
     /// Creates a snapshot.
     public init(
         schemaVersion: Int = CacheStatsSchema.version, serverTime: Date, uptimeSeconds: Double, backend: String,
         instance: String, namespace: String, circuitOpen: Bool = false, totals: CacheTotals, prefixCount: Int,
-        query: StatsQuery, prefixes: [PrefixStats]
+        query: StatsQuery, prefixes: [PrefixStats], partial: Bool = false
     ) {
         self.schemaVersion = schemaVersion
         self.serverTime = serverTime
@@ -43,5 +46,27 @@ public struct StatsSnapshot: Codable, Sendable, Equatable {
         self.prefixCount = prefixCount
         self.query = query
         self.prefixes = prefixes
+        self.partial = partial
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case schemaVersion, serverTime, uptimeSeconds, backend, instance, namespace, circuitOpen, totals
+        case prefixCount, query, prefixes, partial
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try container.decode(Int.self, forKey: .schemaVersion)
+        serverTime = try container.decode(Date.self, forKey: .serverTime)
+        uptimeSeconds = try container.decode(Double.self, forKey: .uptimeSeconds)
+        backend = try container.decode(String.self, forKey: .backend)
+        instance = try container.decode(String.self, forKey: .instance)
+        namespace = try container.decode(String.self, forKey: .namespace)
+        circuitOpen = try container.decode(Bool.self, forKey: .circuitOpen)
+        totals = try container.decode(CacheTotals.self, forKey: .totals)
+        prefixCount = try container.decode(Int.self, forKey: .prefixCount)
+        query = try container.decode(StatsQuery.self, forKey: .query)
+        prefixes = try container.decode([PrefixStats].self, forKey: .prefixes)
+        partial = try container.decodeIfPresent(Bool.self, forKey: .partial) ?? false
     }
 }

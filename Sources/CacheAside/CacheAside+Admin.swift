@@ -62,7 +62,7 @@ extension CacheAside {
             serverTime: clock.date(at: now), uptimeSeconds: statistics.uptimeSeconds, backend: store.backend,
             instance: instance, namespace: configuration.namespace, circuitOpen: breaker.isOpen(now: now),
             totals: statistics.totals, prefixCount: statistics.prefixCount, query: answered,
-            prefixes: statistics.prefixes)
+            prefixes: statistics.prefixes, partial: statistics.partial)
     }
 
     /// The live entries of `user`'s prefix, ordered by route key; empty if it holds none.

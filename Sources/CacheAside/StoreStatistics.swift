@@ -10,13 +10,20 @@ public struct StoreStatistics: Sendable, Equatable {
     public var uptimeSeconds: Double
     /// The offset of the page returned (moved by ``StatsQuery/focus``).
     public var offset: Int
+    /// Whether the store stopped looking before it saw everything (a filter that ran out of
+    /// time): ``prefixCount`` is then a lower bound and the page the best found so far.
+    public var partial: Bool
 
     /// Creates store statistics.
-    public init(totals: CacheTotals, prefixCount: Int, prefixes: [PrefixStats], uptimeSeconds: Double, offset: Int) {
+    public init(
+        totals: CacheTotals, prefixCount: Int, prefixes: [PrefixStats], uptimeSeconds: Double, offset: Int,
+        partial: Bool = false
+    ) {
         self.totals = totals
         self.prefixCount = prefixCount
         self.prefixes = prefixes
         self.uptimeSeconds = uptimeSeconds
         self.offset = offset
+        self.partial = partial
     }
 }

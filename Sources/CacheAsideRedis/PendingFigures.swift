@@ -2,7 +2,7 @@ import CacheAside
 import Foundation
 
 /// What one instance has counted but not yet written to Redis: hits and misses of the hit path,
-/// errors, stores refused for memory, events, and prefixes to register.
+/// errors, stores refused for memory and events.
 ///
 /// Taken whole by a flush; what a failed flush could not write is merged back, so a Redis outage
 /// loses no counts, only delays them.
@@ -30,11 +30,9 @@ struct PendingFigures: Sendable {
     var countedHere = CounterValues()
     /// Events without their sequence numbers, which the shared ring gives them.
     var events: [CacheEvent] = []
-    /// Prefixes to add to the store-wide list (those with counts are added anyway).
-    var seenPrefixes: Set<String> = []
 
     var isEmpty: Bool {
-        counts.isEmpty && unattributedErrors == 0 && events.isEmpty && seenPrefixes.isEmpty
+        counts.isEmpty && unattributedErrors == 0 && events.isEmpty
     }
 
     /// Counts a hit (of `route`), a miss, an error or a store refused for memory of `prefix` at
@@ -75,6 +73,5 @@ struct PendingFigures: Sendable {
         for (prefix, counts) in earlier.counts { self.counts[prefix, default: Counts()].add(counts) }
         unattributedErrors += earlier.unattributedErrors
         events = Array((earlier.events + events).suffix(capacity))
-        seenPrefixes.formUnion(earlier.seenPrefixes)
     }
 }

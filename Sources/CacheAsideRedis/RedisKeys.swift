@@ -1,43 +1,114 @@
 import CacheAside
 import Foundation
+import RESP
 
-/// Where a ``RedisStore`` keeps things.
+/// Where a ``RedisStore`` keeps things: key layout 2, made for Redis Cluster.
 ///
-/// Per prefix `P` (for example `api:{u:42}`), six keys that share `P`'s hash tag and so one
-/// Redis Cluster slot: `P#m` (generation, epoch, gauges and counters), `P#v` (values), `P#x`
-/// (deadlines: the index the sweeper uses), `P#a` (store times), `P#h` (hits per entry) and `P#k`
-/// (routes in name order: the keys page's index). Entries are fields of these keys, so a purge
-/// unlinks six keys whatever the prefix holds.
+/// Prefixes fall into ``partitionCount`` fixed partitions: a prefix's partition is the cluster
+/// slot of its own hash tag (`{u:42}` of `api:{u:42}`) divided by 64, and every key of the prefix
+/// starts with its partition's tag, the shortest `[0-9a-z]` text whose slot is the partition's
+/// first (`{05c}` for partition 140, slot 8960). So a prefix's keys and its partition's keys share
+/// one slot, and every script stays in one slot whatever it touches.
 ///
-/// Store-wide, under the hash tag `{<name>}`: `{name}:prefixes` (every prefix seen), `{name}:due`
-/// (each prefix's next deadline, for the sweeper), `{name}:events` and `{name}:seq` (the shared
-/// event ring), `{name}:info` (creation time, errors outside any prefix, counters of forgotten
-/// prefixes), `{name}:epoch` and `{name}:server` (the store epoch and the run id of the Redis
-/// process that set it).
+/// Per prefix `P` in partition `p` with tag `t`, six keys: `{t}P#m` (generation, epoch, gauges and
+/// counters), `{t}P#v` (values), `{t}P#x` (deadlines: the sweeper's index), `{t}P#a` (store times),
+/// `{t}P#h` (hits per entry) and `{t}P#k` (routes in name order: the keys page's index).
+///
+/// Per partition, under `{t}#<name>:`: `due` (each prefix's next deadline, for the sweeper),
+/// `by:user` (every prefix, as `<user>\0<prefix>` with score 0: the list of prefixes and the user
+/// order), the statistics indexes `by:hits`, `by:misses`, `by:ratio`, `by:keys`, `by:bytes`,
+/// `by:purge` (prefix → minus the value, so the natural order is the largest first), `totals`
+/// (every counter, keys and bytes of the partition, including forgotten prefixes) and `part`
+/// (the partition's epoch, the run id of the Redis that set it, and `seq`, its purge count).
+///
+/// Store-wide and written only a few times a second, under `{<name>}`: `events` and `seq` (the
+/// shared event ring), `info` (creation time, errors outside any prefix) and `layout` (the layout
+/// this store was written with, so an instance of another layout refuses it).
 struct RedisKeys: Sendable {
     let name: String
 
-    var prefixes: String { "{\(name)}:prefixes" }
-    var due: String { "{\(name)}:due" }
+    /// How many partitions: part of the layout (instances with different counts would miss each
+    /// other's purges), never a setting.
+    static let partitionCount = 256
+
+    /// The layout written to `{name}:layout`: format and partition count.
+    static let layout = "2 \(partitionCount)"
+
     var events: String { "{\(name)}:events" }
     var seq: String { "{\(name)}:seq" }
     var info: String { "{\(name)}:info" }
-    var epoch: String { "{\(name)}:epoch" }
-    var server: String { "{\(name)}:server" }
+    var layoutKey: String { "{\(name)}:layout" }
+    /// Keys of layout 1, read only to refuse a store still written by instances of that layout.
+    var formerEpoch: String { "{\(name)}:epoch" }
+    var formerPrefixes: String { "{\(name)}:prefixes" }
 
-    /// Every store-wide key: each gets a Redis expiry, renewed by every flush and sweep, so the keys of a
-    /// cache no instance uses any more go by themselves.
-    var storeWide: [String] { [prefixes, due, events, seq, info, epoch, server] }
+    /// Every store-wide key: each gets a Redis expiry, renewed by every flush and sweep, so the keys
+    /// of a cache no instance uses any more go by themselves.
+    var storeWide: [String] { [info, layoutKey, events, seq] }
+
+    /// The partition of a prefix: the slot of its hash tag, divided by 64.
+    static func partition(of prefix: String) -> Int {
+        HashSlot.slot(of: prefix) >> 6
+    }
+
+    /// Each partition's hash tag with its braces (`{05c}`), made once.
+    static let tags: [String] = (0..<partitionCount).map { "{" + HashSlot.tag(forSlot: $0 << 6) + "}" }
+
+    /// The hash tag of `partition`, with its braces.
+    static func tag(_ partition: Int) -> String { tags[partition] }
+
+    /// The keys of one partition, in the order the scripts take them after a prefix's six.
+    struct Partition: Sendable {
+        let due: String
+        let byUser: String
+        let byHits: String
+        let byMisses: String
+        let byRatio: String
+        let byKeys: String
+        let byBytes: String
+        let byPurge: String
+        let totals: String
+        let part: String
+
+        /// `due by:user by:hits by:misses by:ratio by:keys by:bytes by:purge totals part`.
+        var all: [String] { [due, byUser, byHits, byMisses, byRatio, byKeys, byBytes, byPurge, totals, part] }
+    }
+
+    /// The keys of `partition`: `{t}#<name>:due` and so on.
+    func partitionKeys(_ partition: Int) -> Partition {
+        let head = Self.tag(partition) + "#" + name + ":"
+        return Partition(
+            due: head + "due", byUser: head + "by:user", byHits: head + "by:hits", byMisses: head + "by:misses",
+            byRatio: head + "by:ratio", byKeys: head + "by:keys", byBytes: head + "by:bytes",
+            byPurge: head + "by:purge", totals: head + "totals", part: head + "part")
+    }
 
     /// The six keys of a prefix, `m v x a h k`, in the order the scripts take them.
     static func prefixKeys(_ prefix: String) -> [String] {
-        [meta(prefix), values(prefix), deadlines(prefix), prefix + "#a", hits(prefix), prefix + "#k"]
+        let tagged = tag(partition(of: prefix)) + prefix
+        return [tagged + "#m", tagged + "#v", tagged + "#x", tagged + "#a", tagged + "#h", tagged + "#k"]
     }
 
-    static func meta(_ prefix: String) -> String { prefix + "#m" }
-    static func deadlines(_ prefix: String) -> String { prefix + "#x" }
-    static func values(_ prefix: String) -> String { prefix + "#v" }
-    static func hits(_ prefix: String) -> String { prefix + "#h" }
+    /// What every prefix script takes: the prefix's six keys, then its partition's ten (see
+    /// ``RedisScripts``).
+    func scriptKeys(_ prefix: String) -> [String] {
+        Self.prefixKeys(prefix) + partitionKeys(Self.partition(of: prefix)).all
+    }
+
+    static func meta(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#m" }
+    static func deadlines(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#x" }
+
+    /// The member of `by:user` for a prefix: the user (empty for the public prefix), a zero byte,
+    /// the prefix. Users sort first, prefixes break ties.
+    static func userMember(_ prefix: String) -> String {
+        (parse(prefix)?.user ?? "") + "\u{0}" + prefix
+    }
+
+    /// The prefix of a `by:user` member: what follows its last zero byte (a prefix has none).
+    static func prefix(ofUserMember member: String) -> String {
+        guard let zero = member.utf8.lastIndex(of: 0) else { return member }
+        return String(member[member.utf8.index(after: zero)...])
+    }
 
     /// A prefix as stored, read back; `nil` for a member that is not one.
     static func parse(_ prefix: String) -> CachePrefix? {

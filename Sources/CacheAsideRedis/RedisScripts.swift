@@ -2,24 +2,31 @@ import CacheAside
 import RESP
 
 /// The Lua scripts that make every change to a prefix atomic. Each one touches the keys of one
-/// prefix (they share the prefix's `{u:…}` hash tag), plus, for a few, store-wide keys that are
-/// always passed in `KEYS`, never named inside a script.
+/// prefix and of the prefix's partition, which share the partition's hash tag and so one Redis
+/// Cluster slot (see ``RedisKeys``); keys are always passed in `KEYS`, never named inside a script.
 ///
-/// The keys of a prefix `P` (see ``RedisKeys``), in the order every prefix script takes them:
-/// `P#m` meta hash (generation, epoch, gauges, counters), `P#v` values by route, `P#x` deadlines
-/// by route (the sweeper's index), `P#a` store times by route, `P#h` hits by route, `P#k` routes
-/// in name order (all scores 0: the keys page's index).
+/// Every prefix script takes the same sixteen keys, in this order: the prefix's `#m` meta hash
+/// (generation, epoch, gauges, counters), `#v` values by route, `#x` deadlines by route (the
+/// sweeper's index), `#a` store times by route, `#h` hits by route, `#k` routes in name order (all
+/// scores 0: the keys page's index); then its partition's `due`, `by:user`, `by:hits`,
+/// `by:misses`, `by:ratio`, `by:keys`, `by:bytes`, `by:purge`, `totals` and `part`.
 ///
 /// Every prefix script takes `ARGV[1]` = the time to use instead of Redis's (empty in
-/// production; a test's hand-moved clock, see ``RedisStore``) and `ARGV[2]` = the store epoch the
-/// instance knows. Times are Redis's clock (`TIME`), never the instance's, so instances whose
-/// clocks disagree still agree on deadlines.
+/// production; a test's hand-moved clock, see ``RedisStore``) and `ARGV[2]` = the epoch of the
+/// prefix's partition the instance knows. Times are Redis's clock (`TIME`), never the instance's,
+/// so instances whose clocks disagree still agree on deadlines.
+///
+/// The scripts that change a prefix's figures keep its partition's statistics up to date in the
+/// same step: `totals` by the same increments as the meta hash, and the prefix's entry in each
+/// `by:` index rewritten from its meta hash (minus the value, so the largest comes first; no hit
+/// ratio yet counts as −1, no purge yet as the oldest).
 ///
 /// Scripts that only remove data or add a few bytes of counters are flagged `allow-oom`: a full
 /// Redis still purges, sweeps and reclaims. The store script is not: a full Redis refuses it
 /// before it runs, so a refused store changes nothing.
 enum RedisScripts {
-    /// What every prefix script starts with: Redis's time, and the epoch check.
+    /// What every prefix script starts with: Redis's time, the prefix's name, the index upkeep and
+    /// the epoch check.
     private static let prelude = """
         local function now_ms()
           if ARGV[1] ~= '' then return tonumber(ARGV[1]) end
@@ -28,6 +35,39 @@ enum RedisScripts {
         end
         -- Lua turns big numbers into text like 1.7e+15; Redis needs every digit.
         local function digits(n) return string.format('%.0f', n) end
+        -- The prefix, from its meta key's name: `{tag}<prefix>#m`.
+        local prefix = string.sub(KEYS[1], string.find(KEYS[1], '}', 1, true) + 1, -3)
+        -- Adds to a figure of the prefix and of its partition's totals.
+        local function count(field, n)
+          redis.call('HINCRBY', KEYS[1], field, n)
+          redis.call('HINCRBY', KEYS[15], field, n)
+        end
+        -- The prefix's member of by:user: the unescaped user (empty for the public prefix), a zero
+        -- byte, the prefix.
+        local function user_member()
+          local escaped = string.match(prefix, '^.*:{u:(.*)}$')
+          local user = ''
+          if escaped and escaped ~= '-' then
+            user = (string.gsub(escaped, '%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end))
+          end
+          return user .. '\\0' .. prefix
+        end
+        -- Rewrites the prefix's entry in every index of its partition from its meta hash.
+        local function index()
+          local m = redis.call('HMGET', KEYS[1], 'hits', 'misses', 'keys', 'bytes', 'lastPurge')
+          local hits, misses = tonumber(m[1] or '0'), tonumber(m[2] or '0')
+          local ratio = -1
+          if hits + misses > 0 then ratio = hits / (hits + misses) end
+          local purged = '+inf'
+          if m[5] then purged = digits(-tonumber(m[5])) end
+          redis.call('ZADD', KEYS[8], 0, user_member())
+          redis.call('ZADD', KEYS[9], digits(0 - hits), prefix)
+          redis.call('ZADD', KEYS[10], digits(0 - misses), prefix)
+          redis.call('ZADD', KEYS[11], string.format('%.17g', 0 - ratio), prefix)
+          redis.call('ZADD', KEYS[12], digits(0 - tonumber(m[3] or '0')), prefix)
+          redis.call('ZADD', KEYS[13], digits(0 - tonumber(m[4] or '0')), prefix)
+          redis.call('ZADD', KEYS[14], purged, prefix)
+        end
         local function remove_entry(route)
           local size = redis.call('HSTRLEN', KEYS[2], route)
           redis.call('HDEL', KEYS[2], route)
@@ -35,8 +75,8 @@ enum RedisScripts {
           redis.call('HDEL', KEYS[4], route)
           redis.call('HDEL', KEYS[5], route)
           redis.call('ZREM', KEYS[6], route)
-          redis.call('HINCRBY', KEYS[1], 'bytes', -(size + #route))
-          redis.call('HINCRBY', KEYS[1], 'keys', -1)
+          count('bytes', -(size + #route))
+          count('keys', -1)
         end
         -- Sets a key's expiry to `at` unless it already expires later.
         local function expire_at_least(key, at)
@@ -45,12 +85,12 @@ enum RedisScripts {
         -- What a reset removed, for a purge to report.
         local reset_keys, reset_bytes = 0, 0
         -- The prefix's generation. A prefix that has none yet gets one (from Redis's clock in
-        -- microseconds, above any it had before being forgotten) if `lifetime` is given; otherwise
-        -- nothing is written (a full Redis does not grow from lookups of new users) and the
-        -- provisional generation is the time now, in microseconds (see the store script). A prefix
-        -- written in an earlier epoch (a restored snapshot, a failover) is reset first: its entries
-        -- go, its generation moves past every one handed out before. Returns nil when the
-        -- instance's epoch is the older one.
+        -- microseconds, above any it had before being forgotten) if `lifetime` is given, and is
+        -- listed in the indexes; otherwise nothing is written (a full Redis does not grow from
+        -- lookups of new users) and the provisional generation is the time now, in microseconds
+        -- (see the store script). A prefix written in an earlier epoch of its partition (a
+        -- restored snapshot, a failover) is reset first: its entries go, its generation moves past
+        -- every one handed out before. Returns nil when the instance's epoch is the older one.
         local function enter(now, lifetime)
           local meta = redis.call('HMGET', KEYS[1], 'gen', 'epoch', 'keys', 'bytes')
           local gen, epoch = meta[1], meta[2]
@@ -59,6 +99,7 @@ enum RedisScripts {
             gen = digits(now * 1000)
             redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'used', digits(now))
             expire_at_least(KEYS[1], now + lifetime)
+            index()
             return gen
           end
           if epoch == ARGV[2] then return gen end
@@ -67,12 +108,15 @@ enum RedisScripts {
           redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
           gen = digits(math.max(tonumber(gen) + 1, now * 1000))
           redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'keys', 0, 'bytes', 0)
+          redis.call('HINCRBY', KEYS[15], 'keys', 0 - reset_keys)
+          redis.call('HINCRBY', KEYS[15], 'bytes', 0 - reset_bytes)
+          index()
           return gen
         end
 
         """
 
-    /// KEYS m v x a h k; ARGV time, epoch, route.
+    /// KEYS the sixteen of a prefix; ARGV time, epoch, route.
     /// `{1, value}` a hit, `{0, generation}` a miss (a provisional generation, the time now, for
     /// a prefix that has none yet: this script never creates one), `{2, generation}` a miss on an
     /// entry that had just expired (removed and counted here), `{3, epoch}` when the instance's
@@ -90,15 +134,16 @@ enum RedisScripts {
               return {0, gen}
             end
             remove_entry(ARGV[3])
-            redis.call('HINCRBY', KEYS[1], '\(CacheCounter.expirations.rawValue)', 1)
+            count('\(CacheCounter.expirations.rawValue)', 1)
+            index()
             return {2, gen}
             """)
 
-    /// KEYS m v x a h k due prefixes; ARGV time, epoch, route, value, ttl (ms), generation, prefix,
+    /// KEYS the sixteen of a prefix; ARGV time, epoch, route, value, ttl (ms), generation,
     /// idle retention (ms), backstop (ms).
     /// Stores only if the prefix is still in `generation` (1 stored, 0 rejected as stale, 3 the
     /// instance's epoch is behind) and, in the same step, records the deadline for the sweeper
-    /// and lists the prefix for statistics. Every key gets a Redis expiry past its last deadline,
+    /// and updates the partition's figures. Every key gets a Redis expiry past its last deadline,
     /// so Redis frees what no instance sweeps.
     ///
     /// A provisional generation (from a lookup of a prefix that had none) holds while the prefix
@@ -109,38 +154,44 @@ enum RedisScripts {
     static let store = RedisScript(
         "#!lua\n" + prelude + """
             local now = now_ms()
-            local retention, backstop = tonumber(ARGV[8]), tonumber(ARGV[9])
+            local retention, backstop = tonumber(ARGV[7]), tonumber(ARGV[8])
             local new = redis.call('HEXISTS', KEYS[1], 'gen') == 0
             local gen = enter(now, retention + backstop)
             if not gen then return 3 end
+            -- Partition keys, renewed by every epoch check, expire even if none ever comes.
+            local function finish(result)
+              for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], digits(retention + backstop), 'NX') end
+              return result
+            end
             local provisional = new and tonumber(ARGV[6]) >= (now - retention) * 1000
             if gen ~= ARGV[6] and not provisional then
-              redis.call('HINCRBY', KEYS[1], '\(CacheCounter.staleSetsRejected.rawValue)', 1)
-              return 0
+              count('\(CacheCounter.staleSetsRejected.rawValue)', 1)
+              return finish(0)
             end
             if redis.call('ZSCORE', KEYS[3], ARGV[3]) then remove_entry(ARGV[3]) end
             local ttl = tonumber(ARGV[5])
-            if ttl <= 0 then return 1 end
+            if ttl <= 0 then
+              index()
+              return finish(1)
+            end
             local deadline = now + ttl
             redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
             redis.call('ZADD', KEYS[3], digits(deadline), ARGV[3])
             redis.call('HSET', KEYS[4], ARGV[3], digits(now))
             redis.call('ZADD', KEYS[6], 0, ARGV[3])
-            redis.call('HINCRBY', KEYS[1], 'bytes', #ARGV[4] + #ARGV[3])
-            redis.call('HINCRBY', KEYS[1], 'keys', 1)
-            redis.call('HINCRBY', KEYS[1], '\(CacheCounter.sets.rawValue)', 1)
-            redis.call('ZADD', KEYS[7], 'LT', digits(deadline), ARGV[7])
-            redis.call('SADD', KEYS[8], ARGV[7])
-            -- Store-wide keys, renewed by every flush and sweep, expire even if none ever comes.
-            redis.call('PEXPIRE', KEYS[7], digits(retention + backstop), 'NX')
-            redis.call('PEXPIRE', KEYS[8], digits(retention + backstop), 'NX')
+            count('bytes', #ARGV[4] + #ARGV[3])
+            count('keys', 1)
+            count('\(CacheCounter.sets.rawValue)', 1)
+            redis.call('ZADD', KEYS[7], 'LT', digits(deadline), prefix)
+            index()
             for i = 2, 6 do expire_at_least(KEYS[i], deadline + backstop) end
             expire_at_least(KEYS[1], math.max(now + retention, deadline) + backstop)
-            return 1
+            return finish(1)
             """)
 
-    /// KEYS m v x a h k; ARGV time, epoch, meta lifetime (ms).
-    /// Moves the prefix to a new generation and unlinks its entries in one step:
+    /// KEYS the sixteen of a prefix; ARGV time, epoch, meta lifetime (ms).
+    /// Moves the prefix to a new generation and unlinks its entries in one step, and counts the
+    /// purge in its partition's `part` (`seq`, which a Redis gone back in time has lower):
     /// `{keys, bytes, generation, epoch behind (0 or 1)}`.
     static let purge = RedisScript(
         "#!lua flags=allow-oom\n" + prelude + """
@@ -148,103 +199,114 @@ enum RedisScripts {
             local gen = enter(now, tonumber(ARGV[3]))
             if not gen then return {0, 0, 0, 1} end
             gen = digits(math.max(tonumber(gen) + 1, now * 1000))
+            local held = redis.call('HMGET', KEYS[1], 'keys', 'bytes')
+            local held_keys, held_bytes = tonumber(held[1] or '0'), tonumber(held[2] or '0')
             -- Entries a reset just removed (written before a restore) count as purged too.
             local keys = redis.call('ZCARD', KEYS[3]) + reset_keys
-            local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0') + reset_bytes
+            local bytes = held_bytes + reset_bytes
             redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
             redis.call('HSET', KEYS[1], 'gen', gen, 'bytes', 0, 'keys', 0, 'lastPurge', digits(now), 'used', digits(now))
-            redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purges.rawValue)', 1)
-            redis.call('HINCRBY', KEYS[1], '\(CacheCounter.purgedKeys.rawValue)', keys)
+            redis.call('HINCRBY', KEYS[15], 'keys', 0 - held_keys)
+            redis.call('HINCRBY', KEYS[15], 'bytes', 0 - held_bytes)
+            count('\(CacheCounter.purges.rawValue)', 1)
+            count('\(CacheCounter.purgedKeys.rawValue)', keys)
+            redis.call('HINCRBY', KEYS[16], 'seq', 1)
+            index()
+            -- Partition keys, renewed by every epoch check, expire even if none ever comes.
+            for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], ARGV[3], 'NX') end
             return {keys, bytes, gen, 0}
             """)
 
-    /// KEYS m v x a h k due; ARGV time, epoch, limit, prefix.
+    /// KEYS the sixteen of a prefix; ARGV time, epoch, limit.
     /// Removes up to `limit` expired entries, counts them, and moves the prefix in the due set to
     /// its next deadline (or out of it): `{more due now (0 or 1), route…}`.
     static let sweep = RedisScript(
         "#!lua flags=allow-oom\n" + prelude + """
             local now = now_ms()
-            if redis.call('EXISTS', KEYS[1]) == 1 and not enter(now, nil) then return {0} end
+            local listed = redis.call('EXISTS', KEYS[1]) == 1
+            if listed and not enter(now, nil) then return {0} end
             local routes = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', digits(now), 'LIMIT', 0, ARGV[3])
             for _, route in ipairs(routes) do remove_entry(route) end
-            if #routes > 0 then redis.call('HINCRBY', KEYS[1], '\(CacheCounter.expirations.rawValue)', #routes) end
+            if #routes > 0 then
+              count('\(CacheCounter.expirations.rawValue)', #routes)
+              index()
+            end
             local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
             local result = {0}
             if first[2] then
-              redis.call('ZADD', KEYS[7], first[2], ARGV[4])
+              redis.call('ZADD', KEYS[7], first[2], prefix)
               if tonumber(first[2]) <= now then result[1] = 1 end
             else
-              redis.call('ZREM', KEYS[7], ARGV[4])
+              redis.call('ZREM', KEYS[7], prefix)
             end
             for _, route in ipairs(routes) do result[#result + 1] = route end
             return result
             """)
 
-    /// KEYS m v h; ARGV time, meta lifetime (ms), idle (ms since the instance last used the
-    /// prefix), n, then n counter name and increment pairs, then route and hit count pairs. Adds
-    /// one instance's batched counters, each to the field of its name; hits of entries purged
-    /// meanwhile are dropped. Marks when the prefix was last used, in Redis's time. Returns 1, or
-    /// 0 without writing anything when the prefix has no meta key (see ``flushCreating``).
+    /// KEYS the sixteen of a prefix; ARGV time, meta lifetime (ms), idle (ms since the instance
+    /// last used the prefix), n, then n counter name and increment pairs, then route and hit count
+    /// pairs. Adds one instance's batched counters, each to the field of its name, in the prefix
+    /// and in its partition's totals; hits of entries purged meanwhile are dropped. Marks when the
+    /// prefix was last used, in Redis's time. Returns 1, or 0 without writing anything when the
+    /// prefix has no meta key (see ``flushCreating``).
     static let flush = RedisScript(
-        "#!lua flags=allow-oom\nif redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n" + flushBody)
+        "#!lua flags=allow-oom\n" + prelude + "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n" + flushBody)
 
-    /// ``flush`` for a prefix that has no meta key yet: the same, creating it. Not `allow-oom`:
-    /// a full Redis refuses it whole, and the instance adds those counters to the store-wide
-    /// totals instead, so a full Redis does not grow by one key per new user.
-    static let flushCreating = RedisScript("#!lua\n" + flushBody)
+    /// ``flush`` for a prefix that has no meta key yet: the same, creating it and listing it in
+    /// its partition's indexes. Not `allow-oom`: a full Redis refuses it whole, and the instance
+    /// adds those counters to the partition's totals instead (``addTotals``), so a full Redis does
+    /// not grow by one key per new user.
+    static let flushCreating = RedisScript("#!lua\n" + prelude + flushBody)
 
     private static let flushBody = """
-        local now = tonumber(ARGV[1])
-        if ARGV[1] == '' then
-          local t = redis.call('TIME')
-          now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        end
+        local created = redis.call('EXISTS', KEYS[1]) == 0
+        local now = now_ms()
         local used = now - tonumber(ARGV[3])
         if used > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then
-          redis.call('HSET', KEYS[1], 'used', string.format('%.0f', used))
+          redis.call('HSET', KEYS[1], 'used', digits(used))
         end
-        local at = string.format('%.0f', now + tonumber(ARGV[2]))
-        if redis.call('PEXPIREAT', KEYS[1], at, 'GT') == 0 then redis.call('PEXPIREAT', KEYS[1], at, 'NX') end
+        expire_at_least(KEYS[1], now + tonumber(ARGV[2]))
         local routes = 5 + 2 * tonumber(ARGV[4])
-        for i = 5, routes - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        for i = 5, routes - 1, 2 do count(ARGV[i], ARGV[i + 1]) end
         local counted = false
         for i = routes, #ARGV - 1, 2 do
           if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then
-            redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1])
+            redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1])
             counted = true
           end
         end
         -- The hits go when the values go.
         local values = redis.call('PEXPIRETIME', KEYS[2])
-        if counted and values > 0 then
-          if redis.call('PEXPIREAT', KEYS[3], values, 'GT') == 0 then redis.call('PEXPIREAT', KEYS[3], values, 'NX') end
+        if counted and values > 0 then expire_at_least(KEYS[5], values) end
+        index()
+        if created then
+          for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], ARGV[2], 'NX') end
         end
         return 1
         """
 
-    /// KEYS m v x a h k info prefixes; ARGV time, epoch, retention (ms), prefix, counter names.
-    /// Forgets a prefix that holds nothing and was last used more than `retention` ago, and adds
-    /// its counters to the store-wide retired counters in the same step, so totals never go
-    /// down. Returns 1 if it forgot the prefix, 0 otherwise.
+    /// KEYS the sixteen of a prefix; ARGV time, epoch, retention (ms).
+    /// Forgets a prefix that holds nothing and was last used more than `retention` ago, and takes
+    /// it out of its partition's indexes; its counters stay in the partition's totals, so totals
+    /// never go down. A listed prefix whose meta key Redis already dropped is taken out too.
+    /// Returns 1 if it forgot the prefix, 0 otherwise.
     static let reclaim = RedisScript(
         "#!lua flags=allow-oom\n" + prelude + """
-            if redis.call('EXISTS', KEYS[1]) == 0 then
-              redis.call('SREM', KEYS[8], ARGV[4])
+            local function unlist()
+              redis.call('ZREM', KEYS[7], prefix)
+              redis.call('ZREM', KEYS[8], user_member())
+              for i = 9, 14 do redis.call('ZREM', KEYS[i], prefix) end
               return 1
             end
+            if redis.call('EXISTS', KEYS[1]) == 0 then return unlist() end
             if redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
             local cutoff = now_ms() - tonumber(ARGV[3])
             if tonumber(redis.call('HGET', KEYS[1], 'used') or '0') >= cutoff then return 0 end
-            local counters = redis.call('HMGET', KEYS[1], unpack(ARGV, 5))
-            for i = 1, #counters do
-              if counters[i] then redis.call('HINCRBY', KEYS[7], 'retired:' .. ARGV[4 + i], counters[i]) end
-            end
             redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-            redis.call('SREM', KEYS[8], ARGV[4])
-            return 1
+            return unlist()
             """)
 
-    /// KEYS m v x a h k; ARGV time, epoch, offset, limit.
+    /// KEYS the sixteen of a prefix; ARGV time, epoch, offset, limit.
     /// One page of the live entries in route order, read by rank from the name index:
     /// `{generation, now, route, deadline, stored at, hits, size, …}`, or null for a prefix never
     /// seen. Entries of the page that expired but are not swept yet are left out.
@@ -270,47 +332,73 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS epoch server seq, then the other store-wide keys; ARGV run id of the Redis answering,
-    /// epoch the instance knew, lifetime (ms), the highest event number the instance has seen.
-    /// The store epoch, and the newest event number: `{epoch, seq}`. The epoch moves on when the
-    /// Redis answering is not the process that last set it (a restart, possibly from an older
-    /// snapshot, or a failover to a replica that may have missed writes), or when its event number
-    /// went down (a snapshot loaded in place: every purge adds an event), to above every epoch it
-    /// could have had, so entries of before are never served. Renews every key's expiry.
+    /// KEYS the ten of a partition (`part` last); ARGV run id of the Redis answering, epoch the
+    /// instance knew for the partition, lifetime (ms), the highest `seq` the instance has seen in
+    /// it. The partition's epoch and purge count: `{epoch, seq}`. The epoch moves on when the Redis
+    /// answering is not the process that last set it (a restart, possibly from an older snapshot,
+    /// or a failover to a replica that may have missed writes), or when its purge count went down
+    /// (a snapshot loaded in place: every purge counts), to above every epoch it could have had, so
+    /// entries of before are never served. Renews every key's expiry.
     static let epoch = RedisScript(
         """
         #!lua flags=allow-oom
-        local epoch = redis.call('GET', KEYS[1])
-        local seq = tonumber(redis.call('GET', KEYS[3]) or '0')
-        if not epoch or redis.call('GET', KEYS[2]) ~= ARGV[1] or seq < tonumber(ARGV[4]) then
+        local part = KEYS[#KEYS]
+        local held = redis.call('HMGET', part, 'epoch', 'server', 'seq')
+        local epoch = held[1]
+        local seq = tonumber(held[3] or '0')
+        if not epoch or held[2] ~= ARGV[1] or seq < tonumber(ARGV[4]) then
           local t = redis.call('TIME')
           local floor = math.max(tonumber(epoch or '0'), tonumber(ARGV[2])) + 1
           epoch = string.format('%.0f', math.max(floor, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
-          redis.call('SET', KEYS[1], epoch)
-          redis.call('SET', KEYS[2], ARGV[1])
-          -- Numbers go on from the highest ever seen, so a later restore is seen the same way.
+          redis.call('HSET', part, 'epoch', epoch, 'server', ARGV[1])
+          -- Counts go on from the highest ever seen, so a later restore is seen the same way.
           if seq < tonumber(ARGV[4]) then
             seq = tonumber(ARGV[4])
-            redis.call('SET', KEYS[3], string.format('%.0f', seq))
+            redis.call('HSET', part, 'seq', string.format('%.0f', seq))
           end
         end
         for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
         return {epoch, seq}
         """)
 
-    /// KEYS info prefixes, then any other store-wide keys; ARGV creation time, errors outside any
-    /// prefix, lifetime (ms), n, then n counter name and increment pairs (counters of prefixes a
-    /// full Redis had no room to list, added to the retired totals), then prefixes seen. Registers
-    /// prefixes (unless Redis is full) and counts errors, and renews every store-wide key's expiry.
+    /// KEYS layout, then the layout-1 keys epoch and prefixes; ARGV this instance's layout, the
+    /// store name, lifetime (ms). Records the layout, or refuses (an error) a store written with
+    /// another one: instances of two layouts would miss each other's purges.
+    static let layout = RedisScript(
+        """
+        #!lua flags=allow-oom
+        local held = redis.call('GET', KEYS[1])
+        if not held and (redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[3]) == 1) then
+          held = '1'
+        end
+        if held and held ~= ARGV[1] then
+          return redis.error_reply('LAYOUT the store ' .. ARGV[2] .. ' in this Redis was written with key layout '
+            .. held .. '; this instance uses layout ' .. ARGV[1] .. '. Stop the instances of the other version and '
+            .. 'wait for their keys to expire (or delete ' .. KEYS[1] .. ', ' .. KEYS[2] .. ' and ' .. KEYS[3]
+            .. '), or give this instance another store name')
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+        return 1
+        """)
+
+    /// KEYS info, then any other store-wide keys; ARGV creation time, errors outside any prefix,
+    /// lifetime (ms). Counts errors, and renews every store-wide key's expiry.
     static let storeWide = RedisScript(
         """
         #!lua flags=allow-oom
         redis.call('HSETNX', KEYS[1], 'created', ARGV[1])
         if tonumber(ARGV[2]) > 0 then redis.call('HINCRBY', KEYS[1], 'errors', ARGV[2]) end
-        local prefixes = 5 + 2 * tonumber(ARGV[4])
-        for i = 5, prefixes - 1, 2 do redis.call('HINCRBY', KEYS[1], 'retired:' .. ARGV[i], ARGV[i + 1]) end
-        for i = prefixes, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
         for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
+        return 1
+        """)
+
+    /// KEYS totals of a partition; ARGV counter name and increment pairs. Adds counters of
+    /// prefixes a full Redis had no room to list to their partition's totals, so totals still
+    /// count them.
+    static let addTotals = RedisScript(
+        """
+        #!lua flags=allow-oom
+        for i = 1, #ARGV - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
         return 1
         """)
 
@@ -340,6 +428,107 @@ enum RedisScripts {
         local from = first - oldest
         for _, event in ipairs(redis.call('LRANGE', KEYS[2], from, from + tonumber(ARGV[2]) - 1)) do
           result[#result + 1] = event
+        end
+        return result
+        """)
+
+    /// What the statistics readers share: the three orders of an index, and member comparison by
+    /// bytes (Lua's `<` on strings follows the server's locale; Redis orders members by bytes).
+    ///
+    /// `fwd` is the index's own order (score up, then member up): the largest value first, as
+    /// the indexes hold minus the value. `grp` is score down, then member up: the smallest value
+    /// first with ties still in prefix order. `rev` is score down, then member down.
+    private static let orders = """
+        local function less(x, y)
+          local n = math.min(#x, #y)
+          for i = 1, n do
+            local a, b = string.byte(x, i), string.byte(y, i)
+            if a ~= b then return a < b end
+          end
+          return #x < #y
+        end
+        -- Forward ranks of the members with score `score`: first, and how many.
+        local function group(key, score)
+          return redis.call('ZCOUNT', key, '-inf', '(' .. score), redis.call('ZCOUNT', key, score, score)
+        end
+
+        """
+
+    /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), start, count.
+    /// The `count` entries from position `start` in that order: `{member, score, …}`. O(log n +
+    /// count) per group of equal scores met.
+    static let range = RedisScript(
+        "#!lua flags=no-writes\n" + orders + """
+            local key, start, wanted = KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+            if wanted <= 0 then return {} end
+            if ARGV[1] == 'fwd' then return redis.call('ZRANGE', key, start, start + wanted - 1, 'WITHSCORES') end
+            if ARGV[1] == 'rev' then return redis.call('ZRANGE', key, start, start + wanted - 1, 'REV', 'WITHSCORES') end
+            local size = redis.call('ZCARD', key)
+            local result = {}
+            local at = start
+            while #result < 2 * wanted and at < size do
+              local score = redis.call('ZRANGE', key, at, at, 'REV', 'WITHSCORES')[2]
+              local first, members = group(key, score)
+              -- Groups with higher scores come first in this order.
+              local above = size - first - members
+              local take = math.min(members - (at - above), wanted - #result / 2)
+              local from = first + (at - above)
+              local items = redis.call('ZRANGE', key, from, from + take - 1, 'WITHSCORES')
+              for i = 1, #items do result[#result + 1] = items[i] end
+              at = at + take
+            end
+            return result
+            """)
+
+    /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), score, member.
+    /// How many entries of the index come before (`score`, `member`) in that order; the member
+    /// need not be in the index. O(log² n).
+    static let rank = RedisScript(
+        "#!lua flags=no-writes\n" + orders + """
+            local key, score, member = KEYS[1], ARGV[2], ARGV[3]
+            local first, members = group(key, score)
+            -- Within the group: how many members are below `member` (for `rev`: not above it).
+            local low, high = first, first + members
+            while low < high do
+              local middle = math.floor((low + high) / 2)
+              local probe = redis.call('ZRANGE', key, middle, middle)[1]
+              local before = less(probe, member)
+              if ARGV[1] == 'rev' then before = before or probe == member end
+              if before then low = middle + 1 else high = middle end
+            end
+            local below = low - first
+            if ARGV[1] == 'fwd' then return first + below end
+            local higher = redis.call('ZCOUNT', key, '(' .. score, '+inf')
+            if ARGV[1] == 'grp' then return higher + below end
+            return higher + members - below
+            """)
+
+    /// KEYS by:user of a partition, the sort index; ARGV the filter (lower case), start, count,
+    /// `user` when sorting by user. Scans `count` members of by:user from rank `start` and
+    /// keeps those whose user contains the filter (ignoring ASCII case): `{next start or -1,
+    /// member, score, …}`, the member and score of the sort index.
+    static let filter = RedisScript(
+        """
+        #!lua flags=no-writes
+        local start, wanted = tonumber(ARGV[2]), tonumber(ARGV[3])
+        local items = redis.call('ZRANGE', KEYS[1], start, start + wanted - 1)
+        local result = {start + #items}
+        if #items < wanted then result[1] = -1 end
+        for _, item in ipairs(items) do
+          local zero = string.find(item, '%z[^%z]*$')
+          if zero and string.find(string.lower(string.sub(item, 1, zero - 1)), ARGV[1], 1, true) then
+            if ARGV[4] == 'user' then
+              result[#result + 1] = item
+              result[#result + 1] = '0'
+            else
+              local prefix = string.sub(item, zero + 1)
+              local score = redis.call('ZSCORE', KEYS[2], prefix)
+              if score then
+                result[#result + 1] = prefix
+                result[#result + 1] = score
+              end
+            end
+          end
         end
         return result
         """)

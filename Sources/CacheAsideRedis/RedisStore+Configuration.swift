@@ -50,11 +50,15 @@ extension RedisStore {
         public var purgeReplicas: Int
         /// How long a purge waits for its replicas before it is reported as failed.
         public var purgeReplicationTimeout: Duration
+        /// How long statistics filtered by user may scan before answering what they found so far,
+        /// flagged ``StoreStatistics/partial``.
+        public var filterBudget: Duration
 
         /// Creates a configuration; by default 4 connections for the hit path and 2 more, 500 ms
         /// timeouts, a flush every second, a 60 s horizon, 10,000 events, values up to 16 MiB,
         /// sweeps of at most 100 ms, empty prefixes forgotten after an idle hour, a backstop of a
-        /// day, and purges confirmed by one replica within a second when there are replicas.
+        /// day, purges confirmed by one replica within a second when there are replicas, and user filters
+        /// answered within 400 ms.
         public init(
             name: String = "cachemon",
             maximumConnections: Int = 4,
@@ -72,7 +76,8 @@ extension RedisStore {
             idlePrefixRetention: Duration = .seconds(3600),
             expiryBackstop: Duration = .seconds(86_400),
             purgeReplicas: Int = 1,
-            purgeReplicationTimeout: Duration = .seconds(1)
+            purgeReplicationTimeout: Duration = .seconds(1),
+            filterBudget: Duration = .milliseconds(400)
         ) {
             self.name = name
             self.maximumConnections = max(1, maximumConnections)
@@ -91,6 +96,7 @@ extension RedisStore {
             self.expiryBackstop = max(.seconds(1), expiryBackstop)
             self.purgeReplicas = max(0, purgeReplicas)
             self.purgeReplicationTimeout = purgeReplicationTimeout
+            self.filterBudget = filterBudget
         }
     }
 }

@@ -19,12 +19,18 @@ extension RedisStore {
         }
     }
 
-    /// Learns the store epoch on `connection`, moving it on if the Redis answering is not the
-    /// process that set it: a restart (possibly from an older snapshot) or a promoted replica.
+    /// Learns the epochs of `partitions` on `connection`, moving each on if the Redis answering is
+    /// not the process that set it (a restart, possibly from an older snapshot, or a promoted
+    /// replica) or its purge count went down; checks the store's key layout first.
     ///
-    /// Runs on every new connection before it is used, and with every sweep, so a Redis that went
-    /// back in time behind a proxy that kept the connection is noticed within a flush interval.
-    func refreshEpoch(on connection: RedisConnection) async throws(RedisError) {
+    /// Runs for every partition on every new connection before it is used (one pipeline), and
+    /// with every sweep, so a Redis that went back in time behind a proxy that kept the connection
+    /// is noticed within a flush interval; for one partition when a script says the instance's
+    /// epoch is behind.
+    ///
+    /// - Throws: ``RedisError/server(_:)`` with the layout script's message when the store was
+    ///   written with another key layout.
+    func refreshEpochs(of partitions: [Int], on connection: RedisConnection) async throws(RedisError) {
         if !clock.isRealTime, testClockAnchor.withLockedValue({ $0 }) == nil {
             let redisNow = try await Self.redisTime(on: connection)
             let sinceCreated = CacheClock.nanoseconds(createdAt.duration(to: .now)) / 1_000_000
@@ -42,30 +48,51 @@ extension RedisStore {
         guard let runID = info.string.flatMap(Self.runID) else {
             throw .protocolError("INFO server answered no run_id")
         }
-        let known = knownEpoch.withLockedValue { $0 }
-        let seen = highestEventSeen
-        // The other store-wide keys come along to have their expiry renewed: an instance that runs
-        // without traffic (nothing to flush) still keeps the cache's figures alive.
-        let others = names.storeWide.filter { ![names.epoch, names.server, names.seq].contains($0) }
-        let answer = try await connection.evaluate(
-            RedisScripts.epoch, keys: [names.epoch, names.server, names.seq] + others,
+        _ = try await connection.evaluate(
+            RedisScripts.layout, keys: [names.layoutKey, names.formerEpoch, names.formerPrefixes],
             arguments: [
-                ByteBuffer(string: runID), Self.argument(known), Self.argument(metaLifetime), Self.argument(seen),
+                ByteBuffer(string: RedisKeys.layout), ByteBuffer(string: names.name), Self.argument(metaLifetime),
             ])
-        guard case .array(let parts) = answer, parts.count == 2, let epoch = parts[0].int, let seq = parts[1].int else {
-            throw .protocolError("the epoch script answered \(answer)")
+        let known = knownEpochs.withLockedValue { $0 }
+        let seen = purgeHighWater.withLockedValue { $0 }
+        // The partition's other keys come along to have their expiry renewed: an instance that
+        // runs without traffic still keeps the cache's figures alive.
+        let calls = partitions.map { partition in
+            (
+                keys: names.partitionKeys(partition).all,
+                arguments: [
+                    ByteBuffer(string: runID), Self.argument(known[partition]), Self.argument(metaLifetime),
+                    Self.argument(seen[partition]),
+                ]
+            )
         }
-        // Redis's value, even if lower: every instance must use the same one.
-        knownEpoch.withLockedValue { $0 = epoch }
-        noteEvent(seq)
+        let answers = try await connection.evaluateAll(RedisScripts.epoch, calls: calls)
+        var epochs: [(partition: Int, epoch: Int64, seq: Int64)] = []
+        for (partition, answer) in zip(partitions, answers) {
+            if let message = answer.errorMessage { throw .server(message) }
+            guard case .array(let parts) = answer, parts.count == 2, let epoch = parts[0].int, let seq = parts[1].int
+            else { throw .protocolError("the epoch script answered \(answer)") }
+            epochs.append((partition, epoch, seq))
+        }
+        // Redis's values, even if lower: every instance must use the same ones.
+        knownEpochs.withLockedValue { known in
+            for entry in epochs { known[entry.partition] = entry.epoch }
+        }
+        purgeHighWater.withLockedValue { high in
+            for entry in epochs { high[entry.partition] = max(high[entry.partition], entry.seq) }
+        }
+    }
+
+    /// ``refreshEpochs(of:on:)`` on a connection of `lane`.
+    func refreshEpochs(of partitions: [Int], lane: Lane) async throws(RedisError) {
+        let connection = try await (lane == .hit ? pool : backgroundPool).connection()
+        try await refreshEpochs(of: partitions, on: connection)
     }
 
     /// Remembers the highest event number seen, to notice a Redis whose numbers went back.
     func noteEvent(_ seq: Int64) {
         eventHighWater.withLockedValue { $0 = max($0, seq) }
     }
-
-    var highestEventSeen: Int64 { eventHighWater.withLockedValue { $0 } }
 
     /// The `run_id` line of `INFO server`.
     static func runID(_ info: String) -> String? {

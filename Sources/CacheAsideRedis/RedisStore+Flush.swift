@@ -5,7 +5,7 @@ import NIOCore
 import RESP
 
 extension RedisStore {
-    /// Writes this instance's batched counters, events and new prefixes to Redis, all pipelined,
+    /// Writes this instance's batched counters and events to Redis, all pipelined,
     /// and renews the store-wide keys' expiry. What cannot be written stays batched for the next
     /// flush.
     ///
@@ -17,13 +17,6 @@ extension RedisStore {
         let taken = pending.withLockedValue { $0.take() }
         guard !taken.isEmpty else { return }
         let capacity = configuration.eventCapacity
-        let connection: RedisConnection
-        do {
-            connection = try await backgroundPool.connection()
-        } catch {
-            pending.withLockedValue { $0.restore(taken, capacity: capacity) }
-            throw error
-        }
         // Three round trips: the per-prefix counters (one script each, pipelined), the store-wide
         // figures, the events. What fails goes back to be written by the next flush.
         var failed = PendingFigures()
@@ -44,28 +37,25 @@ extension RedisStore {
             for (route, hits) in counts.entryHits {
                 arguments += [ByteBuffer(string: route), ByteBuffer(string: String(hits))]
             }
-            return (
-                keys: [RedisKeys.meta(prefix), RedisKeys.values(prefix), RedisKeys.hits(prefix)], arguments: arguments
-            )
+            return (keys: names.scriptKeys(prefix), arguments: arguments)
         }
         // The first failure is what the caller is told; everything that failed is kept.
         var firstFailure: (any Error)?
         var answers: [RESPValue]?
         do {
-            answers = try await connection.evaluateAll(RedisScripts.flush, calls: calls)
+            answers = try await evaluateAll(RedisScripts.flush, calls: calls)
             // Prefixes with no meta key yet: created where Redis has room.
             let new = answers?.indices.filter { answers?[$0] == .integer(0) } ?? []
             if !new.isEmpty {
-                let created = try await connection.evaluateAll(
-                    RedisScripts.flushCreating, calls: new.map { calls[$0] })
+                let created = try await evaluateAll(RedisScripts.flushCreating, calls: new.map { calls[$0] })
                 for (index, answer) in zip(new, created) { answers?[index] = answer }
             }
         } catch {
             answers = nil
             firstFailure = error
         }
-        // Counters of prefixes a full Redis had no room to list: kept in the store-wide totals.
-        var unlisted = CounterValues()
+        // Counters of prefixes a full Redis had no room to list: kept in their partitions' totals.
+        var unlisted: [Int: CounterValues] = [:]
         var unlistedPrefixes: Set<String> = []
         for (index, prefix) in prefixes.enumerated() {
             guard let answers else {
@@ -74,7 +64,8 @@ extension RedisStore {
             }
             guard let message = answers[index].errorMessage else { continue }
             if message.hasPrefix("OOM") {
-                unlisted.add(taken.counts[prefix]?.counters ?? CounterValues())
+                unlisted[RedisKeys.partition(of: prefix), default: CounterValues()].add(
+                    taken.counts[prefix]?.counters ?? CounterValues())
                 unlistedPrefixes.insert(prefix)
             } else {
                 failed.counts[prefix] = taken.counts[prefix]
@@ -83,10 +74,8 @@ extension RedisStore {
         }
         var storeWide = PendingFigures()
         storeWide.unattributedErrors = taken.unattributedErrors
-        // Every prefix counted in this flush is (re)listed: SADD of a member already there is a no-op.
-        storeWide.seenPrefixes = taken.seenPrefixes.union(taken.counts.keys).subtracting(unlistedPrefixes)
         do {
-            try await writeStoreWide(storeWide, unlisted: unlisted, on: connection)
+            try await writeStoreWide(storeWide, unlisted: unlisted)
         } catch {
             failed.restore(storeWide, capacity: capacity)
             for prefix in unlistedPrefixes { failed.counts[prefix] = taken.counts[prefix] }
@@ -94,7 +83,7 @@ extension RedisStore {
         }
         if !taken.events.isEmpty {
             do {
-                try await appendEvents(taken.events, on: connection)
+                try await appendEvents(taken.events)
             } catch {
                 failed.events = taken.events
                 firstFailure = firstFailure ?? error
@@ -105,24 +94,26 @@ extension RedisStore {
         throw firstFailure
     }
 
-    /// Errors outside any prefix, new prefixes and the store's creation time, in one script that
-    /// also renews the store-wide keys' expiry: they outlive every prefix key, and go by themselves
-    /// once no instance has written for ``Configuration/idlePrefixRetention`` plus the backstop.
-    private func writeStoreWide(
-        _ figures: PendingFigures, unlisted: CounterValues, on connection: RedisConnection
-    ) async throws {
-        let others = names.storeWide.filter { $0 != names.info && $0 != names.prefixes }
-        let counted = CacheCounter.allCases.filter { unlisted[$0] > 0 }
-        var arguments = [
+    /// Errors outside any prefix and the store's creation time, in one script that also renews
+    /// the store-wide keys' expiry: they outlive every prefix key, and go by themselves once no
+    /// instance has written for ``Configuration/idlePrefixRetention`` plus the backstop. Counters
+    /// of prefixes a full Redis could not list go to their partitions' totals.
+    private func writeStoreWide(_ figures: PendingFigures, unlisted: [Int: CounterValues]) async throws {
+        let others = names.storeWide.filter { $0 != names.info }
+        let arguments = [
             Self.argument(unixMilliseconds()), Self.argument(Int64(clamping: figures.unattributedErrors)),
-            Self.argument(metaLifetime), Self.argument(Int64(counted.count)),
+            Self.argument(metaLifetime),
         ]
-        for counter in counted {
-            arguments += [ByteBuffer(string: counter.rawValue), ByteBuffer(string: String(unlisted[counter]))]
+        try await evaluate(RedisScripts.storeWide, keys: [names.info] + others, arguments: arguments)
+        let calls = unlisted.sorted { $0.key < $1.key }.map { partition, counters in
+            var pairs: [ByteBuffer] = []
+            for counter in CacheCounter.allCases where counters[counter] > 0 {
+                pairs += [ByteBuffer(string: counter.rawValue), ByteBuffer(string: String(counters[counter]))]
+            }
+            return (keys: [names.partitionKeys(partition).totals], arguments: pairs)
         }
-        arguments += figures.seenPrefixes.sorted().map { ByteBuffer(string: $0) }
-        _ = try await connection.evaluate(
-            RedisScripts.storeWide, keys: [names.info, names.prefixes] + others, arguments: arguments)
+        let answers = try await evaluateAll(RedisScripts.addTotals, calls: calls)
+        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
     }
 
     /// Appends events to the shared ring; returns the newest sequence number.
@@ -130,11 +121,14 @@ extension RedisStore {
     func appendEvents(_ events: [CacheEvent], on connection: RedisConnection? = nil) async throws -> Int64 {
         let encoder = WireFormat.encoder()
         let encoded = try events.map { ByteBuffer(bytes: try encoder.encode($0)) }
-        let target: RedisConnection
-        if let connection { target = connection } else { target = try await pool.connection() }
-        let answer = try await target.evaluate(
-            RedisScripts.appendEvents, keys: [names.seq, names.events],
-            arguments: [Self.argument(Int64(configuration.eventCapacity)), Self.argument(metaLifetime)] + encoded)
+        let keys = [names.seq, names.events]
+        let arguments = [Self.argument(Int64(configuration.eventCapacity)), Self.argument(metaLifetime)] + encoded
+        let answer: RESPValue
+        if let connection {
+            answer = try await connection.evaluate(RedisScripts.appendEvents, keys: keys, arguments: arguments)
+        } else {
+            answer = try await evaluate(RedisScripts.appendEvents, keys: keys, arguments: arguments)
+        }
         guard let newest = answer.int else { throw RedisError.protocolError("append answered \(answer)") }
         noteEvent(newest)
         return newest
@@ -152,8 +146,8 @@ extension RedisStore {
     public func sweep() async throws {
         let started = ContinuousClock.now
         let batch = configuration.sweepBatchSize
-        let connection = try await backgroundPool.connection()
-        try await refreshEpoch(on: connection)
+        let partitions = Array(0..<RedisKeys.partitionCount)
+        try await refreshEpochs(of: partitions, lane: .background)
         var expired: [CacheEvent] = []
         defer {
             if !expired.isEmpty {
@@ -163,21 +157,35 @@ extension RedisStore {
                 }
             }
         }
+        // Each instance starts at another partition, so concurrent sweeps spread.
+        let first = sweepStart.withLockedValue { start in
+            defer { start = (start + 1) % RedisKeys.partitionCount }
+            return start
+        }
+        let order = Array(partitions[first...] + partitions[..<first])
+        let dueKeys = order.map { names.partitionKeys($0).due }
         // At least one round, however long connecting took.
         repeat {
-            let now = try await redisMilliseconds(on: connection)
-            let answer = try await connection.execute(
-                RESPCommand("ZRANGEBYSCORE", names.due, "-inf", String(now), "LIMIT", "0", String(batch)))
-            guard case .array(let listed) = answer else { throw RedisError.protocolError("due answered \(answer)") }
-            let due = listed.compactMap(\.string)
+            let now = try await redisMilliseconds()
+            let listed = try await pipeline(
+                dueKeys.map { key in
+                    (key, RESPCommand("ZRANGEBYSCORE", key, "-inf", String(now), "LIMIT", "0", String(batch)))
+                })
+            var due: [String] = []
+            var fullBatch = false
+            for answer in listed {
+                if let message = answer.errorMessage { throw RedisError.server(message) }
+                guard case .array(let members) = answer else {
+                    throw RedisError.protocolError("due answered \(answer)")
+                }
+                due += members.compactMap(\.string)
+                fullBatch = fullBatch || members.count >= batch
+            }
             guard !due.isEmpty else { break }
-            let answers = try await connection.evaluateAll(
+            let answers = try await evaluateAll(
                 RedisScripts.sweep,
                 calls: due.map {
-                    (
-                        keys: RedisKeys.prefixKeys($0) + [names.due],
-                        arguments: prefixArguments() + [Self.argument(Int64(batch)), ByteBuffer(string: $0)]
-                    )
+                    (keys: names.scriptKeys($0), arguments: prefixArguments($0) + [Self.argument(Int64(batch))])
                 })
             var moreDue = false
             var refused: [String] = []
@@ -196,58 +204,75 @@ extension RedisStore {
             }
             if !refused.isEmpty {
                 let later = String(now + 60_000)
-                _ = try await connection.pipeline(refused.map { RESPCommand("ZADD", names.due, later, $0) })
+                _ = try await pipeline(
+                    refused.map { raw in
+                        let key = names.partitionKeys(RedisKeys.partition(of: raw)).due
+                        return (key, RESPCommand("ZADD", key, later, raw))
+                    })
             }
-            if !moreDue && due.count < batch { break }
+            if !moreDue && !fullBatch { break }
         } while started.duration(to: .now) < configuration.sweepBudget
-        try await reclaimIdlePrefixes(on: connection)
+        try await reclaimIdlePrefixes()
     }
 
     /// The store's time in milliseconds, as the scripts see it: Redis's (see ``timeArgument()``).
-    func redisMilliseconds(on connection: RedisConnection) async throws -> Int64 {
+    func redisMilliseconds() async throws -> Int64 {
         if let testTime = testClockMilliseconds() { return testTime }
-        return try await Self.redisTime(on: connection)
+        let answer = try await execute(RESPCommand("TIME"))
+        return try Self.redisTime(of: answer)
     }
 
     /// Redis's own clock (`TIME`) in Unix milliseconds.
     static func redisTime(on connection: RedisConnection) async throws(RedisError) -> Int64 {
         let answer = try await connection.execute(RESPCommand("TIME"))
+        return try redisTime(of: answer)
+    }
+
+    /// Reads a `TIME` answer in Unix milliseconds.
+    static func redisTime(of answer: RESPValue) throws(RedisError) -> Int64 {
         guard case .array(let parts) = answer, parts.count == 2, let seconds = parts[0].int,
             let microseconds = parts[1].int
         else { throw .protocolError("TIME answered \(answer)") }
         return seconds * 1000 + microseconds / 1000
     }
 
-    /// Visits the next batch of `{name}:prefixes` and forgets those that hold nothing and have
-    /// not been used for ``Configuration/idlePrefixRetention``; each one's counters move to the
-    /// store-wide retired counters in the same script, so totals never go down.
+    /// Visits the next batch of prefixes of one partition's `by:user` (a partition after the
+    /// other, round robin) and forgets those that hold nothing and have not been used for
+    /// ``Configuration/idlePrefixRetention``; their counters stay in the partition's totals, so
+    /// totals never go down.
     ///
     /// Forgetting is safe for fencing: a prefix seen again starts in a generation drawn from
     /// Redis's clock, above any generation it had before.
-    private func reclaimIdlePrefixes(on connection: RedisConnection) async throws {
-        let cursor = reclaimCursor.withLockedValue { $0 }
-        let answer = try await connection.execute(
-            RESPCommand("SSCAN", names.prefixes, cursor, "COUNT", String(configuration.sweepBatchSize)))
-        guard case .array(let parts) = answer, parts.count == 2, let next = parts[0].string,
-            case .array(let members) = parts[1]
-        else { throw RedisError.protocolError("SSCAN answered \(answer)") }
-        reclaimCursor.withLockedValue { $0 = next }
-        let candidates = members.compactMap(\.string)
-        let fields = CacheCounter.allCases.map { ByteBuffer(string: $0.rawValue) }
+    private func reclaimIdlePrefixes() async throws {
+        let batch = configuration.sweepBatchSize
+        var candidates: [String] = []
+        // Partitions in turn from where the last sweep stopped, until a batch of candidates is
+        // found or every partition was read once.
+        for _ in 0..<RedisKeys.partitionCount where candidates.count < batch {
+            let cursor = reclaimCursor.withLockedValue { $0 }
+            let wanted = batch - candidates.count
+            let byUser = names.partitionKeys(cursor.partition).byUser
+            let answer = try await pipeline([
+                (byUser, RESPCommand("ZRANGE", byUser, String(cursor.rank), String(cursor.rank + wanted - 1)))
+            ])[0]
+            if let message = answer.errorMessage { throw RedisError.server(message) }
+            guard case .array(let members) = answer else {
+                throw RedisError.protocolError("ZRANGE answered \(answer)")
+            }
+            candidates += members.compactMap(\.string).map(RedisKeys.prefix(ofUserMember:))
+            reclaimCursor.withLockedValue { next in
+                next =
+                    members.count < wanted
+                    ? ((cursor.partition + 1) % RedisKeys.partitionCount, 0)
+                    : (cursor.partition, cursor.rank + wanted)
+            }
+        }
         let retention = Self.argument(Self.milliseconds(configuration.idlePrefixRetention))
-        let answers = try await connection.evaluateAll(
+        let answers = try await evaluateAll(
             RedisScripts.reclaim,
-            calls: candidates.map {
-                (
-                    keys: RedisKeys.prefixKeys($0) + [names.info, names.prefixes],
-                    arguments: prefixArguments() + [retention, ByteBuffer(string: $0)] + fields
-                )
-            })
+            calls: candidates.map { (keys: names.scriptKeys($0), arguments: prefixArguments($0) + [retention]) })
         if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
     }
-
-    /// The field of `{name}:info` that keeps a counter of forgotten prefixes: `retired:<name>`.
-    static func retiredField(_ counter: CacheCounter) -> String { "retired:" + counter.rawValue }
 
     /// Reads the answer to an `HMGET` of `counters`' fields, by name; a missing field is zero.
     static func counters(_ counters: [CacheCounter], _ values: [RESPValue]) -> CounterValues {

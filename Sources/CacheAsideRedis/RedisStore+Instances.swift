@@ -14,7 +14,7 @@ extension RedisStore {
         let report = try WireFormat.encoder().encode(heartbeat.instance)
         let timeToLive = max(1, Self.milliseconds(heartbeat.timeToLive))
         let id = heartbeat.instance.id
-        try await backgroundPool.connection().evaluate(
+        try await evaluate(
             RedisScripts.heartbeat, keys: [names.instance(id), names.instances],
             arguments: [timeArgument(), Self.argument(timeToLive), ByteBuffer(string: id), ByteBuffer(bytes: report)])
     }
@@ -23,14 +23,14 @@ extension RedisStore {
     /// within its time to live (by Redis's clock), then dead, with its last report, until ten times
     /// that. Ids whose heartbeat is gone are taken out of `{name}:instances` here.
     public func instances() async throws -> [InstanceInfo] {
-        let connection = try await backgroundPool.connection()
-        let now = try await redisMilliseconds(on: connection)
-        let members = try await connection.execute(
-            RESPCommand("ZRANGE", names.instances, "0", String(Self.maximumInstancesListed - 1)))
+        let now = try await redisMilliseconds()
+        let members = try await pipeline([
+            (names.instances, RESPCommand("ZRANGE", names.instances, "0", String(Self.maximumInstancesListed - 1)))
+        ])[0]
         guard case .array(let listed) = members else { throw RedisError.protocolError("instances: \(members)") }
         let ids = listed.compactMap(\.string)
-        let answers = try await connection.pipeline(
-            ids.map { RESPCommand("HMGET", names.instance($0), "info", "seen", "ttl") })
+        let answers = try await pipeline(
+            ids.map { (names.instance($0), RESPCommand("HMGET", names.instance($0), "info", "seen", "ttl")) })
         var instances: [InstanceInfo] = []
         var gone: [String] = []
         for (id, answer) in zip(ids, answers) {
@@ -56,7 +56,7 @@ extension RedisStore {
         }
         if !gone.isEmpty {
             // Tidying only: a failure here changes nothing that was listed.
-            _ = try? await connection.execute(RESPCommand(strings: ["ZREM", names.instances] + gone))
+            _ = try? await pipeline([(names.instances, RESPCommand(strings: ["ZREM", names.instances] + gone))])
         }
         instances.sort { $0.id < $1.id }
         return instances

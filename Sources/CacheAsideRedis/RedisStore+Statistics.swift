@@ -1,11 +1,15 @@
 import CacheAside
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import RESP
 
 extension RedisStore {
-    /// The figures of every instance together, read from Redis in one pipeline of two commands per
-    /// prefix: time proportional to the number of prefixes, never to the number of entries.
+    /// The figures of every instance together, read from the partitions' totals and statistics
+    /// indexes: a few pipelined rounds of one command per partition, so the time grows with the
+    /// logarithm of the number of prefixes and with the page, never with every prefix (see
+    /// `docs/redis.md`). A filter scans the users server-side within
+    /// ``Configuration/filterBudget`` and says `partial` when cut.
     ///
     /// While Redis is down it answers the last figures it read plus the hits, misses and errors
     /// this instance counted since, so an operator still sees its traffic and its failures.
@@ -29,47 +33,421 @@ extension RedisStore {
     }
 
     private func readStatistics(_ query: StatsQuery) async throws -> StoreStatistics {
-        let horizon = CacheClock.nanoseconds(configuration.expiringSoonHorizon) / 1_000_000
-        let connection = try await backgroundPool.connection()
-        let now = try await redisMilliseconds(on: connection)
-        let members = try await connection.execute(RESPCommand("SMEMBERS", names.prefixes))
-        guard case .array(let listed) = members else { throw RedisError.protocolError("prefixes: \(members)") }
-        let prefixes = listed.compactMap(\.string)
-        let retiredFields = CacheCounter.allCases.map(Self.retiredField)
-        var commands = [RESPCommand(strings: ["HMGET", names.info, "created", "errors"] + retiredFields)]
-        for prefix in prefixes {
-            commands.append(RESPCommand(strings: ["HMGET", RedisKeys.meta(prefix)] + Self.metaFields))
-            commands.append(
-                RESPCommand("ZCOUNT", RedisKeys.deadlines(prefix), "(\(now)", String(now.saturatingAdd(horizon))))
+        let started = ContinuousClock.now
+        let now = try await redisMilliseconds()
+        let (totals, sizes, created) = try await readTotals()
+        var partial = false
+        var withSoon = totals
+        let soon = try await expiringSoon(now: now)
+        withSoon.expiringSoon = soon.total
+        partial = partial || soon.partial
+        let order = Self.indexOrder(query)
+        let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        let page: [StatsEntry]
+        let matching: Int
+        var offset = query.offset
+        if let needle {
+            let found = try await filtered(needle, query: query, order: order, started: started)
+            partial = partial || found.partial
+            let selection = Self.select(found.entries, order: order, query: query)
+            page = selection.page
+            offset = selection.offset
+            matching = found.entries.count
+        } else if query.sort == .expiringSoon {
+            // Not indexed (it changes with time): every prefix, in memory. O(prefixes).
+            let all = try await everyPrefix(sizes: sizes, counts: soon.counts)
+            let selection = Self.select(all, order: order, query: query)
+            page = selection.page
+            offset = selection.offset
+            matching = all.count
+        } else {
+            matching = sizes.reduce(0, +)
+            if let focus = query.focus,
+                let focusRank = try await rank(of: focus, query: query, order: order, sizes: sizes)
+            {
+                offset = focusRank / query.limit * query.limit
+            }
+            page = try await indexPage(query.sort, order: order, sizes: sizes, offset: offset, limit: query.limit)
         }
-        let answers = try await connection.pipeline(commands)
-        if let message = answers[0].errorMessage { throw RedisError.server(message) }
-        guard case .array(let info) = answers[0], info.count == 2 + retiredFields.count else {
+        let rows = try await prefixRows(page.map(\.prefix), now: now)
+        var statistics = StoreStatistics(
+            totals: withSoon, prefixCount: matching, prefixes: rows,
+            uptimeSeconds: Double(max(0, now - (created ?? now))) / 1000, offset: offset)
+        statistics.partial = partial
+        return statistics
+    }
+
+    // MARK: Totals
+
+    /// Every partition's totals added up, each partition's number of prefixes, and the store's
+    /// creation time: one pipeline.
+    private func readTotals() async throws -> (totals: CacheTotals, sizes: [Int], created: Int64?) {
+        let fields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes"]
+        var commands = [(key: names.info, command: RESPCommand("HMGET", names.info, "created", "errors"))]
+        for partition in 0..<RedisKeys.partitionCount {
+            let keys = names.partitionKeys(partition)
+            commands.append((keys.totals, RESPCommand(strings: ["HMGET", keys.totals] + fields)))
+            commands.append((keys.byUser, RESPCommand("ZCARD", keys.byUser)))
+        }
+        let answers = try await pipeline(commands)
+        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
+        guard case .array(let info) = answers[0], info.count == 2 else {
             throw RedisError.protocolError("info: \(answers[0])")
         }
-        // Errors outside any prefix, and the counters of prefixes forgotten as idle.
-        var totals = CacheTotals(counters: Self.counters(CacheCounter.allCases, Array(info.dropFirst(2))))
+        var totals = CacheTotals()
         totals[.errors] += UInt64(max(0, info[1].int ?? 0))
-        var all: [PrefixStats] = []
-        all.reserveCapacity(prefixes.count)
-        for (index, raw) in prefixes.enumerated() {
-            // A prefix this store may not read (an ACL for another namespace) is left out, not fatal.
-            if answers[1 + 2 * index].errorMessage != nil { continue }
-            guard case .array(let fields) = answers[1 + 2 * index], fields.count == Self.metaFields.count else {
-                throw RedisError.protocolError("prefix \(raw): \(answers[1 + 2 * index])")
+        var sizes: [Int] = []
+        for partition in 0..<RedisKeys.partitionCount {
+            guard case .array(let values) = answers[1 + 2 * partition], values.count == fields.count else {
+                throw RedisError.protocolError("totals: \(answers[1 + 2 * partition])")
             }
-            let stats = Self.prefixStats(raw, fields: fields, expiringSoon: Int(answers[2 + 2 * index].int ?? 0))
-            totals.counters.add(stats.counters)
-            totals.keys += stats.keys
-            totals.bytes += stats.bytes
-            totals.expiringSoon += stats.expiringSoon
-            all.append(stats)
+            totals.counters.add(Self.counters(CacheCounter.allCases, values))
+            totals.keys += Int(max(0, values[fields.count - 2].int ?? 0))
+            totals.bytes += Int(max(0, values[fields.count - 1].int ?? 0))
+            sizes.append(Int(answers[2 + 2 * partition].int ?? 0))
         }
-        let created = info[0].int ?? now
-        let (page, matching, offset) = PrefixPage.select(all, query: query)
-        return StoreStatistics(
-            totals: totals, prefixCount: matching, prefixes: page, uptimeSeconds: Double(max(0, now - created)) / 1000,
-            offset: offset)
+        return (totals, sizes, info[0].int)
+    }
+
+    /// Entries expiring within the horizon: counted in the prefixes whose next deadline falls
+    /// within it (from the `due` sets), at most ``expiringSoonCandidates`` per partition; `partial`
+    /// when a partition had more.
+    private func expiringSoon(now: Int64) async throws -> (total: Int, counts: [String: Int], partial: Bool) {
+        let horizon = now.saturatingAdd(CacheClock.nanoseconds(configuration.expiringSoonHorizon) / 1_000_000)
+        let limit = Self.expiringSoonCandidates
+        let dueKeys = (0..<RedisKeys.partitionCount).map { names.partitionKeys($0).due }
+        let listed = try await pipeline(
+            dueKeys.map { ($0, RESPCommand("ZRANGEBYSCORE", $0, "-inf", String(horizon), "LIMIT", "0", String(limit))) }
+        )
+        var candidates: [String] = []
+        var partial = false
+        for answer in listed {
+            if let message = answer.errorMessage { throw RedisError.server(message) }
+            guard case .array(let members) = answer else { throw RedisError.protocolError("due: \(answer)") }
+            candidates += members.compactMap(\.string)
+            partial = partial || members.count >= limit
+        }
+        let counts = try await pipeline(
+            candidates.map { prefix in
+                let key = RedisKeys.deadlines(prefix)
+                return (key, RESPCommand("ZCOUNT", key, "(\(now)", String(horizon)))
+            })
+        var byPrefix: [String: Int] = [:]
+        for (prefix, count) in zip(candidates, counts) { byPrefix[prefix] = Int(max(0, count.int ?? 0)) }
+        return (byPrefix.values.reduce(0, +), byPrefix, partial)
+    }
+
+    /// How many prefixes of each partition's `due` set the expiring-soon figures look at.
+    static let expiringSoonCandidates = 2000
+
+    // MARK: Pages from the indexes
+
+    /// The index a query sorts by in `partition`.
+    private func index(_ sort: StatsQuery.Sort, _ partition: Int) -> String {
+        let keys = names.partitionKeys(partition)
+        switch sort {
+        case .user: return keys.byUser
+        case .hits: return keys.byHits
+        case .misses: return keys.byMisses
+        case .hitRatio: return keys.byRatio
+        case .keys: return keys.byKeys
+        case .bytes: return keys.byBytes
+        case .lastPurge, .expiringSoon: return keys.byPurge
+        }
+    }
+
+    /// How the query's order reads the indexes: they hold minus the value (largest first), and
+    /// `by:user` holds users in ascending order; ties always go by prefix, ascending.
+    static func indexOrder(_ query: StatsQuery) -> IndexOrder {
+        switch (query.sort, query.order) {
+        case (.user, .ascending): .forward
+        case (.user, .descending): .reverse
+        case (_, .descending): .forward
+        case (_, .ascending): .grouped
+        }
+    }
+
+    /// The rank of `prefix` in the query's order (how many prefixes come before it), or `nil`
+    /// when it is not listed: its score in its own partition, then its rank in every partition.
+    private func rank(of prefix: String, query: StatsQuery, order: IndexOrder, sizes: [Int]) async throws -> Int? {
+        let member = query.sort == .user ? RedisKeys.userMember(prefix) : prefix
+        let home = RedisKeys.partition(of: prefix)
+        let key = index(query.sort, home)
+        let answer = try await pipeline([(key, RESPCommand("ZSCORE", key, member))])[0]
+        guard let scoreText = answer.string else { return nil }
+        let partitions = (0..<RedisKeys.partitionCount).filter { sizes[$0] > 0 }
+        let ranks = try await evaluateAll(
+            RedisScripts.rank,
+            calls: partitions.map { partition in
+                (
+                    keys: [index(query.sort, partition)],
+                    arguments: [
+                        ByteBuffer(string: order.rawValue), ByteBuffer(string: scoreText), ByteBuffer(string: member),
+                    ]
+                )
+            })
+        var total = 0
+        for answer in ranks {
+            if let message = answer.errorMessage { throw RedisError.server(message) }
+            total += Int(answer.int ?? 0)
+        }
+        return total
+    }
+
+    /// The entries at positions `offset ..< offset + limit` of the merged order of every
+    /// partition's index.
+    ///
+    /// Deep pages start from a cut: a pivot entry whose rank in every partition is known, found
+    /// from each partition's entry at its share of `offset`; the entries after a cut, read from each
+    /// partition at its rank and merged, are the entries after the pivot in the whole store. Each
+    /// partition is read in proportion to its size, and further only while its last entry read
+    /// could still belong to the page.
+    private func indexPage(
+        _ sort: StatsQuery.Sort, order: IndexOrder, sizes: [Int], offset: Int, limit: Int
+    ) async throws -> [StatsEntry] {
+        let total = sizes.reduce(0, +)
+        guard offset < total else { return [] }
+        var cut = [Int](repeating: 0, count: sizes.count)
+        var base = 0
+        if offset > Self.shallowOffset, let pivot = try await pivotCut(sort, order: order, sizes: sizes, offset: offset)
+        {
+            (cut, base) = pivot
+        }
+        let needed = offset - base + limit
+        var read = [[StatsEntry]](repeating: [], count: sizes.count)
+        var exhausted = sizes.indices.map { cut[$0] >= sizes[$0] }
+        var asks = sizes.indices.map { Int((Double(needed) * Double(sizes[$0]) / Double(total)).rounded(.up)) + 8 }
+        var merged: [StatsEntry] = []
+        for _ in 0..<Self.readRounds {
+            let wanted = sizes.indices.filter { !exhausted[$0] && asks[$0] > 0 }
+            if wanted.isEmpty { break }
+            let answers = try await evaluateAll(
+                RedisScripts.range,
+                calls: wanted.map { partition in
+                    (
+                        keys: [index(sort, partition)],
+                        arguments: [
+                            ByteBuffer(string: order.rawValue),
+                            Self.argument(Int64(cut[partition] + read[partition].count)),
+                            Self.argument(Int64(asks[partition])),
+                        ]
+                    )
+                })
+            for (partition, answer) in zip(wanted, answers) {
+                let entries = try Self.entries(answer, partition: partition)
+                read[partition] += entries
+                exhausted[partition] =
+                    entries.count < asks[partition] || cut[partition] + read[partition].count >= sizes[partition]
+                asks[partition] = 0
+            }
+            merged = read.flatMap { $0 }.sorted(by: order.precedes)
+            // Exact up to the smallest last entry of the partitions that have more.
+            let open = sizes.indices.filter { !exhausted[$0] }
+            let bounds = open.compactMap { read[$0].last }
+            if open.count > bounds.count {
+                // A partition read nothing yet: it must be read.
+                for partition in open where read[partition].isEmpty { asks[partition] = 8 }
+                continue
+            }
+            guard let bound = bounds.min(by: order.precedes) else { break }
+            let certain = merged.prefix { !order.precedes(bound, $0) }.count
+            if certain >= needed { break }
+            let target = merged.count >= needed ? merged[needed - 1] : nil
+            for partition in open {
+                guard let last = read[partition].last else { continue }
+                if let target, order.precedes(target, last) { continue }
+                asks[partition] = max(8, read[partition].count)
+            }
+        }
+        let start = min(offset - base, merged.count)
+        return Array(merged[start..<min(needed, merged.count)])
+    }
+
+    /// Offsets up to this are read from the top of every partition.
+    static let shallowOffset = 1000
+    /// How many rounds a page read takes at most.
+    static let readRounds = 12
+
+    /// A pivot entry ranked at or before `offset`, close to it: each partition's rank of it and
+    /// its rank in the whole store; `nil` when none was found in a few rounds.
+    private func pivotCut(
+        _ sort: StatsQuery.Sort, order: IndexOrder, sizes: [Int], offset: Int
+    ) async throws -> (cut: [Int], base: Int)? {
+        let total = Double(sizes.reduce(0, +))
+        var targets = sizes.map { Int(Double(offset) * Double($0) / total) }
+        let partitions = sizes.indices.filter { sizes[$0] > 0 }
+        for _ in 0..<4 {
+            let probes = try await evaluateAll(
+                RedisScripts.range,
+                calls: partitions.map { partition in
+                    (
+                        keys: [index(sort, partition)],
+                        arguments: [
+                            ByteBuffer(string: order.rawValue),
+                            Self.argument(Int64(min(max(0, targets[partition]), sizes[partition] - 1))),
+                            Self.argument(1),
+                        ]
+                    )
+                })
+            var candidates: [StatsEntry] = []
+            for (partition, answer) in zip(partitions, probes) {
+                candidates += try Self.entries(answer, partition: partition)
+            }
+            candidates.sort(by: order.precedes)
+            guard !candidates.isEmpty else { return nil }
+            // Below the middle: more often at or before `offset`.
+            let pivot = candidates[candidates.count * 3 / 10]
+            let ranks = try await evaluateAll(
+                RedisScripts.rank,
+                calls: partitions.map { partition in
+                    (
+                        keys: [index(sort, partition)],
+                        arguments: [
+                            ByteBuffer(string: order.rawValue), ByteBuffer(string: pivot.scoreText),
+                            ByteBuffer(string: pivot.member),
+                        ]
+                    )
+                })
+            var cut = [Int](repeating: 0, count: sizes.count)
+            for (partition, answer) in zip(partitions, ranks) {
+                if let message = answer.errorMessage { throw RedisError.server(message) }
+                cut[partition] = Int(answer.int ?? 0)
+            }
+            let base = cut.reduce(0, +)
+            if base <= offset { return (cut, base) }
+            let over = Double(base - offset)
+            targets = sizes.indices.map { cut[$0] - Int((over * Double(sizes[$0]) / total).rounded(.up)) - 2 }
+        }
+        return nil
+    }
+
+    /// Reads a `range` or `filter` answer's member and score pairs.
+    static func entries(_ answer: RESPValue, partition: Int, from first: Int = 0) throws -> [StatsEntry] {
+        if let message = answer.errorMessage { throw RedisError.server(message) }
+        guard case .array(let parts) = answer, (parts.count - first) % 2 == 0 else {
+            throw RedisError.protocolError("an index answered \(answer)")
+        }
+        var entries: [StatsEntry] = []
+        entries.reserveCapacity((parts.count - first) / 2)
+        for index in stride(from: first, to: parts.count, by: 2) {
+            guard let member = parts[index].string, let score = parts[index + 1].string,
+                let entry = StatsEntry(member: member, scoreText: score, partition: partition)
+            else { throw RedisError.protocolError("an index answered \(parts[index]) \(parts[index + 1])") }
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    // MARK: Filter and the unindexed order
+
+    /// The prefixes whose user contains `needle`, with their sort scores: every partition's
+    /// `by:user` scanned server-side in chunks, all partitions per round, until done or
+    /// ``Configuration/filterBudget`` has passed since `started` (then `partial`).
+    private func filtered(
+        _ needle: String, query: StatsQuery, order: IndexOrder, started: ContinuousClock.Instant
+    ) async throws -> (entries: [StatsEntry], partial: Bool) {
+        var next = [Int](repeating: 0, count: RedisKeys.partitionCount)
+        var found: [StatsEntry] = []
+        var soonCounts: [String: Int]?
+        if query.sort == .expiringSoon { soonCounts = try await expiringSoon(now: redisMilliseconds()).counts }
+        while true {
+            let open = next.indices.filter { next[$0] >= 0 }
+            if open.isEmpty { return (found, false) }
+            if started.duration(to: .now) > configuration.filterBudget { return (found, true) }
+            let answers = try await evaluateAll(
+                RedisScripts.filter,
+                calls: open.map { partition in
+                    let keys = names.partitionKeys(partition)
+                    return (
+                        keys: [keys.byUser, index(query.sort, partition)],
+                        arguments: [
+                            ByteBuffer(string: needle), Self.argument(Int64(next[partition])),
+                            Self.argument(Int64(Self.filterChunk)),
+                            ByteBuffer(string: query.sort == .user ? "user" : "score"),
+                        ]
+                    )
+                })
+            for (partition, answer) in zip(open, answers) {
+                guard case .array(let parts) = answer, let following = parts.first?.int else {
+                    throw RedisError.protocolError("filter answered \(answer)")
+                }
+                next[partition] = Int(following)
+                var entries = try Self.entries(answer, partition: partition, from: 1)
+                if let soonCounts {
+                    // Sorted by what expires soon: scores are minus that count, as in an index.
+                    entries = entries.compactMap {
+                        StatsEntry(
+                            member: $0.member, scoreText: String(-(soonCounts[$0.member] ?? 0)), partition: partition)
+                    }
+                }
+                found += entries
+            }
+        }
+    }
+
+    /// How many members of `by:user` one filter script looks at.
+    static let filterChunk = 1000
+
+    /// Every prefix with minus its count of entries expiring soon as its score: for the order no
+    /// index keeps. Reads every partition's `by:user` whole.
+    private func everyPrefix(sizes: [Int], counts: [String: Int]) async throws -> [StatsEntry] {
+        let partitions = sizes.indices.filter { sizes[$0] > 0 }
+        let answers = try await pipeline(
+            partitions.map { partition in
+                let key = names.partitionKeys(partition).byUser
+                return (key, RESPCommand("ZRANGE", key, "0", "-1"))
+            })
+        var all: [StatsEntry] = []
+        for (partition, answer) in zip(partitions, answers) {
+            if let message = answer.errorMessage { throw RedisError.server(message) }
+            guard case .array(let members) = answer else { throw RedisError.protocolError("by:user: \(answer)") }
+            for member in members.compactMap(\.string) {
+                let prefix = RedisKeys.prefix(ofUserMember: member)
+                if let entry = StatsEntry(
+                    member: prefix, scoreText: String(-(counts[prefix] ?? 0)), partition: partition)
+                {
+                    all.append(entry)
+                }
+            }
+        }
+        return all
+    }
+
+    /// The page of `entries` (all in memory) the query asks for, and its offset (moved to the
+    /// focused prefix's page).
+    static func select(
+        _ entries: [StatsEntry], order: IndexOrder, query: StatsQuery
+    ) -> (page: [StatsEntry], offset: Int) {
+        let sorted = entries.sorted(by: order.precedes)
+        var offset = query.offset
+        if let focus = query.focus, let rank = sorted.firstIndex(where: { $0.prefix == focus }) {
+            offset = rank / query.limit * query.limit
+        }
+        let start = min(offset, sorted.count)
+        return (Array(sorted[start..<min(sorted.count, start + query.limit)]), offset)
+    }
+
+    // MARK: Rows
+
+    /// The figures of the prefixes of a page, in its order: one pipeline of two commands each.
+    private func prefixRows(_ prefixes: [String], now: Int64) async throws -> [PrefixStats] {
+        let horizon = now.saturatingAdd(CacheClock.nanoseconds(configuration.expiringSoonHorizon) / 1_000_000)
+        var commands: [(key: String, command: RESPCommand)] = []
+        for prefix in prefixes {
+            let meta = RedisKeys.meta(prefix)
+            commands.append((meta, RESPCommand(strings: ["HMGET", meta] + Self.metaFields)))
+            let deadlines = RedisKeys.deadlines(prefix)
+            commands.append((deadlines, RESPCommand("ZCOUNT", deadlines, "(\(now)", String(horizon))))
+        }
+        let answers = try await pipeline(commands)
+        var rows: [PrefixStats] = []
+        for (index, raw) in prefixes.enumerated() {
+            guard case .array(let fields) = answers[2 * index], fields.count == Self.metaFields.count else {
+                throw RedisError.protocolError("prefix \(raw): \(answers[2 * index])")
+            }
+            rows.append(Self.prefixStats(raw, fields: fields, expiringSoon: Int(answers[2 * index + 1].int ?? 0)))
+        }
+        return rows
     }
 
     /// The fields of a prefix's meta hash that statistics read: its gauges, then every counter by name.

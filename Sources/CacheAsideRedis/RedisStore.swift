@@ -52,16 +52,20 @@ public final class RedisStore: CacheStore {
     let createdAt = ContinuousClock.now
     let names: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
-    /// The store epoch this instance knows; see ``RedisScripts/epoch``.
-    let knownEpoch = NIOLockedValueBox<Int64>(0)
-    /// The highest event number this instance has seen in Redis: lower in Redis means its data
-    /// went back in time.
+    /// The epoch of each partition this instance knows; see ``RedisScripts/epoch``.
+    let knownEpochs = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.partitionCount))
+    /// The highest purge count (`seq`) this instance has seen in each partition: lower in Redis
+    /// means its data went back in time.
+    let purgeHighWater = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.partitionCount))
+    /// The highest event number this instance has seen in Redis.
     let eventHighWater = NIOLockedValueBox<Int64>(0)
     /// The last statistics read from Redis and this instance's own counts at that moment. While Redis
     /// is down, statistics answer those figures plus the hits, misses and errors counted here since.
     let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CounterValues)?>(nil)
-    /// Where the next idle-prefix reclaim continues in `{name}:prefixes` (an `SSCAN` cursor).
-    let reclaimCursor = NIOLockedValueBox("0")
+    /// Where the next idle-prefix reclaim continues: a partition, and a rank in its `by:user`.
+    let reclaimCursor = NIOLockedValueBox((partition: 0, rank: 0))
+    /// The partition the next sweep starts at, so instances spread their sweeps.
+    let sweepStart = NIOLockedValueBox(Int.random(in: 0..<RedisKeys.partitionCount))
 
     /// Creates a store; it connects when first used, so a Redis that is down at start-up is only
     /// a failing store (served around) until it comes up.
@@ -98,7 +102,10 @@ public final class RedisStore: CacheStore {
             url: url, maximumConnections: configuration.backgroundConnections, options: options,
             onConnect: onConnect)
         checkEpoch.withLockedValue { handler in
-            handler = { [weak self] connection throws(RedisError) in try await self?.refreshEpoch(on: connection) }
+            handler = { [weak self] connection throws(RedisError) in
+                guard let self else { return }
+                try await self.refreshEpochs(of: Array(0..<RedisKeys.partitionCount), on: connection)
+            }
         }
     }
 
@@ -106,16 +113,16 @@ public final class RedisStore: CacheStore {
 
     public func lookup(_ key: CacheKey) async throws -> CacheLookup {
         let prefix = key.prefix.rawValue
-        let connection = try await pool.connection()
-        var answer = try await connection.evaluate(
-            RedisScripts.lookup, keys: RedisKeys.prefixKeys(prefix),
-            arguments: prefixArguments() + [ByteBuffer(string: key.route)])
+        let keys = names.scriptKeys(prefix)
+        var answer = try await evaluate(
+            RedisScripts.lookup, keys: keys, arguments: prefixArguments(prefix) + [ByteBuffer(string: key.route)],
+            lane: .hit)
         if case .array(let parts) = answer, parts.first?.int == 3 {
-            // Another instance moved the epoch on first: learn it and look again.
-            try await refreshEpoch(on: connection)
-            answer = try await connection.evaluate(
-                RedisScripts.lookup, keys: RedisKeys.prefixKeys(prefix),
-                arguments: prefixArguments() + [ByteBuffer(string: key.route)])
+            // Another instance moved the partition's epoch on first: learn it and look again.
+            try await refreshEpochs(of: [RedisKeys.partition(of: prefix)], lane: .hit)
+            answer = try await evaluate(
+                RedisScripts.lookup, keys: keys, arguments: prefixArguments(prefix) + [ByteBuffer(string: key.route)],
+                lane: .hit)
         }
         guard case .array(let parts) = answer, parts.count == 2, let kind = parts[0].int, kind != 3 else {
             throw RedisError.protocolError("lookup answered \(answer)")
@@ -143,17 +150,16 @@ public final class RedisStore: CacheStore {
         guard value.count <= configuration.maximumValueBytes else { return .tooLarge }
         let ttlMilliseconds = ttl > .zero ? (CacheClock.nanoseconds(ttl) + 999_999) / 1_000_000 : 0
         let prefix = key.prefix.rawValue
-        let connection = try await pool.connection()
         let answer: RESPValue
         do {
-            answer = try await connection.evaluate(
-                RedisScripts.store, keys: RedisKeys.prefixKeys(prefix) + [names.due, names.prefixes],
-                arguments: prefixArguments() + [
+            answer = try await evaluate(
+                RedisScripts.store, keys: names.scriptKeys(prefix),
+                arguments: prefixArguments(prefix) + [
                     ByteBuffer(string: key.route), ByteBuffer(bytes: value),
                     Self.argument(min(ttlMilliseconds, Self.longestTTL)), ByteBuffer(string: String(generation)),
-                    ByteBuffer(string: prefix), Self.argument(Self.milliseconds(configuration.idlePrefixRetention)),
+                    Self.argument(Self.milliseconds(configuration.idlePrefixRetention)),
                     Self.argument(Self.milliseconds(configuration.expiryBackstop)),
-                ])
+                ], lane: .hit)
         } catch {
             guard case .server(let message) = error, message.hasPrefix("OOM") else { throw error }
             // Refused whole before it ran: nothing changed. Counted, not an error: a full cache is
@@ -161,22 +167,17 @@ public final class RedisStore: CacheStore {
             pending.withLockedValue { $0.count(prefix, at: clock.now(), refusedForMemory: true) }
             return .refusedForMemory
         }
-        // Listed again in case it was forgotten as idle since the lookup: its counters must show.
+        // The script lists the prefix in its partition's indexes itself.
         switch answer.int {
         case 1:
-            register(prefix)
             return .stored
         case 0:
             let rejected = event(.staleSetRejected, prefix: key.prefix, key: key.route)
-            pending.withLockedValue { pending in
-                pending.seenPrefixes.insert(prefix)
-                pending.emit(rejected, capacity: configuration.eventCapacity)
-            }
+            pending.withLockedValue { $0.emit(rejected, capacity: configuration.eventCapacity) }
             return .rejectedStale
         case 3:
             // Computed under an epoch that has ended: never stored.
-            try await refreshEpoch(on: connection)
-            register(prefix)
+            try await refreshEpochs(of: [RedisKeys.partition(of: prefix)], lane: .hit)
             return .rejectedStale
         default:
             throw RedisError.protocolError("store answered \(answer)")
@@ -192,7 +193,7 @@ public final class RedisStore: CacheStore {
         // connection of its own, so flushes, sweeps and other purges are not held up behind it.
         let own = try await RedisConnection.connect(to: backgroundPool.url, options: backgroundPool.options)
         do {
-            try await refreshEpoch(on: own)
+            try await refreshEpochs(of: [RedisKeys.partition(of: prefix.rawValue)], on: own)
             let result = try await purge(prefix, on: own, replicas: replicas, started: started)
             await own.close()
             return result
@@ -205,18 +206,22 @@ public final class RedisStore: CacheStore {
     private func purge(
         _ prefix: CachePrefix, on connection: RedisConnection, replicas: Int, started: ContinuousClock.Instant
     ) async throws -> PurgeResult {
-        let keys = RedisKeys.prefixKeys(prefix.rawValue)
+        // The connection is the purge's own when it waits for replicas: WAIT counts its writes.
+        let keys = names.scriptKeys(prefix.rawValue)
+        let partition = RedisKeys.partition(of: prefix.rawValue)
         var answer = try await connection.evaluate(
-            RedisScripts.purge, keys: keys, arguments: prefixArguments() + [Self.argument(metaLifetime)])
+            RedisScripts.purge, keys: keys, arguments: prefixArguments(prefix.rawValue) + [Self.argument(metaLifetime)])
         if case .array(let parts) = answer, parts.count == 4, parts[3].int == 1 {
-            try await refreshEpoch(on: connection)
+            try await refreshEpochs(of: [partition], on: connection)
             answer = try await connection.evaluate(
-                RedisScripts.purge, keys: keys, arguments: prefixArguments() + [Self.argument(metaLifetime)])
+                RedisScripts.purge, keys: keys,
+                arguments: prefixArguments(prefix.rawValue) + [Self.argument(metaLifetime)])
         }
         guard case .array(let parts) = answer, parts.count == 4, let removed = parts[0].int,
             let bytes = parts[1].int, let generation = parts[2].int, parts[3].int == 0
         else { throw RedisError.protocolError("purge answered \(answer)") }
-        register(prefix.rawValue)
+        // This instance's own purge: a Redis whose count for the partition is lower went back.
+        purgeHighWater.withLockedValue { $0[partition] += 1 }
         if replicas > 0 { try await confirmReplicated(prefix, replicas: replicas, on: connection) }
         let elapsed = started.duration(to: .now)
         let seconds = Double(CacheClock.nanoseconds(elapsed)) / 1e9
@@ -233,9 +238,9 @@ public final class RedisStore: CacheStore {
     }
 
     public func keys(in prefix: CachePrefix, limit: Int, offset: Int) async throws -> [KeyInfo]? {
-        let answer = try await backgroundPool.connection().evaluate(
-            RedisScripts.keys, keys: RedisKeys.prefixKeys(prefix.rawValue),
-            arguments: prefixArguments() + [Self.argument(Int64(offset)), Self.argument(Int64(limit))])
+        let answer = try await evaluate(
+            RedisScripts.keys, keys: names.scriptKeys(prefix.rawValue),
+            arguments: prefixArguments(prefix.rawValue) + [Self.argument(Int64(offset)), Self.argument(Int64(limit))])
         if answer == .null { return nil }
         guard case .array(let parts) = answer, parts.count % 5 == 2,
             let generation = parts[0].string.flatMap(UInt64.init), let now = parts[1].int
@@ -251,7 +256,7 @@ public final class RedisStore: CacheStore {
     }
 
     public func events(after: UInt64, limit: Int) async throws -> EventPage {
-        let answer = try await backgroundPool.connection().evaluate(
+        let answer = try await evaluate(
             RedisScripts.readEvents, keys: [names.seq, names.events],
             arguments: [ByteBuffer(string: String(after)), Self.argument(Int64(limit))])
         guard case .array(let parts) = answer, parts.count >= 2, let newest = parts[0].int, let oldest = parts[1].int
@@ -300,9 +305,11 @@ public final class RedisStore: CacheStore {
 
     // MARK: Helpers
 
-    /// The first two arguments of every prefix script: the time and the known epoch.
-    func prefixArguments() -> [ByteBuffer] {
-        [timeArgument(), Self.argument(knownEpoch.withLockedValue { $0 })]
+    /// The first two arguments of every prefix script: the time and the known epoch of the
+    /// prefix's partition.
+    func prefixArguments(_ prefix: String) -> [ByteBuffer] {
+        let partition = RedisKeys.partition(of: prefix)
+        return [timeArgument(), Self.argument(knownEpochs.withLockedValue { $0[partition] })]
     }
 
     /// The time a script should use: empty, meaning Redis's own (`TIME`), unless the store runs
@@ -340,12 +347,6 @@ public final class RedisStore: CacheStore {
         CacheEvent(
             seq: 0, time: clock.date(at: clock.now()), kind: kind, prefix: prefix?.rawValue, user: prefix?.user,
             key: key, count: count, durationSeconds: duration, message: message)
-    }
-
-    /// Notes a prefix for `{name}:prefixes`; every flush adds the prefixes it saw again, so a
-    /// Redis that restarted empty relearns them.
-    func register(_ prefix: String) {
-        pending.withLockedValue { _ = $0.seenPrefixes.insert(prefix) }
     }
 
     static func argument(_ value: Int64) -> ByteBuffer { ByteBuffer(string: String(value)) }

@@ -41,7 +41,8 @@ func visibleColumns(width: Int) -> (user: Int, columns: [TableColumn]) {
 }
 
 func renderTable(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout, _ painter: Painter) {
-    let count = state.snapshot.map { Format.count($0.prefixCount) } ?? "…"
+    // A partial answer (a filter that ran out of time) counts at least that many.
+    let count = state.snapshot.map { ($0.partial ? "≥" : "") + Format.count($0.prefixCount) } ?? "…"
     var segments: [(String, CellStyle)] = [
         ("prefixes \(count)", .bold),
         ("sort \(sortName(state.sort)) \(state.order == .descending ? "▼" : "▲")", .plain),

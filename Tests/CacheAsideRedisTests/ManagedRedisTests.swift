@@ -12,10 +12,11 @@ struct ManagedRedisTests {
     /// The smallest ACL rule the store needs, as `docs/redis.md` gives it, for namespace `api` and
     /// store name `cachemon`.
     static let aclRule =
-        "on >s3cret:@ resetkeys ~api:* ~{cachemon}:* resetchannels -@all +ping +select +client|setname +info|server "
-        + "+role +wait +time +script|load +evalsha +eval +hsetnx +hincrby +hget +hset +hdel +hmget +hstrlen +hexists "
-        + "+sadd +srem +smembers +sscan +zadd +zrem +zrange +zrangebyscore +zremrangebyscore +zcount +zcard +zscore "
-        + "+unlink +exists +rpush +incrby +ltrim +llen +lrange +get +set +pexpire +pexpireat +pexpiretime"
+        "on >s3cret:@ resetkeys ~{*}api:* ~{*}#cachemon:* ~{cachemon}:* resetchannels -@all +ping +select "
+        + "+client|setname +info|server +info|cluster +cluster|shards +cluster|slots +asking +role +wait +time "
+        + "+script|load +evalsha +eval +hsetnx +hincrby +hget +hset +hdel +hmget +hstrlen +hexists "
+        + "+zadd +zrem +zrange +zrangebyscore +zremrangebyscore +zcount +zcard +zscore +unlink +exists "
+        + "+rpush +incrby +ltrim +llen +lrange +get +set +pexpire +pexpireat +pexpiretime"
 
     @Test("a user limited to the documented ACL rule can do everything the store does")
     func aclUser() async throws {

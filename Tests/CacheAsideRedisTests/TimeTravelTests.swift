@@ -30,7 +30,8 @@ struct TimeTravelTests {
         try await fixture.waitUntilReachable()
         let check = try await RawRedis(restored)
         #expect(
-            try await check.run("HGET", "api:{u:42}#v", "/orders").string == "before purge", "the snapshot came back")
+            try await check.run("HGET", "{05c}api:{u:42}#v", "/orders").string == "before purge",
+            "the snapshot came back")
         await check.close()
 
         // The instance that purged, and one that never saw the purge, both miss.
@@ -56,7 +57,8 @@ struct TimeTravelTests {
         #expect(try await raw.run("SAVE") == .simpleString("OK"))
         _ = try await fixture.cache.purge(user: "42")
         #expect(try await raw.run("DEBUG", "RELOAD", "NOSAVE") == .simpleString("OK"))
-        #expect(try await raw.run("HGET", "api:{u:42}#v", "/orders").string == "before purge", "the snapshot is back")
+        #expect(
+            try await raw.run("HGET", "{05c}api:{u:42}#v", "/orders").string == "before purge", "the snapshot is back")
         await raw.close()
 
         try await fixture.store.sweep()  // what the store's service does every second
@@ -82,7 +84,7 @@ struct TimeTravelTests {
         _ = try await fixture.cache.purge(user: "42")
         await primary.kill()
         #expect(
-            try await replicaRaw.run("HGET", "api:{u:42}#v", "/orders").string == "before purge",
+            try await replicaRaw.run("HGET", "{05c}api:{u:42}#v", "/orders").string == "before purge",
             "the promoted replica holds the pre-purge value")
         await replicaRaw.close()
 

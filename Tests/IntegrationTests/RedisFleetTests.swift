@@ -104,10 +104,19 @@ struct RedisFleetTests {
         try await instance.store.flush()
         try await instance.cache.purge(user: "4*")
         let connection = try await RedisConnection.connect(to: RedisURL(server.url))
-        let keys = try await connection.execute(RESPCommand("KEYS", "*"))
-        guard case .array(let names) = keys else { throw RedisServer.Failure(description: "KEYS answered \(keys)") }
-        let tags = Set(names.compactMap(\.string).map(Self.hashTag))
-        #expect(tags == ["u:42", "u:x%3Ay", "u:4%2A", "cachemon"], "one slot per user, one for the store-wide keys")
+        let answer = try await connection.execute(RESPCommand("KEYS", "*"))
+        guard case .array(let names) = answer else { throw RedisServer.Failure(description: "KEYS answered \(answer)") }
+        let keys = names.compactMap(\.string)
+        // Layout 2: a user's keys start with its partition's tag (slot of `u:42` / 64 → 140 → `05c`).
+        for (user, tag) in [("42", "05c"), ("4%2A", "bjl"), ("x%3Ay", "fox")] {
+            let own = keys.filter { $0.contains(":{u:\(user)}#") }
+            #expect(!own.isEmpty && own.allSatisfy { Self.hashTag($0) == tag }, "\(user): \(own)")
+        }
+        let tags = Set(keys.map(Self.hashTag))
+        #expect(tags.contains("cachemon"), "the store-wide keys share one slot")
+        #expect(
+            tags.allSatisfy { $0 == "cachemon" || ($0.count <= 4 && $0.allSatisfy { $0.isNumber || $0.isLowercase }) },
+            "every other key is under a partition tag: \(tags.sorted())")
         let commands = try await connection.execute(RESPCommand("INFO", "commandstats")).string ?? ""
         #expect(commands.contains("cmdstat_unlink") || commands.contains("cmdstat_evalsha"))
         // Only this test's KEYS above may appear; no SCAN at all.

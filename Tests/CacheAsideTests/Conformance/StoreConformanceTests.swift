@@ -60,11 +60,13 @@ struct StoreConformanceTests {
             // Let the other callers find the miss and join the flight before it completes.
             try await waitUntil { started.value == 40 }
             for _ in 0..<200 { await Task.yield() }
-            try await Task.sleep(for: .milliseconds(100))
+            // Generous: a Redis store's first connections each check 256 partition epochs first.
+            try await Task.sleep(for: .milliseconds(500))
             gate.open()
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(computations.value == 1)
+        let storeErrors = try await fixture.events().filter { $0.kind == .storeError }.prefix(3)
+        #expect(computations.value == 1, "\(storeErrors)")
         // They overlapped: one computed and 39 waited for it (late callers would be plain hits).
         #expect(sources.filter { $0 == .computed }.count == 1)
         #expect(sources.filter { $0 == .shared }.count == 39)
