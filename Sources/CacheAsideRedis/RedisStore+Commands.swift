@@ -12,7 +12,7 @@ extension RedisStore {
         case background
     }
 
-    private func connections(for lane: Lane) -> RedisConnectionPool {
+    private func connections(for lane: Lane) -> RedisClient {
         switch lane {
         case .hit: pool
         case .background: backgroundPool
@@ -23,7 +23,7 @@ extension RedisStore {
     /// argument of every script is counted from (see ``testClockMilliseconds()``).
     private func anchor(_ lane: Lane) async throws(RedisError) {
         guard !clock.isRealTime, testClockAnchor.withLockedValue({ $0 }) == nil else { return }
-        _ = try await connections(for: lane).connection()
+        _ = try await connections(for: lane).connection(forKey: nil)
     }
 
     /// Runs `script` over `keys`, which all share the slot of `keys[0]`; the arguments are made
@@ -33,7 +33,7 @@ extension RedisStore {
         _ script: RedisScript, keys: [String], arguments: @autoclosure () -> [ByteBuffer], lane: Lane = .background
     ) async throws(RedisError) -> RESPValue {
         try await anchor(lane)
-        return try await connections(for: lane).connection().evaluate(script, keys: keys, arguments: arguments())
+        return try await connections(for: lane).evaluate(script, keys: keys, arguments: arguments())
     }
 
     /// Runs `script` once per call, pipelined; each call's keys share the slot of its first key.
@@ -45,7 +45,7 @@ extension RedisStore {
         try await anchor(lane)
         let calls = calls()
         guard !calls.isEmpty else { return [] }
-        return try await connections(for: lane).connection().evaluateAll(script, calls: calls)
+        return try await connections(for: lane).evaluateAll(script, calls: calls)
     }
 
     /// Sends commands pipelined, each to the slot of its `key`; answers in order, errors as values.
@@ -53,11 +53,11 @@ extension RedisStore {
         async throws(RedisError) -> [RESPValue]
     {
         guard !commands.isEmpty else { return [] }
-        return try await connections(for: lane).connection().pipeline(commands.map(\.command))
+        return try await connections(for: lane).pipeline(commands.map { (key: $0.key, command: $0.command) })
     }
 
     /// Runs one keyless command (`TIME`, `INFO`) on any node.
     func execute(_ command: RESPCommand, lane: Lane = .background) async throws(RedisError) -> RESPValue {
-        try await connections(for: lane).connection().execute(command)
+        try await connections(for: lane).execute(command, key: nil)
     }
 }

@@ -11,6 +11,9 @@ extension RedisStore {
         /// Names the store-wide keys (`{name}:prefixes`, `{name}:events`, …), so several caches
         /// can share one Redis; every instance of one cache must use the same name.
         public var name: String
+        /// Standalone Redis, Redis Cluster, or decided from the server's `INFO cluster` at first use
+        /// (the default).
+        public var mode: RedisClient.Mode
         /// How many pipelined connections each instance opens at most for the hit path.
         public var maximumConnections: Int
         /// How many more it opens for flushes, sweeps, statistics and admin calls, so those never
@@ -77,9 +80,11 @@ extension RedisStore {
             expiryBackstop: Duration = .seconds(86_400),
             purgeReplicas: Int = 1,
             purgeReplicationTimeout: Duration = .seconds(1),
-            filterBudget: Duration = .milliseconds(400)
+            filterBudget: Duration = .milliseconds(400),
+            mode: RedisClient.Mode = .automatic
         ) {
             self.name = name
+            self.mode = mode
             self.maximumConnections = max(1, maximumConnections)
             self.backgroundConnections = max(1, backgroundConnections)
             self.clientName = clientName

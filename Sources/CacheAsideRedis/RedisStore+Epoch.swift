@@ -30,7 +30,12 @@ extension RedisStore {
     ///
     /// - Throws: ``RedisError/server(_:)`` with the layout script's message when the store was
     ///   written with another key layout.
-    func refreshEpochs(of partitions: [Int], on connection: RedisConnection) async throws(RedisError) {
+    ///
+    /// - Parameter node: the node `connection` is to, when a check of the same server (`run_id`)
+    ///   already done may stand: then only `INFO server` is asked.
+    func refreshEpochs(
+        of partitions: [Int], on connection: RedisConnection, layout: Bool = false, node: String? = nil
+    ) async throws(RedisError) {
         if !clock.isRealTime, testClockAnchor.withLockedValue({ $0 }) == nil {
             let redisNow = try await Self.redisTime(on: connection)
             let sinceCreated = CacheClock.nanoseconds(createdAt.duration(to: .now)) / 1_000_000
@@ -48,11 +53,15 @@ extension RedisStore {
         guard let runID = info.string.flatMap(Self.runID) else {
             throw .protocolError("INFO server answered no run_id")
         }
-        _ = try await connection.evaluate(
-            RedisScripts.layout, keys: [names.layoutKey, names.formerEpoch, names.formerPrefixes],
-            arguments: [
-                ByteBuffer(string: RedisKeys.layout), ByteBuffer(string: names.name), Self.argument(metaLifetime),
-            ])
+        // Another connection to the same server process checked these partitions already; the
+        // sweep checks them all again every flush interval (a snapshot loaded in place keeps the
+        // run_id, and is noticed there).
+        if let node, checkedServers.withLockedValue({ $0[node] }) == runID { return }
+        if layout {
+            _ = try await connection.evaluate(
+                RedisScripts.layout, keys: layoutKeys, arguments: layoutArguments)
+        }
+        guard !partitions.isEmpty else { return }
         let known = knownEpochs.withLockedValue { $0 }
         let seen = purgeHighWater.withLockedValue { $0 }
         // The partition's other keys come along to have their expiry renewed: an instance that
@@ -81,12 +90,56 @@ extension RedisStore {
         purgeHighWater.withLockedValue { high in
             for entry in epochs { high[entry.partition] = max(high[entry.partition], entry.seq) }
         }
+        if let node { checkedServers.withLockedValue { $0[node] = runID } }
     }
 
-    /// ``refreshEpochs(of:on:)`` on a connection of `lane`.
+    /// The keys and arguments of the layout check (one slot: the store-wide tag).
+    var layoutKeys: [String] { [names.layoutKey, names.formerEpoch, names.formerPrefixes] }
+    var layoutArguments: [ByteBuffer] {
+        [ByteBuffer(string: RedisKeys.layout), ByteBuffer(string: names.name), Self.argument(metaLifetime)]
+    }
+
+    /// The check a new connection to `node` runs before it is used: the epochs of the partitions
+    /// `node` serves (all of them on a standalone Redis), and the layout if `node` holds its key.
+    func refreshEpochs(on node: RedisNode, _ connection: RedisConnection) async throws(RedisError) {
+        let address = "\(node.host):\(node.port)"
+        guard let map = try await backgroundPool.slotMap() else {
+            try await refreshEpochs(
+                of: Array(0..<RedisKeys.partitionCount), on: connection, layout: true, node: address)
+            return
+        }
+        func here(_ key: String) -> Bool {
+            guard let owner = map.node(forSlot: HashSlot.slot(of: key)) else { return false }
+            return owner.host == node.host && owner.port == node.port
+        }
+        let owned = (0..<RedisKeys.partitionCount).filter { here(names.partitionKeys($0).part) }
+        // The partitions a node serves change with a reshard: a check stands only for the same map.
+        try await refreshEpochs(
+            of: owned, on: connection, layout: here(names.layoutKey), node: "\(address) \(owned.hashValue)")
+    }
+
+    /// ``refreshEpochs(of:on:layout:)`` for `partitions` wherever they are: grouped by the primary
+    /// that serves them (one group on a standalone Redis), each group on a connection of `lane`.
     func refreshEpochs(of partitions: [Int], lane: Lane) async throws(RedisError) {
-        let connection = try await (lane == .hit ? pool : backgroundPool).connection()
-        try await refreshEpochs(of: partitions, on: connection)
+        let client = lane == .hit ? pool : backgroundPool
+        var groups: [String: [Int]] = [:]
+        if let map = try await client.slotMap() {
+            for partition in partitions {
+                let owner = map.node(forSlot: HashSlot.slot(of: names.partitionKeys(partition).part))
+                groups[owner.map { "\($0.host):\($0.port)" } ?? "", default: []].append(partition)
+            }
+        } else {
+            groups[""] = partitions
+        }
+        for group in groups.values {
+            let connection = try await client.connection(forKey: names.partitionKeys(group[0]).part)
+            try await refreshEpochs(of: group, on: connection)
+        }
+    }
+
+    /// Refuses a store written with another key layout (see ``RedisScripts/layout``).
+    func checkLayout() async throws(RedisError) {
+        try await evaluate(RedisScripts.layout, keys: layoutKeys, arguments: layoutArguments)
     }
 
     /// Remembers the highest event number seen, to notice a Redis whose numbers went back.

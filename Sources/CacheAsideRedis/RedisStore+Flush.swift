@@ -147,6 +147,7 @@ extension RedisStore {
         let started = ContinuousClock.now
         let batch = configuration.sweepBatchSize
         let partitions = Array(0..<RedisKeys.partitionCount)
+        try await checkLayout()
         try await refreshEpochs(of: partitions, lane: .background)
         var expired: [CacheEvent] = []
         defer {

@@ -41,10 +41,10 @@ import RESP
 /// index keys behind the store's back.
 public final class RedisStore: CacheStore {
     public let configuration: Configuration
-    /// The connections of the hit path: lookups and stores.
-    public let pool: RedisConnectionPool
+    /// The connections of the hit path: lookups and stores (per primary, on a cluster).
+    public let pool: RedisClient
     /// The connections of everything else: flushes, sweeps, statistics, keys, events and purges.
-    public let backgroundPool: RedisConnectionPool
+    public let backgroundPool: RedisClient
     let clock: CacheClock
     /// With a test's clock: Redis's time when the store was made (learnt at the first connection).
     let testClockAnchor = NIOLockedValueBox<Int64?>(nil)
@@ -57,6 +57,9 @@ public final class RedisStore: CacheStore {
     /// The highest purge count (`seq`) this instance has seen in each partition: lower in Redis
     /// means its data went back in time.
     let purgeHighWater = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.partitionCount))
+    /// The `run_id` of the server each node (address) was last fully checked on, so a new
+    /// connection to the same server process only asks `INFO server`.
+    let checkedServers = NIOLockedValueBox<[String: String]>([:])
     /// The highest event number this instance has seen in Redis.
     let eventHighWater = NIOLockedValueBox<Int64>(0)
     /// The last statistics read from Redis and this instance's own counts at that moment. While Redis
@@ -91,20 +94,21 @@ public final class RedisStore: CacheStore {
             connectTimeout: Self.timeAmount(configuration.connectTimeout),
             commandTimeout: Self.timeAmount(configuration.commandTimeout),
             clientName: configuration.clientName, tls: configuration.tls)
-        // Set once the pools exist: the check runs on every new connection, before it is used.
-        let checkEpoch = NIOLockedValueBox<RedisConnectionPool.ConnectHandler?>(nil)
-        let onConnect: RedisConnectionPool.ConnectHandler = { connection throws(RedisError) in
-            try await checkEpoch.withLockedValue { $0 }?(connection)
+        // Set once the clients exist: the check runs on every new connection, before it is used.
+        let checkEpoch = NIOLockedValueBox<RedisClusterClient.NodeConnectHandler?>(nil)
+        let onConnect: RedisClusterClient.NodeConnectHandler = { node, connection throws(RedisError) in
+            try await checkEpoch.withLockedValue { $0 }?(node, connection)
         }
-        self.pool = RedisConnectionPool(
-            url: url, maximumConnections: configuration.maximumConnections, options: options, onConnect: onConnect)
-        self.backgroundPool = RedisConnectionPool(
-            url: url, maximumConnections: configuration.backgroundConnections, options: options,
-            onConnect: onConnect)
+        self.pool = RedisClient(
+            url: url, mode: configuration.mode, maximumConnections: configuration.maximumConnections,
+            options: options, onConnect: onConnect)
+        self.backgroundPool = RedisClient(
+            url: url, mode: configuration.mode, maximumConnections: configuration.backgroundConnections,
+            options: options, onConnect: onConnect)
         checkEpoch.withLockedValue { handler in
-            handler = { [weak self] connection throws(RedisError) in
+            handler = { [weak self] node, connection throws(RedisError) in
                 guard let self else { return }
-                try await self.refreshEpochs(of: Array(0..<RedisKeys.partitionCount), on: connection)
+                try await self.refreshEpochs(on: node, connection)
             }
         }
     }
@@ -186,12 +190,15 @@ public final class RedisStore: CacheStore {
 
     public func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
         let started = ContinuousClock.now
-        let shared = try await backgroundPool.connection()
+        // The connection of the primary that holds the prefix (on a cluster, its slot's).
+        let slotKey = names.scriptKeys(prefix.rawValue)[0]
+        let shared = try await backgroundPool.connection(forKey: slotKey)
         let replicas = configuration.purgeReplicas > 0 ? try await replicaCount(on: shared) : 0
         guard replicas > 0 else { return try await purge(prefix, on: shared, replicas: 0, started: started) }
         // WAIT blocks the connection it is sent on: a purge that waits for replicas gets a
         // connection of its own, so flushes, sweeps and other purges are not held up behind it.
-        let own = try await RedisConnection.connect(to: backgroundPool.url, options: backgroundPool.options)
+        let own = try await RedisConnection.connect(
+            to: backgroundPool.url(forKey: slotKey), options: backgroundPool.options)
         do {
             try await refreshEpochs(of: [RedisKeys.partition(of: prefix.rawValue)], on: own)
             let result = try await purge(prefix, on: own, replicas: replicas, started: started)
@@ -228,7 +235,7 @@ public final class RedisStore: CacheStore {
         // The purge is done; its event is written now, or with the next flush if that fails.
         let purged = event(.purged, prefix: prefix, count: Int(removed), duration: seconds)
         do {
-            _ = try await appendEvents([purged], on: connection)
+            _ = try await appendEvents([purged])
         } catch {
             pending.withLockedValue { $0.emit(purged, capacity: configuration.eventCapacity) }
         }
@@ -360,7 +367,7 @@ extension RedisStore {
     /// Why Redis cannot be used now (for a start-up check), or `nil` if it answers `PING`.
     public func unreachable() async -> String? {
         do {
-            let answer = try await pool.execute(RESPCommand("PING"))
+            let answer = try await pool.execute(RESPCommand("PING"), key: nil)
             return answer == .simpleString("PONG")
                 ? nil : "Redis at \(pool.url.host):\(pool.url.port) answered PING with \(answer)"
         } catch .cannotConnect(let host, let port, let reason) {

@@ -193,6 +193,18 @@ public final class RedisClient: RedisExecutor {
         return try await cluster.slotMap()
     }
 
+    /// The URL of the server that holds `key`: the client's own for a standalone server, the
+    /// primary of the key's slot (database 0, same credentials and TLS) on a cluster. For a
+    /// connection of one's own, such as one a `WAIT` may block.
+    public func url(forKey key: String) async throws(RedisError) -> RedisURL {
+        guard let map = try await slotMap(), let node = map.node(forSlot: HashSlot.slot(of: key)) else { return url }
+        var nodeURL = url
+        nodeURL.host = node.host
+        nodeURL.port = node.port
+        nodeURL.database = 0
+        return nodeURL
+    }
+
     private func chosenAfterDeciding() async throws(RedisError) -> Chosen? {
         _ = try await executor()
         return chosen.withLockedValue { $0 }

@@ -30,12 +30,13 @@ struct StoreFixture: Sendable, ReadsThroughCache {
         case .redis:
             let server = if let server { server } else { try await RedisServer() }
             self.server = server
-            // Generous timeouts: these tests are about semantics, and may run on a loaded or
+            // Generous timeouts and filter budget: these tests are about semantics, and may run on a loaded or
             // instrumented (ThreadSanitizer) build where a 500 ms answer is not a failure.
             base = RedisStore(
                 url: try RedisURL(server.url),
                 configuration: .init(
-                    connectTimeout: .seconds(10), commandTimeout: .seconds(10), eventCapacity: eventCapacity),
+                    connectTimeout: .seconds(10), commandTimeout: .seconds(10), eventCapacity: eventCapacity,
+                    filterBudget: .seconds(20)),
                 clock: clock)
         }
         faulty = FaultyStore(base)
