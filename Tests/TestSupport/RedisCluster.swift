@@ -24,10 +24,12 @@ public final class RedisCluster: Sendable {
     public let nodeIDs: [Int: String]
 
     /// Starts the nodes and forms the cluster; at most about a minute.
-    public init() async throws {
+    ///
+    /// - Parameter replicas: whether each primary gets a replica (3 more nodes).
+    public init(replicas: Bool = true) async throws {
         var servers: [RedisServer] = []
         var taken: Set<Int> = []
-        for _ in 0..<6 {
+        for _ in 0..<(replicas ? 6 : 3) {
             let port = try Self.freeNodePort(avoiding: taken)
             taken.insert(port)
             let server = try await RedisServer(
@@ -44,7 +46,7 @@ public final class RedisCluster: Sendable {
         let ports = servers.map(\.port)
         let addresses = ports.map { "127.0.0.1:\($0)" }
         let create = try await SpawnedProcess.run(
-            ["redis-cli", "--cluster", "create"] + addresses + ["--cluster-replicas", "1", "--cluster-yes"],
+            ["redis-cli", "--cluster", "create"] + addresses + ["--cluster-replicas", replicas ? "1" : "0", "--cluster-yes"],
             timeLimit: .seconds(60))
         guard create.status == 0, create.output.contains("All 16384 slots covered") else {
             throw RedisServer.Failure(description: "redis-cli --cluster create failed:\n\(create.output)")
@@ -64,23 +66,23 @@ public final class RedisCluster: Sendable {
             return true
         }
         var primaries: [(port: Int, firstSlot: Int)] = []
-        var replicas: [Int] = []
+        var replicaPorts: [Int] = []
         for port in ports {
             let role = try await Self.redisCLI(port: port, ["ROLE"])
             if role.hasPrefix("master") {
                 let firstSlot = try await Self.firstSlot(ofPort: port)
                 primaries.append((port: port, firstSlot: firstSlot))
             } else {
-                replicas.append(port)
+                replicaPorts.append(port)
             }
         }
-        guard primaries.count == 3, replicas.count == 3 else {
+        guard primaries.count == 3, replicaPorts.count == (replicas ? 3 : 0) else {
             throw RedisServer.Failure(
-                description: "the cluster formed with \(primaries.count) primaries and \(replicas.count) replicas")
+                description: "the cluster formed with \(primaries.count) primaries and \(replicaPorts.count) replicas")
         }
         primaryPorts = primaries.sorted { $0.firstSlot < $1.firstSlot }.map(\.port)
-        replicaPorts = replicas
-        let replicasToWaitFor = replicas
+        self.replicaPorts = replicaPorts
+        let replicasToWaitFor = replicaPorts
         try await Self.waitFor("master_link_status:up on every replica") {
             for port in replicasToWaitFor {
                 guard try await Self.redisCLI(port: port, ["INFO", "replication"]).contains("master_link_status:up")

@@ -7,12 +7,15 @@ import TestSupport
 enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case memory
     case redis
+    /// A Redis Cluster of 3 primaries.
+    case cluster
 
     var description: String { rawValue }
 }
 
 /// A cache over a fresh store of one kind, behind a switch that makes it fail, with a hand-moved
-/// clock and no jitter. A Redis store gets its own private `redis-server`.
+/// clock and no jitter. A Redis store gets its own private `redis-server`; a cluster store its own
+/// private cluster of 3 primaries.
 struct StoreFixture: Sendable, ReadsThroughCache {
     let kind: StoreKind
     let clock = ManualClock()
@@ -20,20 +23,32 @@ struct StoreFixture: Sendable, ReadsThroughCache {
     let faulty: FaultyStore
     let cache: CacheAside
     let server: RedisServer?
+    let cluster: RedisCluster?
 
     init(_ kind: StoreKind, eventCapacity: Int = 10_000, server: RedisServer? = nil) async throws {
         self.kind = kind
         switch kind {
         case .memory:
             self.server = nil
+            self.cluster = nil
             base = MemoryStore(configuration: .init(eventCapacity: eventCapacity), clock: clock)
-        case .redis:
-            let server = if let server { server } else { try await RedisServer() }
-            self.server = server
+        case .redis, .cluster:
+            let url: String
+            if kind == .cluster {
+                let cluster = try await RedisCluster(replicas: false)
+                self.cluster = cluster
+                self.server = nil
+                url = cluster.url
+            } else {
+                let server = if let server { server } else { try await RedisServer() }
+                self.server = server
+                self.cluster = nil
+                url = server.url
+            }
             // Generous timeouts and filter budget: these tests are about semantics, and may run on a loaded or
             // instrumented (ThreadSanitizer) build where a 500 ms answer is not a failure.
             base = RedisStore(
-                url: try RedisURL(server.url),
+                url: try RedisURL(url),
                 configuration: .init(
                     connectTimeout: .seconds(10), commandTimeout: .seconds(10), eventCapacity: eventCapacity,
                     filterBudget: .seconds(20)),
