@@ -190,6 +190,22 @@ public final class RedisStore: CacheStore {
 
     public func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
         let started = ContinuousClock.now
+        // On a cluster a purge runs on a connection to its prefix's primary, outside the client's
+        // routing: after a failover or a reshard it may be told MOVED, learn the new owner, and go
+        // there (at most a few times).
+        for _ in 0..<3 {
+            do {
+                return try await purgeOnPrimary(prefix, started: started)
+            } catch {
+                guard case .server(let message) = error as? RedisError, backgroundPool.learn(fromError: message) else {
+                    throw error
+                }
+            }
+        }
+        return try await purgeOnPrimary(prefix, started: started)
+    }
+
+    private func purgeOnPrimary(_ prefix: CachePrefix, started: ContinuousClock.Instant) async throws -> PurgeResult {
         // The connection of the primary that holds the prefix (on a cluster, its slot's).
         let slotKey = names.scriptKeys(prefix.rawValue)[0]
         let shared = try await backgroundPool.connection(forKey: slotKey)

@@ -205,6 +205,14 @@ public final class RedisClient: RedisExecutor {
         return nodeURL
     }
 
+    /// Learns from an error answer to a command sent on a connection from
+    /// ``connection(forKey:)``: on a cluster, a `MOVED` corrects the slot map. Returns whether the
+    /// answer was a redirection (the command may be sent again on a new connection for its key).
+    public func learn(fromError message: String) -> Bool {
+        guard case .cluster(let cluster) = chosen.withLockedValue({ $0 }) else { return false }
+        return cluster.learn(fromError: message)
+    }
+
     private func chosenAfterDeciding() async throws(RedisError) -> Chosen? {
         _ = try await executor()
         return chosen.withLockedValue { $0 }

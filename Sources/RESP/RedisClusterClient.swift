@@ -237,6 +237,21 @@ public final class RedisClusterClient: RedisExecutor {
         for pool in retired { await pool.close() }
     }
 
+    /// Learns from an error answer to a command sent outside the client's routing (on a
+    /// connection from ``connection(forKey:)``): a `MOVED` corrects the map and starts a refresh.
+    /// Returns whether the answer was a redirection, so the caller may try again.
+    public func learn(fromError message: String) -> Bool {
+        switch ClusterReply(errorMessage: message, askedHost: url.host) {
+        case .moved(let slot, let address):
+            noteMoved(slot: slot, to: address)
+            return true
+        case .ask:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Corrects the map after `MOVED`: `slot` is served at `address`.
     func noteMoved(slot: Int, to address: RedisNode.Address) {
         let usesTLS = url.usesTLS
