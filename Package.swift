@@ -254,7 +254,7 @@ if ProcessInfo.processInfo.environment["CACHEMON_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "StatsBenchmarks",
-            dependencies: ["CacheAdminAPI", "CacheAside"],
+            dependencies: ["CacheAdminAPI", "CacheAside", "CacheAsideRedis", "RESP", "TestSupport"],
             path: "Benchmarks/StatsBenchmarks",
             swiftSettings: swiftSettings
         ))

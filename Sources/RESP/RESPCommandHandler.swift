@@ -1,34 +1,59 @@
 import NIOCore
 
-/// Pipelines commands on one channel: answers arrive in the order commands were written, so
-/// each answer completes the oldest pending promise. When the channel closes or fails, every
-/// pending command fails with that reason; none is left waiting.
+/// Pipelines commands on one channel: answers arrive in the order commands were written, so each
+/// answer belongs to the oldest batch still waiting for answers. A batch of commands is written as
+/// one buffer and completes one promise with all its answers, in order. When the channel closes or
+/// fails, every pending batch fails with that reason; none is left waiting.
 final class RESPCommandHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
-    typealias OutboundIn = (RESPCommand, EventLoopPromise<RESPValue>)
+    typealias OutboundIn = Batch
     typealias OutboundOut = ByteBuffer
 
-    private var pending = CircularBuffer<EventLoopPromise<RESPValue>>()
+    /// Commands written together, and the promise of their answers.
+    struct Batch {
+        var commands: [RESPCommand]
+        var answers: EventLoopPromise<[RESPValue]>
+    }
+
+    /// A batch whose answers are arriving.
+    private struct Waiting {
+        var expected: Int
+        var received: [RESPValue]
+        var promise: EventLoopPromise<[RESPValue]>
+    }
+
+    private var pending = CircularBuffer<Waiting>()
     private var closedReason: RedisError?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let (command, answer) = unwrapOutboundIn(data)
+        let batch = unwrapOutboundIn(data)
         if let closedReason {
-            answer.fail(closedReason)
+            batch.answers.fail(closedReason)
             promise?.fail(closedReason)
             return
         }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        command.write(to: &buffer)
-        pending.append(answer)
+        guard !batch.commands.isEmpty else {
+            batch.answers.succeed([])
+            promise?.succeed()
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 64 * batch.commands.count)
+        for command in batch.commands { command.write(to: &buffer) }
+        var received: [RESPValue] = []
+        received.reserveCapacity(batch.commands.count)
+        pending.append(Waiting(expected: batch.commands.count, received: received, promise: batch.answers))
         context.write(wrapOutboundOut(buffer), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
         if case .push = value { return }  // out-of-band messages answer no command
-        guard let answer = pending.popFirst() else { return }
-        answer.succeed(value)
+        guard !pending.isEmpty else { return }
+        pending[pending.startIndex].received.append(value)
+        if pending[pending.startIndex].received.count == pending[pending.startIndex].expected {
+            let done = pending.removeFirst()
+            done.promise.succeed(done.received)
+        }
         if let message = value.errorMessage, Self.meansWrongServer(message) {
             // A demoted primary or a Redis still loading: this connection will keep failing, so
             // drop it; the pool opens a new one, which may reach the right server.
@@ -60,6 +85,6 @@ final class RESPCommandHandler: ChannelDuplexHandler {
 
     private func failAll(_ reason: RedisError) {
         closedReason = closedReason ?? reason
-        while let answer = pending.popFirst() { answer.fail(reason) }
+        while let waiting = pending.popFirst() { waiting.promise.fail(reason) }
     }
 }

@@ -126,31 +126,26 @@ public final class RedisConnection: Sendable {
     {
         guard !commands.isEmpty else { return [] }
         let channel = channel
-        let answers = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
-        let all = EventLoopFuture.whenAllSucceed(answers.map(\.futureResult), on: channel.eventLoop)
+        let answers = channel.eventLoop.makePromise(of: [RESPValue].self)
         let deadline = deadline ?? commandTimeout * Int64(1 + commands.count / 10_000)
-        // One hop to the event loop for the whole batch: the deadline, the writes and the flush
-        // (each of these from another thread would wake the loop once more).
+        // One hop to the event loop for the whole batch: the deadline, one write and the flush.
         channel.eventLoop.execute {
             let timeout = channel.eventLoop.scheduleTask(in: deadline) {
-                for answer in answers { answer.fail(RedisError.timedOut(command: what)) }
+                answers.fail(RedisError.timedOut(command: what))
             }
-            all.whenComplete { _ in timeout.cancel() }
-            for (command, answer) in zip(commands, answers) {
-                // A write that fails (the channel is already closed) fails the answer at once.
-                let written = channel.eventLoop.makePromise(of: Void.self)
-                written.futureResult.whenFailure { error in
-                    answer.fail(error as? RedisError ?? RedisError.connectionClosed("\(error)"))
-                }
-                channel.write((command, answer), promise: written)
+            answers.futureResult.whenComplete { _ in timeout.cancel() }
+            // A write that fails (the channel is already closed) fails the answers at once.
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenFailure { error in
+                answers.fail(error as? RedisError ?? RedisError.connectionClosed("\(error)"))
             }
-            channel.flush()
+            channel.writeAndFlush(RESPCommandHandler.Batch(commands: commands, answers: answers), promise: written)
         }
         do {
             return try await withTaskCancellationHandler {
-                try await all.get()
+                try await answers.futureResult.get()
             } onCancel: {
-                for answer in answers { answer.fail(RedisError.cancelled) }
+                answers.fail(RedisError.cancelled)
             }
         } catch let error as RedisError {
             if case .timedOut = error { channel.close(promise: nil) }  // answers would now be out of step

@@ -68,9 +68,11 @@ struct StoreConformanceTests {
         }
         let storeErrors = try await fixture.events().filter { $0.kind == .storeError }.prefix(3)
         #expect(computations.value == 1, "\(storeErrors)")
-        // They overlapped: one computed and 39 waited for it (late callers would be plain hits).
+        // They overlapped: one computed and the others waited for it. On a loaded machine a caller
+        // may look up only after the value was stored, and get a plain hit: still one computation.
         #expect(sources.filter { $0 == .computed }.count == 1)
-        #expect(sources.filter { $0 == .shared }.count == 39, "\(sources)")
+        #expect(sources.filter { $0 == .shared }.count + sources.filter { $0 == .hit }.count == 39, "\(sources)")
+        #expect(sources.filter { $0 == .shared }.count >= 30, "most callers joined the computation: \(sources)")
         #expect(try await fixture.read("/slow", user: "9").computed == false)
     }
 
