@@ -454,30 +454,67 @@ enum RedisScripts {
 
         """
 
+    /// The `count` entries from position `start` of an index in an order, as a Lua function
+    /// `range_of(key, order, start, count)` returning `{member, score, …}`. O(log n + count) per
+    /// group of equal scores met.
+    private static let rangeFunction = """
+        local function range_of(key, order, start, wanted)
+          if wanted <= 0 then return {} end
+          if order == 'fwd' then return redis.call('ZRANGE', key, start, start + wanted - 1, 'WITHSCORES') end
+          if order == 'rev' then return redis.call('ZRANGE', key, start, start + wanted - 1, 'REV', 'WITHSCORES') end
+          local size = redis.call('ZCARD', key)
+          local result = {}
+          local at = start
+          while #result < 2 * wanted and at < size do
+            local score = redis.call('ZRANGE', key, at, at, 'REV', 'WITHSCORES')[2]
+            local first, members = group(key, score)
+            -- Groups with higher scores come first in this order.
+            local above = size - first - members
+            local take = math.min(members - (at - above), wanted - #result / 2)
+            local from = first + (at - above)
+            local items = redis.call('ZRANGE', key, from, from + take - 1, 'WITHSCORES')
+            for i = 1, #items do result[#result + 1] = items[i] end
+            at = at + take
+          end
+          return result
+        end
+
+        """
+
     /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), start, count.
-    /// The `count` entries from position `start` in that order: `{member, score, …}`. O(log n +
-    /// count) per group of equal scores met.
+    /// The `count` entries from position `start` in that order: `{member, score, …}`.
     static let range = RedisScript(
-        "#!lua flags=no-writes\n" + orders + """
-            local key, start, wanted = KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-            if wanted <= 0 then return {} end
-            if ARGV[1] == 'fwd' then return redis.call('ZRANGE', key, start, start + wanted - 1, 'WITHSCORES') end
-            if ARGV[1] == 'rev' then return redis.call('ZRANGE', key, start, start + wanted - 1, 'REV', 'WITHSCORES') end
-            local size = redis.call('ZCARD', key)
-            local result = {}
-            local at = start
-            while #result < 2 * wanted and at < size do
-              local score = redis.call('ZRANGE', key, at, at, 'REV', 'WITHSCORES')[2]
-              local first, members = group(key, score)
-              -- Groups with higher scores come first in this order.
-              local above = size - first - members
-              local take = math.min(members - (at - above), wanted - #result / 2)
-              local from = first + (at - above)
-              local items = redis.call('ZRANGE', key, from, from + take - 1, 'WITHSCORES')
-              for i = 1, #items do result[#result + 1] = items[i] end
-              at = at + take
+        "#!lua flags=no-writes\n" + orders + rangeFunction + """
+            return range_of(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
+            """)
+
+    /// KEYS a partition's totals, by:user, due and the index a page sorts by; ARGV now (ms),
+    /// horizon end (ms), most candidates, order, count, the partition's tag, then the fields of
+    /// totals to read.
+    /// What a statistics query needs from one partition, in one call: `{totals, prefixes,
+    /// {prefix, entries expiring soon, …}, cut, page}` where the expiring-soon counts are those of
+    /// the prefixes whose next deadline falls before the horizon end (at most `candidates`; `cut`
+    /// is 1 when there were more) and `page` the first `count` entries of the index in the order.
+    /// The prefixes' deadline keys are not in KEYS: they share the partition's tag, so its slot.
+    static let summary = RedisScript(
+        "#!lua flags=no-writes\n" + orders + rangeFunction + """
+            local now, horizon, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+            local fields = {}
+            for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+            local totals = redis.call('HMGET', KEYS[1], unpack(fields))
+            local size = redis.call('ZCARD', KEYS[2])
+            local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', horizon, 'LIMIT', 0, limit)
+            local soon = {}
+            for _, prefix in ipairs(due) do
+              local count = redis.call('ZCOUNT', ARGV[6] .. prefix .. '#x', '(' .. now, horizon)
+              if count > 0 then
+                soon[#soon + 1] = prefix
+                soon[#soon + 1] = count
+              end
             end
-            return result
+            local cut = 0
+            if #due >= limit then cut = 1 end
+            return {totals, size, soon, cut, range_of(KEYS[4], ARGV[4], 0, tonumber(ARGV[5]))}
             """)
 
     /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), score, member.

@@ -35,19 +35,25 @@ extension RedisStore {
     private func readStatistics(_ query: StatsQuery) async throws -> StoreStatistics {
         let started = ContinuousClock.now
         let now = try await redisMilliseconds()
-        let (totals, sizes, created) = try await readTotals()
-        var partial = false
-        var withSoon = totals
-        let soon = try await expiringSoon(now: now)
-        withSoon.expiringSoon = soon.total
-        partial = partial || soon.partial
         let order = Self.indexOrder(query)
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        // A top page (no filter, focus or deep offset) comes with the totals: each partition's
+        // share of it and a margin, read in the same call.
+        let shallow =
+            needle == nil && query.focus == nil && query.sort != .expiringSoon && query.offset <= Self.shallowOffset
+        let share = shallow ? (query.offset + query.limit) / RedisKeys.partitionCount + Self.pageMargin : 0
+        let summary = try await readSummary(now: now, sort: query.sort, order: order, count: share)
+        let sizes = summary.sizes
+        var partial = summary.soonPartial
+        var withSoon = summary.totals
+        withSoon.expiringSoon = summary.soonCounts.values.reduce(0, +)
         let page: [StatsEntry]
         let matching: Int
         var offset = query.offset
         if let needle {
-            let found = try await filtered(needle, query: query, order: order, started: started)
+            let found = try await filtered(
+                needle, query: query, order: order, started: started,
+                soonCounts: query.sort == .expiringSoon ? summary.soonCounts : nil)
             partial = partial || found.partial
             let selection = Self.select(found.entries, order: order, query: query)
             page = selection.page
@@ -55,7 +61,7 @@ extension RedisStore {
             matching = found.entries.count
         } else if query.sort == .expiringSoon {
             // Not indexed (it changes with time): every prefix, in memory. O(prefixes).
-            let all = try await everyPrefix(sizes: sizes, counts: soon.counts)
+            let all = try await everyPrefix(sizes: sizes, counts: summary.soonCounts)
             let selection = Self.select(all, order: order, query: query)
             page = selection.page
             offset = selection.offset
@@ -67,78 +73,81 @@ extension RedisStore {
             {
                 offset = focusRank / query.limit * query.limit
             }
-            page = try await indexPage(query.sort, order: order, sizes: sizes, offset: offset, limit: query.limit)
+            page = try await indexPage(
+                query.sort, order: order, sizes: sizes, offset: offset, limit: query.limit,
+                preread: shallow ? (summary.heads, share) : nil)
         }
         let rows = try await prefixRows(page.map(\.prefix), now: now)
         var statistics = StoreStatistics(
             totals: withSoon, prefixCount: matching, prefixes: rows,
-            uptimeSeconds: Double(max(0, now - (created ?? now))) / 1000, offset: offset)
+            uptimeSeconds: Double(max(0, now - (summary.created ?? now))) / 1000, offset: offset)
         statistics.partial = partial
         return statistics
     }
 
     // MARK: Totals
 
-    /// Every partition's totals added up, each partition's number of prefixes, and the store's
-    /// creation time: one pipeline.
-    private func readTotals() async throws -> (totals: CacheTotals, sizes: [Int], created: Int64?) {
-        let fields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes"]
-        var commands = [(key: names.info, command: RESPCommand("HMGET", names.info, "created", "errors"))]
-        for partition in 0..<RedisKeys.partitionCount {
-            let keys = names.partitionKeys(partition)
-            commands.append((keys.totals, RESPCommand(strings: ["HMGET", keys.totals] + fields)))
-            commands.append((keys.byUser, RESPCommand("ZCARD", keys.byUser)))
-        }
-        let answers = try await pipeline(commands)
-        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
-        guard case .array(let info) = answers[0], info.count == 2 else {
-            throw RedisError.protocolError("info: \(answers[0])")
-        }
+    /// What one round over the partitions tells: the totals added up, each partition's number of
+    /// prefixes, the store's creation time, the entries expiring soon by prefix (`partial` when a
+    /// partition had more candidates than were counted), and the head of each partition's index.
+    struct Summary {
         var totals = CacheTotals()
-        totals[.errors] += UInt64(max(0, info[1].int ?? 0))
         var sizes: [Int] = []
-        for partition in 0..<RedisKeys.partitionCount {
-            guard case .array(let values) = answers[1 + 2 * partition], values.count == fields.count else {
-                throw RedisError.protocolError("totals: \(answers[1 + 2 * partition])")
-            }
-            totals.counters.add(Self.counters(CacheCounter.allCases, values))
-            totals.keys += Int(max(0, values[fields.count - 2].int ?? 0))
-            totals.bytes += Int(max(0, values[fields.count - 1].int ?? 0))
-            sizes.append(Int(answers[2 + 2 * partition].int ?? 0))
-        }
-        return (totals, sizes, info[0].int)
+        var created: Int64?
+        var soonCounts: [String: Int] = [:]
+        var soonPartial = false
+        var heads: [[StatsEntry]] = []
     }
 
-    /// Entries expiring within the horizon: counted in the prefixes whose next deadline falls
-    /// within it (from the `due` sets), at most ``expiringSoonCandidates`` per partition; `partial`
-    /// when a partition had more.
-    private func expiringSoon(now: Int64) async throws -> (total: Int, counts: [String: Int], partial: Bool) {
+    /// One call per partition (``RedisScripts/summary``), all pipelined, and the store's info.
+    private func readSummary(now: Int64, sort: StatsQuery.Sort, order: IndexOrder, count: Int) async throws
+        -> Summary
+    {
         let horizon = now.saturatingAdd(CacheClock.nanoseconds(configuration.expiringSoonHorizon) / 1_000_000)
-        let limit = Self.expiringSoonCandidates
-        let dueKeys = (0..<RedisKeys.partitionCount).map { names.partitionKeys($0).due }
-        let listed = try await pipeline(
-            dueKeys.map { ($0, RESPCommand("ZRANGEBYSCORE", $0, "-inf", String(horizon), "LIMIT", "0", String(limit))) }
-        )
-        var candidates: [String] = []
-        var partial = false
-        for answer in listed {
-            if let message = answer.errorMessage { throw RedisError.server(message) }
-            guard case .array(let members) = answer else { throw RedisError.protocolError("due: \(answer)") }
-            candidates += members.compactMap(\.string)
-            partial = partial || members.count >= limit
+        let fields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes"]
+        let info = try await pipeline([(names.info, RESPCommand("HMGET", names.info, "created", "errors"))])[0]
+        guard case .array(let infoFields) = info, infoFields.count == 2 else {
+            throw RedisError.protocolError("info: \(info)")
         }
-        let counts = try await pipeline(
-            candidates.map { prefix in
-                let key = RedisKeys.deadlines(prefix)
-                return (key, RESPCommand("ZCOUNT", key, "(\(now)", String(horizon)))
+        let common = fields.map { ByteBuffer(string: $0) }
+        let answers = try await evaluateAll(
+            RedisScripts.summary,
+            calls: (0..<RedisKeys.partitionCount).map { partition in
+                let keys = names.partitionKeys(partition)
+                return (
+                    keys: [keys.totals, keys.byUser, keys.due, index(sort, partition)],
+                    arguments: [
+                        Self.argument(now), Self.argument(horizon), Self.argument(Int64(Self.expiringSoonCandidates)),
+                        ByteBuffer(string: order.rawValue), Self.argument(Int64(count)),
+                        ByteBuffer(string: RedisKeys.tag(partition)),
+                    ] + common
+                )
             })
-        var byPrefix: [String: Int] = [:]
-        for (prefix, count) in zip(candidates, counts) { byPrefix[prefix] = Int(max(0, count.int ?? 0)) }
-        return (byPrefix.values.reduce(0, +), byPrefix, partial)
+        var summary = Summary(created: infoFields[0].int)
+        summary.totals[.errors] += UInt64(max(0, infoFields[1].int ?? 0))
+        for (partition, answer) in answers.enumerated() {
+            if let message = answer.errorMessage { throw RedisError.server(message) }
+            guard case .array(let parts) = answer, parts.count == 5, case .array(let values) = parts[0],
+                values.count == fields.count, case .array(let soon) = parts[2]
+            else { throw RedisError.protocolError("summary: \(answer)") }
+            summary.totals.counters.add(Self.counters(CacheCounter.allCases, values))
+            summary.totals.keys += Int(max(0, values[fields.count - 2].int ?? 0))
+            summary.totals.bytes += Int(max(0, values[fields.count - 1].int ?? 0))
+            summary.sizes.append(Int(parts[1].int ?? 0))
+            for index in stride(from: 0, to: soon.count - 1, by: 2) {
+                guard let prefix = soon[index].string else { continue }
+                summary.soonCounts[prefix] = Int(max(0, soon[index + 1].int ?? 0))
+            }
+            summary.soonPartial = summary.soonPartial || parts[3].int == 1
+            summary.heads.append(try Self.entries(parts[4], partition: partition))
+        }
+        return summary
     }
 
     /// How many prefixes of each partition's `due` set the expiring-soon figures look at.
     static let expiringSoonCandidates = 2000
+    /// How many entries past its share of a top page each partition reads with the totals.
+    static let pageMargin = 3
 
     // MARK: Pages from the indexes
 
@@ -203,7 +212,8 @@ extension RedisStore {
     /// partition is read in proportion to its size, and further only while its last entry read
     /// could still belong to the page.
     private func indexPage(
-        _ sort: StatsQuery.Sort, order: IndexOrder, sizes: [Int], offset: Int, limit: Int
+        _ sort: StatsQuery.Sort, order: IndexOrder, sizes: [Int], offset: Int, limit: Int,
+        preread: (heads: [[StatsEntry]], count: Int)? = nil
     ) async throws -> [StatsEntry] {
         let total = sizes.reduce(0, +)
         guard offset < total else { return [] }
@@ -218,27 +228,39 @@ extension RedisStore {
         var exhausted = sizes.indices.map { cut[$0] >= sizes[$0] }
         var asks = sizes.indices.map { Int((Double(needed) * Double(sizes[$0]) / Double(total)).rounded(.up)) + 8 }
         var merged: [StatsEntry] = []
+        // Heads read with the totals (from the top: no cut) need no first round.
+        var skipRead = false
+        if let preread, base == 0 {
+            read = preread.heads
+            exhausted = sizes.indices.map { read[$0].count < preread.count || read[$0].count >= sizes[$0] }
+            asks = sizes.indices.map { _ in 0 }
+            skipRead = true
+        }
         for _ in 0..<Self.readRounds {
             let wanted = sizes.indices.filter { !exhausted[$0] && asks[$0] > 0 }
-            if wanted.isEmpty { break }
-            let answers = try await evaluateAll(
-                RedisScripts.range,
-                calls: wanted.map { partition in
-                    (
-                        keys: [index(sort, partition)],
-                        arguments: [
-                            ByteBuffer(string: order.rawValue),
-                            Self.argument(Int64(cut[partition] + read[partition].count)),
-                            Self.argument(Int64(asks[partition])),
-                        ]
-                    )
-                })
-            for (partition, answer) in zip(wanted, answers) {
-                let entries = try Self.entries(answer, partition: partition)
-                read[partition] += entries
-                exhausted[partition] =
-                    entries.count < asks[partition] || cut[partition] + read[partition].count >= sizes[partition]
-                asks[partition] = 0
+            if wanted.isEmpty && !skipRead { break }
+            if skipRead {
+                skipRead = false
+            } else {
+                let answers = try await evaluateAll(
+                    RedisScripts.range,
+                    calls: wanted.map { partition in
+                        (
+                            keys: [index(sort, partition)],
+                            arguments: [
+                                ByteBuffer(string: order.rawValue),
+                                Self.argument(Int64(cut[partition] + read[partition].count)),
+                                Self.argument(Int64(asks[partition])),
+                            ]
+                        )
+                    })
+                for (partition, answer) in zip(wanted, answers) {
+                    let entries = try Self.entries(answer, partition: partition)
+                    read[partition] += entries
+                    exhausted[partition] =
+                        entries.count < asks[partition] || cut[partition] + read[partition].count >= sizes[partition]
+                    asks[partition] = 0
+                }
             }
             merged = read.flatMap { $0 }.sorted(by: order.precedes)
             // Exact up to the smallest last entry of the partitions that have more.
@@ -344,12 +366,11 @@ extension RedisStore {
     /// `by:user` scanned server-side in chunks, all partitions per round, until done or
     /// ``Configuration/filterBudget`` has passed since `started` (then `partial`).
     private func filtered(
-        _ needle: String, query: StatsQuery, order: IndexOrder, started: ContinuousClock.Instant
+        _ needle: String, query: StatsQuery, order: IndexOrder, started: ContinuousClock.Instant,
+        soonCounts: [String: Int]?
     ) async throws -> (entries: [StatsEntry], partial: Bool) {
         var next = [Int](repeating: 0, count: RedisKeys.partitionCount)
         var found: [StatsEntry] = []
-        var soonCounts: [String: Int]?
-        if query.sort == .expiringSoon { soonCounts = try await expiringSoon(now: redisMilliseconds()).counts }
         while true {
             let open = next.indices.filter { next[$0] >= 0 }
             if open.isEmpty { return (found, false) }
