@@ -494,8 +494,13 @@ enum RedisScripts {
     /// What a statistics query needs from one partition, in one call: `{totals, prefixes,
     /// {prefix, entries expiring soon, …}, cut, page}` where the expiring-soon counts are those of
     /// the prefixes whose next deadline falls before the horizon end (at most `candidates`; `cut`
-    /// is 1 when there were more) and `page` the first `count` entries of the index in the order.
-    /// The prefixes' deadline keys are not in KEYS: they share the partition's tag, so its slot.
+    /// is 1 when there were more) and `page` the first `count` entries of the index in the order,
+    /// `{member, score, …}`. The prefixes' deadline keys are not in KEYS: they share the
+    /// partition's tag, so its slot.
+    ///
+    /// `totals`, the counts and the page each come as one string of length-prefixed items
+    /// (`<length>:<bytes>` each, a missing field as an empty item): a few values to read per
+    /// partition instead of dozens.
     static let summary = RedisScript(
         "#!lua flags=no-writes\n" + orders + rangeFunction + """
             local now, horizon, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -514,7 +519,17 @@ enum RedisScripts {
             end
             local cut = 0
             if #due >= limit then cut = 1 end
-            return {totals, size, soon, cut, range_of(KEYS[4], ARGV[4], 0, tonumber(ARGV[5]))}
+            local function packed(items)
+              local parts = {}
+              for i = 1, #items do
+                local item = items[i]
+                if not item then item = '' end
+                item = tostring(item)
+                parts[#parts + 1] = #item .. ':' .. item
+              end
+              return table.concat(parts)
+            end
+            return {packed(totals), size, packed(soon), cut, packed(range_of(KEYS[4], ARGV[4], 0, tonumber(ARGV[5])))}
             """)
 
     /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), score, member.

@@ -127,25 +127,60 @@ extension RedisStore {
         summary.totals[.errors] += UInt64(max(0, infoFields[1].int ?? 0))
         for (partition, answer) in answers.enumerated() {
             if let message = answer.errorMessage { throw RedisError.server(message) }
-            guard case .array(let parts) = answer, parts.count == 5, case .array(let values) = parts[0],
-                values.count == fields.count, case .array(let soon) = parts[2]
+            guard case .array(let parts) = answer, parts.count == 5, let values = Self.unpacked(parts[0]),
+                values.count == fields.count, let soon = Self.unpacked(parts[2]), let head = Self.unpacked(parts[4]),
+                head.count % 2 == 0
             else { throw RedisError.protocolError("summary: \(answer)") }
-            summary.totals.counters.add(Self.counters(CacheCounter.allCases, values))
-            summary.totals.keys += Int(max(0, values[fields.count - 2].int ?? 0))
-            summary.totals.bytes += Int(max(0, values[fields.count - 1].int ?? 0))
+            var counters = CounterValues()
+            for (counter, value) in zip(CacheCounter.allCases, values) {
+                counters[counter] = UInt64(max(0, Int64(value) ?? 0))
+            }
+            summary.totals.counters.add(counters)
+            summary.totals.keys += Int(max(0, Int64(values[fields.count - 2]) ?? 0))
+            summary.totals.bytes += Int(max(0, Int64(values[fields.count - 1]) ?? 0))
             summary.sizes.append(Int(parts[1].int ?? 0))
             for index in stride(from: 0, to: soon.count - 1, by: 2) {
-                guard let prefix = soon[index].string else { continue }
-                summary.soonCounts[prefix] = Int(max(0, soon[index + 1].int ?? 0))
+                summary.soonCounts[soon[index]] = Int(max(0, Int64(soon[index + 1]) ?? 0))
             }
             summary.soonPartial = summary.soonPartial || parts[3].int == 1
-            summary.heads.append(try Self.entries(parts[4], partition: partition))
+            var entries: [StatsEntry] = []
+            entries.reserveCapacity(head.count / 2)
+            for index in stride(from: 0, to: head.count, by: 2) {
+                guard let entry = StatsEntry(member: head[index], scoreText: head[index + 1], partition: partition)
+                else { throw RedisError.protocolError("summary: an index entry \(head[index]) \(head[index + 1])") }
+                entries.append(entry)
+            }
+            summary.heads.append(entries)
         }
         return summary
     }
 
     /// How many prefixes of each partition's `due` set the expiring-soon figures look at.
     static let expiringSoonCandidates = 2000
+
+    /// The items of a string of length-prefixed items (`<length>:<bytes>` each); `nil` if it is
+    /// not one.
+    static func unpacked(_ value: RESPValue) -> [String]? {
+        guard case .bulkString(let buffer) = value else { return nil }
+        var items: [String] = []
+        let bytes = buffer.readableBytesView
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            var length = 0
+            while index < bytes.endIndex, bytes[index] != UInt8(ascii: ":") {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit), length < 1 << 40 else { return nil }
+                length = length * 10 + digit
+                index += 1
+            }
+            guard index < bytes.endIndex else { return nil }
+            index += 1
+            guard bytes.endIndex - index >= length else { return nil }
+            items.append(String(decoding: bytes[index..<(index + length)], as: UTF8.self))
+            index += length
+        }
+        return items
+    }
     /// How many entries past its share of a top page each partition reads with the totals.
     static let pageMargin = 3
 

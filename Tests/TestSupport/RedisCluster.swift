@@ -30,17 +30,30 @@ public final class RedisCluster: Sendable {
         var servers: [RedisServer] = []
         var taken: Set<Int> = []
         for _ in 0..<(replicas ? 6 : 3) {
-            let port = try Self.freeNodePort(avoiding: taken)
-            taken.insert(port)
-            let server = try await RedisServer(
-                port: port,
-                arguments: [
-                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-node-timeout", "1000", "--cluster-require-full-coverage", "no",
-                    // A replica's first sync starts at once, not after the default 5 s.
-                    "--repl-diskless-sync-delay", "0",
-                ])
-            servers.append(server)
+            // A port free when checked may be taken by another test before the server binds it:
+            // try another (a few times).
+            var started: RedisServer?
+            var lastError: (any Error)?
+            for _ in 0..<5 where started == nil {
+                let port = try Self.freeNodePort(avoiding: taken)
+                taken.insert(port)
+                do {
+                    started = try await RedisServer(
+                        port: port,
+                        arguments: [
+                            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                            "--cluster-node-timeout", "1000", "--cluster-require-full-coverage", "no",
+                            // A replica's first sync starts at once, not after the default 5 s.
+                            "--repl-diskless-sync-delay", "0",
+                        ])
+                } catch {
+                    lastError = error
+                }
+            }
+            guard let started else {
+                throw lastError ?? RedisServer.Failure(description: "no cluster node could start")
+            }
+            servers.append(started)
         }
         self.servers = servers
         let ports = servers.map(\.port)
