@@ -584,4 +584,12 @@ enum RedisScripts {
         end
         return result
         """)
+
+    /// The statistics readers, batched over partitions on a standalone Redis (see
+    /// ``PartitionBatch``): each partition's part is short, so the batch holds Redis for a few
+    /// milliseconds at most. Not the filter: a scan of a million users would hold it far longer,
+    /// so it stays one call per partition, with other clients' commands in between.
+    static let summaryBatch = PartitionBatch(summary)
+    static let rangeBatch = PartitionBatch(range)
+    static let rankBatch = PartitionBatch(rank)
 }

@@ -60,4 +60,21 @@ extension RedisStore {
     func execute(_ command: RESPCommand, lane: Lane = .background) async throws(RedisError) -> RESPValue {
         try await connections(for: lane).execute(command, key: nil)
     }
+
+    /// Runs a read-only script once per call, as ``evaluateAll(_:calls:lane:)`` answers, but on a
+    /// standalone Redis in a single call (see ``PartitionBatch``).
+    func evaluatePartitions(
+        _ batch: PartitionBatch, calls: [(keys: [String], arguments: [ByteBuffer])], lane: Lane = .background
+    ) async throws(RedisError) -> [RESPValue] {
+        guard !calls.isEmpty else { return [] }
+        guard connections(for: lane).isCluster == false, calls.count > 1 else {
+            return try await evaluateAll(batch.single, calls: calls, lane: lane)
+        }
+        let packed = PartitionBatch.pack(calls)
+        let answer = try await evaluate(batch.batched, keys: packed.keys, arguments: packed.arguments, lane: lane)
+        guard case .array(let answers) = answer, answers.count == calls.count else {
+            throw .protocolError("a batched script answered \(answer)")
+        }
+        return answers
+    }
 }

@@ -110,8 +110,8 @@ extension RedisStore {
             throw RedisError.protocolError("info: \(info)")
         }
         let common = fields.map { ByteBuffer(string: $0) }
-        let answers = try await evaluateAll(
-            RedisScripts.summary,
+        let answers = try await evaluatePartitions(
+            RedisScripts.summaryBatch,
             calls: (0..<RedisKeys.partitionCount).map { partition in
                 let keys = names.partitionKeys(partition)
                 return (
@@ -220,8 +220,8 @@ extension RedisStore {
         let answer = try await pipeline([(key, RESPCommand("ZSCORE", key, member))])[0]
         guard let scoreText = answer.string else { return nil }
         let partitions = (0..<RedisKeys.partitionCount).filter { sizes[$0] > 0 }
-        let ranks = try await evaluateAll(
-            RedisScripts.rank,
+        let ranks = try await evaluatePartitions(
+            RedisScripts.rankBatch,
             calls: partitions.map { partition in
                 (
                     keys: [index(query.sort, partition)],
@@ -277,8 +277,8 @@ extension RedisStore {
             if skipRead {
                 skipRead = false
             } else {
-                let answers = try await evaluateAll(
-                    RedisScripts.range,
+                let answers = try await evaluatePartitions(
+                    RedisScripts.rangeBatch,
                     calls: wanted.map { partition in
                         (
                             keys: [index(sort, partition)],
@@ -334,8 +334,8 @@ extension RedisStore {
         var targets = sizes.map { Int(Double(offset) * Double($0) / total) }
         let partitions = sizes.indices.filter { sizes[$0] > 0 }
         for _ in 0..<4 {
-            let probes = try await evaluateAll(
-                RedisScripts.range,
+            let probes = try await evaluatePartitions(
+                RedisScripts.rangeBatch,
                 calls: partitions.map { partition in
                     (
                         keys: [index(sort, partition)],
@@ -354,8 +354,8 @@ extension RedisStore {
             guard !candidates.isEmpty else { return nil }
             // Below the middle: more often at or before `offset`.
             let pivot = candidates[candidates.count * 3 / 10]
-            let ranks = try await evaluateAll(
-                RedisScripts.rank,
+            let ranks = try await evaluatePartitions(
+                RedisScripts.rankBatch,
                 calls: partitions.map { partition in
                     (
                         keys: [index(sort, partition)],
