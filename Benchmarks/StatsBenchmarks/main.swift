@@ -40,11 +40,20 @@ func fill(_ store: some CacheStore) async throws -> Duration {
     let start = ContinuousClock.now
     // Many tasks for a shared store (each lookup a round trip); one is as fast for the memory store.
     let workers = store is MemoryStore ? 1 : 64
+    // A Redis store writes its batched counters every second when run as a service: so here too.
+    let flushing = Task {
+        while !Task.isCancelled, let redis = store as? RedisStore {
+            try? await Task.sleep(for: .seconds(1))
+            try? await redis.flush()
+        }
+    }
+    defer { flushing.cancel() }
     try await withThrowingTaskGroup(of: Void.self) { group in
         for worker in 0..<workers {
             group.addTask {
                 for user in stride(from: worker, to: users, by: workers) {
-                    let key = CacheKey(prefix: CachePrefix(namespace: "api", user: String(user)), route: "GET /dashboard")
+                    let key = CacheKey(
+                        prefix: CachePrefix(namespace: "api", user: String(user)), route: "GET /dashboard")
                     guard case .miss(let generation) = try await store.lookup(key) else { continue }
                     _ = try await store.store(value, for: key, ttl: .seconds(3600), generation: generation)
                     for _ in 0..<(user % 4) { _ = try await store.lookup(key) }
@@ -57,8 +66,9 @@ func fill(_ store: some CacheStore) async throws -> Duration {
     return start.duration(to: .now)
 }
 
-func report(_ name: String, _ store: some CacheStore) async throws {
+func report(_ name: String, _ store: some CacheStore, redis: RedisConnection? = nil) async throws {
     let filling = try await fill(store)
+    if let redis { _ = try await redis.execute(RESPCommand("CONFIG", "RESETSTAT")) }
     print("\(name): filled \(users) users in \(String(format: "%.1f", milliseconds(filling) / 1000)) s")
     var rows: [(String, (median: Double, max: Double))] = []
     // The first query of a sort makes its view: measured on its own, once.
@@ -119,6 +129,12 @@ func report(_ name: String, _ store: some CacheStore) async throws {
         print(String(format: "| %@ | %.2f ms | %.2f ms |", label, figures.median, figures.max))
     }
     print(String(format: "| hit through `lookup`, 1 task | %.0f ns | |", perHit))
+    if let redis, let stats = try await redis.execute(RESPCommand("INFO", "commandstats")).string {
+        // Where Redis spent its time during the queries (and the hits): for docs/benchmarks.md's notes.
+        for line in stats.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
+            print("  \(line)")
+        }
+    }
 }
 
 for kind in kinds.isEmpty ? ["memory"] : kinds {
@@ -128,14 +144,18 @@ for kind in kinds.isEmpty ? ["memory"] : kinds {
     case "redis":
         let server = try await RedisServer()
         let store = RedisStore(
-            url: try RedisURL(server.url), configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
-        try await report("Redis store, one redis-server", store)
+            url: try RedisURL(server.url),
+            configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
+        let probe = try await RedisConnection.connect(to: RedisURL(server.url))
+        try await report("Redis store, one redis-server", store, redis: probe)
+        await probe.close()
         await store.close()
         await server.kill()
     case "cluster":
         let cluster = try await RedisCluster(replicas: false)
         let store = RedisStore(
-            url: try RedisURL(cluster.url), configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
+            url: try RedisURL(cluster.url),
+            configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
         try await report("Redis store, cluster of 3 primaries", store)
         await store.close()
         await cluster.stop()

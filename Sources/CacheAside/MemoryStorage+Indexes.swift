@@ -96,7 +96,8 @@ extension MemoryStorage {
         var entries: [PrefixIndexEntry] = []
         entries.reserveCapacity(records.count)
         for record in records.indices {
-            entries.append(entry(slot: slot, record: record, figures: records[record].indexed ?? currentFigures(record)))
+            entries.append(
+                entry(slot: slot, record: record, figures: records[record].indexed ?? currentFigures(record)))
         }
         entries.sort()
         let list = RankedList(sorted: entries)
@@ -109,7 +110,8 @@ extension MemoryStorage {
     mutating func maintainIndexes(now: Int64) {
         guard activeIndexes > 0 else { return }
         applyChanges()
-        for slot in indexes.indices where indexes[slot] != nil && now - indexUsedAt[slot] > Self.indexRetentionNanoseconds {
+        for slot in indexes.indices
+        where indexes[slot] != nil && now - indexUsedAt[slot] > Self.indexRetentionNanoseconds {
             indexes[slot] = nil
             activeIndexes -= 1
         }

@@ -36,7 +36,8 @@ struct PartitionBatch: Sendable {
     }
 
     /// The keys and arguments of one batched call made of `calls`.
-    static func pack(_ calls: [(keys: [String], arguments: [ByteBuffer])]) -> (keys: [String], arguments: [ByteBuffer]) {
+    static func pack(_ calls: [(keys: [String], arguments: [ByteBuffer])]) -> (keys: [String], arguments: [ByteBuffer])
+    {
         var keys: [String] = []
         var arguments = [ByteBuffer(string: String(calls.count))]
         for call in calls {

@@ -114,8 +114,11 @@ extension RedisStore {
         }
         let owned = (0..<RedisKeys.partitionCount).filter { here(names.partitionKeys($0).part) }
         // The partitions a node serves change with a reshard: a check stands only for the same map.
+        // None owned may be a map not yet told of this node (a promoted replica known from a
+        // MOVED to another client): then nothing is remembered, and the next connection checks again.
         try await refreshEpochs(
-            of: owned, on: connection, layout: here(names.layoutKey), node: "\(address) \(owned.hashValue)")
+            of: owned, on: connection, layout: here(names.layoutKey),
+            node: owned.isEmpty ? nil : "\(address) \(owned.hashValue)")
     }
 
     /// ``refreshEpochs(of:on:layout:)`` for `partitions` wherever they are: grouped by the primary

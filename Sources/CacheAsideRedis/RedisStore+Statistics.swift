@@ -298,6 +298,12 @@ extension RedisStore {
                 }
             }
             merged = read.flatMap { $0 }.sorted(by: order.precedes)
+            // Under traffic an entry can move between rounds and be read twice: keep its first place.
+            var seen: Set<String> = []
+            var unique: [StatsEntry] = []
+            unique.reserveCapacity(merged.count)
+            for entry in merged where seen.insert(entry.member).inserted { unique.append(entry) }
+            merged = unique
             // Exact up to the smallest last entry of the partitions that have more.
             let open = sizes.indices.filter { !exhausted[$0] }
             let bounds = open.compactMap { read[$0].last }

@@ -191,18 +191,28 @@ public final class RedisStore: CacheStore {
     public func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
         let started = ContinuousClock.now
         // On a cluster a purge runs on a connection to its prefix's primary, outside the client's
-        // routing: after a failover or a reshard it may be told MOVED, learn the new owner, and go
-        // there (at most a few times).
-        for _ in 0..<3 {
+        // routing: after a failover or a reshard it may be told MOVED (the map is corrected, and
+        // the purge goes to the new owner at once), or, while its slot is moving, ASK or TRYAGAIN
+        // (it waits, 10 ms doubling, until the slot has moved); at most 8 tries within four command
+        // timeouts.
+        let deadline = ContinuousClock.now + configuration.commandTimeout * 4
+        var delay = Duration.milliseconds(10)
+        var attempt = 0
+        while true {
+            attempt += 1
             do {
                 return try await purgeOnPrimary(prefix, started: started)
             } catch {
-                guard case .server(let message) = error as? RedisError, backgroundPool.learn(fromError: message) else {
-                    throw error
+                guard case .server(let message) = error as? RedisError, attempt < 8 else { throw error }
+                let moved = backgroundPool.learn(fromError: message) && message.hasPrefix("MOVED")
+                let moving = ["ASK ", "TRYAGAIN", "CLUSTERDOWN"].contains { message.hasPrefix($0) }
+                guard moved || moving, ContinuousClock.now + delay < deadline else { throw error }
+                if moving {
+                    try await Task.sleep(for: delay)
+                    delay *= 2
                 }
             }
         }
-        return try await purgeOnPrimary(prefix, started: started)
     }
 
     private func purgeOnPrimary(_ prefix: CachePrefix, started: ContinuousClock.Instant) async throws -> PurgeResult {

@@ -31,6 +31,8 @@ public struct DemoServer: Sendable {
         public var redis: RedisURL?
         /// CA, client certificate and key for a `rediss://` Redis.
         public var redisTLS: RedisTLS
+        /// Standalone Redis, Redis Cluster, or decided by the server (the default).
+        public var redisMode: RedisClient.Mode
         /// The cost of a read in the demo database (see ``DemoDatabase/init(workRounds:)``).
         public var workRounds: Int
         /// Whether the per-user routes go through the response cache (off only to compare).
@@ -40,7 +42,8 @@ public struct DemoServer: Sendable {
         public init(
             host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, trafficRate: Double? = nil,
             users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, redis: RedisURL? = nil,
-            redisTLS: RedisTLS = .init(), workRounds: Int = 300_000, cachesResponses: Bool = true
+            redisTLS: RedisTLS = .init(), redisMode: RedisClient.Mode = .automatic, workRounds: Int = 300_000,
+            cachesResponses: Bool = true
         ) {
             self.host = host
             self.port = port
@@ -50,6 +53,7 @@ public struct DemoServer: Sendable {
             self.maxBytes = maxBytes
             self.redis = redis
             self.redisTLS = redisTLS
+            self.redisMode = redisMode
             self.workRounds = workRounds
             self.cachesResponses = cachesResponses
         }
@@ -73,7 +77,8 @@ public struct DemoServer: Sendable {
     public init(configuration: Configuration, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.configuration = configuration
         if let redis = configuration.redis {
-            self.store = RedisStore(url: redis, configuration: .init(tls: configuration.redisTLS))
+            self.store = RedisStore(
+                url: redis, configuration: .init(tls: configuration.redisTLS, mode: configuration.redisMode))
         } else {
             self.store = MemoryStore(configuration: .init(maxBytes: configuration.maxBytes))
         }

@@ -15,14 +15,16 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         var answers: EventLoopPromise<[RESPValue]>
     }
 
-    /// A batch whose answers are arriving.
+    /// A batch waiting for its answers.
     private struct Waiting {
         var expected: Int
-        var received: [RESPValue]
         var promise: EventLoopPromise<[RESPValue]>
     }
 
     private var pending = CircularBuffer<Waiting>()
+    /// The answers of the oldest pending batch so far (kept out of the buffer, whose elements
+    /// cannot be changed in place: appending there would copy them all on every answer).
+    private var headAnswers: [RESPValue] = []
     private var closedReason: RedisError?
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -39,20 +41,21 @@ final class RESPCommandHandler: ChannelDuplexHandler {
         }
         var buffer = context.channel.allocator.buffer(capacity: 64 * batch.commands.count)
         for command in batch.commands { command.write(to: &buffer) }
-        var received: [RESPValue] = []
-        received.reserveCapacity(batch.commands.count)
-        pending.append(Waiting(expected: batch.commands.count, received: received, promise: batch.answers))
+        pending.append(Waiting(expected: batch.commands.count, promise: batch.answers))
         context.write(wrapOutboundOut(buffer), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
         if case .push = value { return }  // out-of-band messages answer no command
-        guard !pending.isEmpty else { return }
-        pending[pending.startIndex].received.append(value)
-        if pending[pending.startIndex].received.count == pending[pending.startIndex].expected {
-            let done = pending.removeFirst()
-            done.promise.succeed(done.received)
+        guard let head = pending.first else { return }
+        if headAnswers.isEmpty { headAnswers.reserveCapacity(head.expected) }
+        headAnswers.append(value)
+        if headAnswers.count == head.expected {
+            pending.removeFirst()
+            let answers = headAnswers
+            headAnswers = []
+            head.promise.succeed(answers)
         }
         if let message = value.errorMessage, Self.meansWrongServer(message) {
             // A demoted primary or a Redis still loading: this connection will keep failing, so
@@ -85,6 +88,7 @@ final class RESPCommandHandler: ChannelDuplexHandler {
 
     private func failAll(_ reason: RedisError) {
         closedReason = closedReason ?? reason
+        headAnswers = []
         while let waiting = pending.popFirst() { waiting.promise.fail(reason) }
     }
 }

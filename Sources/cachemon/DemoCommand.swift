@@ -50,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
         let server = DemoServer(
             configuration: .init(
                 port: port, token: token, trafficRate: traffic, users: users, redis: try redis.parsedURL(),
-                redisTLS: redis.tls))
+                redisTLS: redis.tls, redisMode: try redis.parsedMode()))
         if let redis = server.store as? RedisStore, let problem = await redis.unreachable() {
             // Asked for by name and not there: better said now than shown as a wall of store errors.
             printError("cachemon: \(problem)")

@@ -14,6 +14,14 @@ struct RedisOptions: ParsableArguments {
     var url: String?
 
     @Option(
+        name: .customLong("redis-mode"),
+        help: ArgumentHelp(
+            "How to talk to --redis: automatic (a cluster if the node says cluster_enabled:1), standalone, "
+                + "or cluster (default: $CACHEMON_REDIS_MODE, else automatic). A cluster has only database 0.",
+            valueName: "automatic|standalone|cluster"))
+    var mode: RedisClient.Mode?
+
+    @Option(
         name: .customLong("redis-ca"),
         help: ArgumentHelp(
             "PEM file of the CA that signed the Redis server's certificate (default: $CACHEMON_REDIS_CA, "
@@ -37,11 +45,17 @@ struct RedisOptions: ParsableArguments {
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
     func validate() throws {
+        let mode = try parsedMode()
         guard let url = try parsedURL() else {
             if caFile != nil || certificateFile != nil || keyFile != nil {
                 throw ValidationError("--redis-ca, --redis-cert and --redis-key need --redis (or $CACHEMON_REDIS_URL)")
             }
+            if self.mode != nil { throw ValidationError("--redis-mode needs --redis (or $CACHEMON_REDIS_URL)") }
             return
+        }
+        if mode == .cluster, url.database != 0 {
+            throw ValidationError(
+                "--redis-mode cluster: Redis Cluster has only database 0; drop \"/\(url.database)\" from the URL")
         }
         let tls = self.tls
         if (tls.certificateFile == nil) != (tls.keyFile == nil) {
@@ -71,6 +85,17 @@ struct RedisOptions: ParsableArguments {
         }
     }
 
+    /// The mode from `--redis-mode` or `$CACHEMON_REDIS_MODE`; automatic if neither.
+    func parsedMode() throws -> RedisClient.Mode {
+        if let mode { return mode }
+        guard let given = environment["CACHEMON_REDIS_MODE"], !given.isEmpty else { return .automatic }
+        guard let mode = RedisClient.Mode(rawValue: given) else {
+            throw ValidationError(
+                "$CACHEMON_REDIS_MODE: \"\(given)\" is not one of automatic, standalone, cluster")
+        }
+        return mode
+    }
+
     /// The TLS files, from the options or the environment.
     var tls: RedisTLS {
         func fallback(_ value: String?, _ variable: String) -> String? {
@@ -82,3 +107,5 @@ struct RedisOptions: ParsableArguments {
             keyFile: fallback(keyFile, "CACHEMON_REDIS_KEY"))
     }
 }
+
+extension RedisClient.Mode: ExpressibleByArgument {}

@@ -37,10 +37,9 @@ struct ClusterResilienceTests {
     /// The primary port serving `slot` now, by asking the cluster.
     static func owner(of slot: Int, in cluster: RedisCluster) async throws -> Int {
         let client = RedisClusterClient(url: try RedisURL(cluster.url))
-        defer { Task { await client.close() } }
-        guard let node = try await client.slotMap().node(forSlot: slot) else {
-            throw RedisServer.Failure(description: "no primary serves slot \(slot)")
-        }
+        let node = try? await client.slotMap().node(forSlot: slot)
+        await client.close()
+        guard let node else { throw RedisServer.Failure(description: "no primary serves slot \(slot)") }
         return node.port
     }
 
@@ -68,10 +67,25 @@ struct ClusterResilienceTests {
         }
     }
 
+    /// Runs `body` on a private cluster and stops every node by its pid afterwards, failed or not
+    /// (a `defer` could only start the stop, and the test process may end before it is done).
+    static func withCluster(_ body: (RedisCluster) async throws -> Void) async throws {
+        let cluster = try await RedisCluster()
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
     @Test("moving the busiest users' slots to another primary under traffic: no failed request, no stale read")
     func reshardUnderTraffic() async throws {
-        let cluster = try await RedisCluster()
-        defer { Task { await cluster.stop() } }
+        try await Self.withCluster(reshard)
+    }
+
+    func reshard(_ cluster: RedisCluster) async throws {
         let (storeA, cacheA) = try Self.store(cluster.primaryPorts[0])
         let (storeB, cacheB) = try Self.store(cluster.primaryPorts[1])
         let users = ["7", "42", "1001", "hot"]
@@ -115,8 +129,10 @@ struct ClusterResilienceTests {
 
     @Test("a primary killed under traffic: requests keep answering, and purges after the failover hold")
     func failoverUnderTraffic() async throws {
-        let cluster = try await RedisCluster()
-        defer { Task { await cluster.stop() } }
+        try await Self.withCluster(failover)
+    }
+
+    func failover(_ cluster: RedisCluster) async throws {
         let (storeA, cacheA) = try Self.store(cluster.primaryPorts[0])
         let (storeB, cacheB) = try Self.store(cluster.primaryPorts[2])
         let users = ["7", "42", "1001", "hot"]

@@ -36,7 +36,8 @@ struct StatsIndexTests {
             case 0...4:
                 if case .miss(let generation) = store.lookup(key) {
                     let ttl = Duration.seconds(Int64(5 + random.next() % 60))
-                    _ = store.store([UInt8](repeating: 1, count: Int(random.next() % 300)), for: key, ttl: ttl,
+                    _ = store.store(
+                        [UInt8](repeating: 1, count: Int(random.next() % 300)), for: key, ttl: ttl,
                         generation: generation)
                 }
             case 5: store.recordUncachedRequest(prefix)
@@ -68,7 +69,8 @@ struct StatsIndexTests {
             let limit = [1, 7, 50][Int(harness.random.next() % 3)]
             let offset = Int(harness.random.next() % UInt64(all.count + 20))
             let filter = filters[Int(harness.random.next() % UInt64(filters.count))]
-            let focus = harness.random.next() % 3 == 0 ? all[Int(harness.random.next() % UInt64(all.count))].prefix : nil
+            let focus =
+                harness.random.next() % 3 == 0 ? all[Int(harness.random.next() % UInt64(all.count))].prefix : nil
             let query = StatsQuery(sort: sort, order: order, limit: limit, offset: offset, filter: filter, focus: focus)
             let answer = harness.store.statistics(query)
             let expected = PrefixPage.select(all, query: query)

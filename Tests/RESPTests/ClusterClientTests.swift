@@ -243,7 +243,8 @@ struct ClusterClientTests {
         await cluster.stop()
     }
 
-    @Test("a URL naming a database is refused by a cluster node; isCluster and RedisClient tell cluster from standalone")
+    @Test(
+        "a URL naming a database is refused by a cluster node; isCluster and RedisClient tell cluster from standalone")
     func databaseAndDetection() async throws {
         let cluster = try await RedisCluster()
         let port = cluster.primaryPorts[0]

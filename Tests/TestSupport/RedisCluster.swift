@@ -59,7 +59,9 @@ public final class RedisCluster: Sendable {
         let ports = servers.map(\.port)
         let addresses = ports.map { "127.0.0.1:\($0)" }
         let create = try await SpawnedProcess.run(
-            ["redis-cli", "--cluster", "create"] + addresses + ["--cluster-replicas", replicas ? "1" : "0", "--cluster-yes"],
+            ["redis-cli", "--cluster", "create"] + addresses + [
+                "--cluster-replicas", replicas ? "1" : "0", "--cluster-yes",
+            ],
             timeLimit: .seconds(60))
         guard create.status == 0, create.output.contains("All 16384 slots covered") else {
             throw RedisServer.Failure(description: "redis-cli --cluster create failed:\n\(create.output)")
