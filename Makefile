@@ -3,6 +3,9 @@ SWIFT ?= swift
 FUZZ_SECONDS ?= 60
 FORMAT_PATHS = Package.swift Sources Tests Benchmarks
 
+STATS_USERS ?= 1000000
+STATS_STORES ?= memory
+
 .PHONY: demo demo-fleet demo-cluster test build lint bench deps test-tsan screenshots conformance soak fuzz
 
 deps:
@@ -56,12 +59,14 @@ fuzz: deps
 	SWIFT=$(SWIFT) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 # Benchmarks build in release mode in their own folder; results go to docs/benchmarks.md by hand.
+# The statistics benchmark fills a million users into the memory store; STATS_STORES="memory redis
+# cluster" adds a private redis-server and a private 3-primary cluster (about 10 minutes each).
 # The Redis benchmark starts its own redis-server.
 bench: deps
 	CACHEMON_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --allow-writing-to-package-directory \
 		benchmark --no-progress
 	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench RedisBenchmarks
-	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench StatsBenchmarks
+	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench StatsBenchmarks $(STATS_USERS) $(STATS_STORES)
 
 # A release build of cachemon under load, Redis killed and restarted twice and a purge storm, checked
 # for stale reads, failed requests and growth in memory and descriptors (docs/reliability.md).
