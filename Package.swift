@@ -159,6 +159,7 @@ let package = Package(
         .testTarget(
             name: "CacheAsideTests",
             dependencies: [
+                "CacheAdminAPI",
                 "CacheAside",
                 "CacheAsideRedis",
                 "RESP",
@@ -182,6 +183,7 @@ let package = Package(
                 "CacheAsideRedis",
                 "RESP",
                 "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

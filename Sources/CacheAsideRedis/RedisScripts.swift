@@ -590,6 +590,8 @@ enum RedisScripts {
     /// milliseconds at most. Not the filter: a scan of a million users would hold it far longer,
     /// so it stays one call per partition, with other clients' commands in between.
     static let summaryBatch = PartitionBatch(summary)
+    /// Every partition's epoch check in one call on a standalone Redis.
+    static let epochBatch = PartitionBatch(epoch)
     static let rangeBatch = PartitionBatch(range)
     static let rankBatch = PartitionBatch(rank)
 }

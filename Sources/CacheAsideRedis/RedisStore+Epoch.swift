@@ -75,7 +75,20 @@ extension RedisStore {
                 ]
             )
         }
-        let answers = try await connection.evaluateAll(RedisScripts.epoch, calls: calls)
+        let answers: [RESPValue]
+        if calls.count > 1, backgroundPool.isCluster == false {
+            // One Redis: every partition's check in one script call (see PartitionBatch), which a
+            // new connection makes before anyone uses it.
+            let packed = PartitionBatch.pack(calls)
+            let answer = try await connection.evaluate(
+                RedisScripts.epochBatch.batched, keys: packed.keys, arguments: packed.arguments)
+            guard case .array(let parts) = answer, parts.count == calls.count else {
+                throw .protocolError("the batched epoch script answered \(answer)")
+            }
+            answers = parts
+        } else {
+            answers = try await connection.evaluateAll(RedisScripts.epoch, calls: calls)
+        }
         var epochs: [(partition: Int, epoch: Int64, seq: Int64)] = []
         for (partition, answer) in zip(partitions, answers) {
             if let message = answer.errorMessage { throw .server(message) }

@@ -110,7 +110,7 @@ struct ClusterResilienceTests {
 
         #expect(traffic.failed.isEmpty, "failed requests: \(traffic.failed.prefix(5))")
         #expect(traffic.stale.isEmpty, "stale reads: \(traffic.stale.prefix(5))")
-        #expect(traffic.reads > 100 && traffic.purgeCount > 10)
+        #expect(traffic.reads > 100 && traffic.purgeCount >= 3, "\(traffic.reads) reads, \(traffic.purgeCount) purges")
         for move in moves {
             let owner = try await Self.owner(of: move.slot, in: cluster)
             #expect(owner == move.to, "slot \(move.slot) moved")
