@@ -124,6 +124,14 @@ func applySnapshot(_ state: inout MonitorState, _ snapshot: StatsSnapshot) {
         return
     }
     state.snapshot = snapshot
+    if snapshot.prefixes.isEmpty, snapshot.prefixCount > 0, snapshot.query.offset > 0 {
+        // A page past the end (the rows above it went, or a focus that no longer matches left the
+        // offset behind): go to the last page that has rows.
+        state.offset = (snapshot.prefixCount - 1) / max(1, state.tableRows) * max(1, state.tableRows)
+        state.selectedPrefix = nil
+        state.nextPollAt = state.now
+        return
+    }
     if state.selectedPrefix == nil, state.pendingJump == nil, snapshot.query.offset != state.offset {
         // The answer to a request sent before PgUp/PgDn/End asked for another page: ask for that
         // page at once, and select nothing on this one (its rows are not the ones chosen).

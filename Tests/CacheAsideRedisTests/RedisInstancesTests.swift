@@ -54,25 +54,25 @@ struct RedisInstancesTests {
         let runningA = Task { try await a.cache.run() }
         let runningB = Task { try await b.cache.run() }
 
-        try await Self.waitForList(a.cache, within: 5) { list in
+        try await Self.waitForList(a.cache, within: 15) { list in
             list.instances.map(\.id) == ["web-a", "web-b"] && list.instances.allSatisfy(\.alive)
         }
         _ = try await b.cache.cachedBytes(key: "/orders", user: "42") { [1] }
-        let fromB = try await Self.waitForList(b.cache, within: 5) { list in
+        let fromB = try await Self.waitForList(b.cache, within: 15) { list in
             list.instances.map(\.id) == ["web-a", "web-b"]
         }
         #expect(fromB.instance == "web-b")
         #expect(fromB.instances.first?.url == "http://web-a.internal:8080", "web-a's report, read from Redis")
         #expect(fromB.instances.allSatisfy { $0.alive })
         // web-b's miss reaches the others with its next heartbeat.
-        try await Self.waitForList(a.cache, within: 5) { list in
+        try await Self.waitForList(a.cache, within: 15) { list in
             list.instances.first { $0.id == "web-b" }?.misses == 1
         }
 
         runningB.cancel()
         _ = await runningB.result
         let stopped = ContinuousClock.now
-        let afterStop = try await Self.waitForList(a.cache, within: 5) { list in
+        let afterStop = try await Self.waitForList(a.cache, within: 15) { list in
             list.instances.first { $0.id == "web-b" }?.alive == false
         }
         #expect(stopped.duration(to: .now) >= .milliseconds(100), "not dead before its time to live (300 ms) ran out")

@@ -161,6 +161,22 @@ struct ReducerTests {
         #expect(next?.focus == nil)
     }
 
+    @Test("an empty page past the end of a short list (a filter under a stale offset) moves to its last page at once")
+    func emptyPagePastTheEnd() {
+        var state = Fixtures.liveState(size: TerminalSize(columns: 80, rows: 24))
+        let rows = state.tableRows
+        _ = reduce(&state, .tick(at(2)))
+        // What the demo showed: 4 users match "42", but the answer is the page at `rows`, empty.
+        _ = reduce(
+            &state,
+            .statsLoaded(
+                Fixtures.snapshot(at: 2, hits: 1, misses: 1, prefixes: [], prefixCount: 4, offset: rows), at: at(2)))
+        #expect(state.offset == 0, "the last page that has rows")
+        let next = fetchedQuery(reduce(&state, .tick(at(2.1))))
+        #expect(next?.offset == 0)
+        #expect(next?.focus == nil)
+    }
+
     @Test("moving past the last row fetches the next page; Home goes back to the top")
     func paging() {
         var state = Fixtures.liveState(size: TerminalSize(columns: 80, rows: 24))
