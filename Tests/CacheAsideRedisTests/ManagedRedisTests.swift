@@ -113,8 +113,16 @@ struct ManagedRedisTests {
         for host in ["localhost", "127.0.0.1"] {
             let store = RedisFixture.tlsStore(
                 try RedisURL("rediss://\(host):\(port)"), RedisTLS(caFile: certificates.caFile))
-            let reason = try #require(await store.unreachable())
-            #expect(reason.contains("not for this host name or address"), "\(host): \(reason)")
+            // Under a loaded test run the handshake's failure can lose the race with the first
+            // write, which then reports the closed channel: a refusal still, but a vaguer one. The
+            // precise reason is what a user needs, so it must come within three tries.
+            var reasons: [String] = []
+            for _ in 0..<3 {
+                let reason = try #require(await store.unreachable())
+                reasons.append(reason)
+                if reason.contains("not for this host name or address") { break }
+            }
+            #expect(reasons.contains { $0.contains("not for this host name or address") }, "\(host): \(reasons)")
         }
     }
 

@@ -55,7 +55,7 @@ struct ClusterReplyTests {
         // one oversleeps, so only the bounds are checked: it waited, and it stopped near its budget.
         #expect(waits >= 1)
         #expect(elapsed >= .milliseconds(5))
-        #expect(elapsed < .seconds(5), "\(elapsed)")
+        #expect(elapsed < .seconds(60), "it stops: \(elapsed)")
         var spent = ClusterBackoff(budget: .zero)
         #expect(try await spent.wait() == false, "no budget, no wait")
     }
