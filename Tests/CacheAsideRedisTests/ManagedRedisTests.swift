@@ -94,8 +94,14 @@ struct ManagedRedisTests {
         #expect(try await cache.cachedBytes(key: "/k", user: "1") { [2] } == [1])
 
         let wrong = RedisFixture.tlsStore(url, RedisTLS(caFile: certificates.otherCAFile))
-        let reason = try #require(await wrong.unreachable())
-        #expect(reason.contains("not signed by a trusted CA"), "\(reason)")
+        // As in `wrongName`: the precise reason must come within three tries on a loaded machine.
+        var reasons: [String] = []
+        for _ in 0..<3 {
+            let reason = try #require(await wrong.unreachable())
+            reasons.append(reason)
+            if reason.contains("not signed by a trusted CA") { break }
+        }
+        #expect(reasons.contains { $0.contains("not signed by a trusted CA") }, "\(reasons)")
 
         // By name: the certificate is for localhost, and SNI says so.
         let byName = RedisFixture.tlsStore(
