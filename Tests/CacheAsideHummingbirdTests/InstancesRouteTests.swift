@@ -23,7 +23,9 @@ struct InstancesRouteTests {
             configuration: .init(
                 namespace: "api", ttlJitter: 0, instanceID: "web-1", advertisedURL: "http://127.0.0.1:8080",
                 version: "2.0.0"))
-        let other = CacheAside(store: store, configuration: .init(namespace: "api", instanceID: "web-2"))
+        // A long heartbeat interval: alive for three of them, so a loaded test run cannot outlast it.
+        let other = CacheAside(
+            store: store, configuration: .init(namespace: "api", instanceID: "web-2", heartbeatInterval: .seconds(60)))
         await other.sendHeartbeat()
         _ = try await cache.cachedBytes(key: "/a", user: "1") { [1] }
         try await application(cache: cache).test(.router) { client in
