@@ -291,7 +291,14 @@ struct MonitorEndToEndTests {
         let live = try await session.waitFor("the live header with the redis backend and traffic") {
             $0.contains("redis ·") && $0.contains("● live") && $0.contains("▶ ")
         }
-        let snapshot = try await AdminClient(url: try url(in: live), token: "d").stats(StatsQuery())
+        // Rows appear as soon as entries are stored; the misses reach Redis with the next flush
+        // (every second): wait for them, bounded.
+        let client = try AdminClient(url: try url(in: live), token: "d")
+        var snapshot = try await client.stats(StatsQuery())
+        for _ in 0..<50 where snapshot.totals[.misses] == 0 {
+            try await Task.sleep(for: .milliseconds(200))
+            snapshot = try await client.stats(StatsQuery())
+        }
         #expect(snapshot.backend == "redis" && snapshot.totals[.misses] > 0)
         try await session.send("q")
         #expect(try await session.waitForExit() == 0)
