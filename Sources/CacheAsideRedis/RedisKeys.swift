@@ -4,11 +4,12 @@ import RESP
 
 /// Where a ``RedisStore`` keeps things: key layout 2, made for Redis Cluster.
 ///
-/// Prefixes fall into ``partitionCount`` fixed partitions: a prefix's partition is the cluster
-/// slot of its own hash tag (`{u:42}` of `api:{u:42}`) divided by 64, and every key of the prefix
-/// starts with its partition's tag, the shortest `[0-9a-z]` text whose slot is the partition's
-/// first (`{05c}` for partition 140, slot 8960). So a prefix's keys and its partition's keys share
-/// one slot, and every script stays in one slot whatever it touches.
+/// Prefixes fall into ``partitionCount`` fixed partitions: 256 on a cluster, one on a standalone
+/// Redis (see ``init(name:cluster:)``). On a cluster, a prefix's partition is the cluster slot of
+/// its own hash tag (`{u:42}` of `api:{u:42}`) divided by 64, and every key of the prefix starts
+/// with its partition's tag, the shortest `[0-9a-z]` text whose slot is the partition's first
+/// (`{05c}` for partition 140, slot 8960). So a prefix's keys and its partition's keys share one
+/// slot, and every script stays in one slot whatever it touches.
 ///
 /// Per prefix `P` in partition `p` with tag `t`, six keys: `{t}P#m` (generation, epoch, gauges and
 /// counters), `{t}P#v` (values), `{t}P#x` (deadlines: the sweeper's index), `{t}P#a` (store times),
@@ -26,13 +27,28 @@ import RESP
 /// this store was written with, so an instance of another layout refuses it).
 struct RedisKeys: Sendable {
     let name: String
-
     /// How many partitions: part of the layout (instances with different counts would miss each
     /// other's purges), never a setting.
-    static let partitionCount = 256
+    let partitionCount: Int
+    /// Each partition's hash tag with its braces (`{05c}`), made once.
+    let tags: [String]
+
+    /// The most partitions a store has: a cluster's.
+    static let clusterPartitions = 256
+
+    /// The layout of a store called `name`. A cluster spreads prefixes over 256 partitions, so
+    /// its data and its writes spread over up to 256 primaries. One Redis has one partition: the
+    /// statistics indexes are then one sorted set each, so a page, a rank or the totals are one
+    /// lookup in one index (O(log N)), where 256 partitions would cost 256 of them per query.
+    init(name: String, cluster: Bool) {
+        self.name = name
+        partitionCount = cluster ? Self.clusterPartitions : 1
+        let shift = cluster ? 6 : 14
+        tags = (0..<partitionCount).map { "{" + HashSlot.tag(forSlot: $0 << shift) + "}" }
+    }
 
     /// The layout written to `{name}:layout`: format and partition count.
-    static let layout = "2 \(partitionCount)"
+    var layout: String { "2 \(partitionCount)" }
 
     var events: String { "{\(name)}:events" }
     var seq: String { "{\(name)}:seq" }
@@ -46,16 +62,13 @@ struct RedisKeys: Sendable {
     /// of a cache no instance uses any more go by themselves.
     var storeWide: [String] { [info, layoutKey, events, seq] }
 
-    /// The partition of a prefix: the slot of its hash tag, divided by 64.
-    static func partition(of prefix: String) -> Int {
-        HashSlot.slot(of: prefix) >> 6
+    /// The partition of a prefix: the slot of its hash tag, divided by 64 (on a cluster).
+    func partition(of prefix: String) -> Int {
+        partitionCount == 1 ? 0 : HashSlot.slot(of: prefix) >> 6
     }
 
-    /// Each partition's hash tag with its braces (`{05c}`), made once.
-    static let tags: [String] = (0..<partitionCount).map { "{" + HashSlot.tag(forSlot: $0 << 6) + "}" }
-
     /// The hash tag of `partition`, with its braces.
-    static func tag(_ partition: Int) -> String { tags[partition] }
+    func tag(_ partition: Int) -> String { tags[partition] }
 
     /// The keys of one partition, in the order the scripts take them after a prefix's six.
     struct Partition: Sendable {
@@ -76,7 +89,7 @@ struct RedisKeys: Sendable {
 
     /// The keys of `partition`: `{t}#<name>:due` and so on.
     func partitionKeys(_ partition: Int) -> Partition {
-        let head = Self.tag(partition) + "#" + name + ":"
+        let head = tag(partition) + "#" + name + ":"
         return Partition(
             due: head + "due", byUser: head + "by:user", byHits: head + "by:hits", byMisses: head + "by:misses",
             byRatio: head + "by:ratio", byKeys: head + "by:keys", byBytes: head + "by:bytes",
@@ -84,7 +97,7 @@ struct RedisKeys: Sendable {
     }
 
     /// The six keys of a prefix, `m v x a h k`, in the order the scripts take them.
-    static func prefixKeys(_ prefix: String) -> [String] {
+    func prefixKeys(_ prefix: String) -> [String] {
         let tagged = tag(partition(of: prefix)) + prefix
         return [tagged + "#m", tagged + "#v", tagged + "#x", tagged + "#a", tagged + "#h", tagged + "#k"]
     }
@@ -92,11 +105,11 @@ struct RedisKeys: Sendable {
     /// What every prefix script takes: the prefix's six keys, then its partition's ten (see
     /// ``RedisScripts``).
     func scriptKeys(_ prefix: String) -> [String] {
-        Self.prefixKeys(prefix) + partitionKeys(Self.partition(of: prefix)).all
+        prefixKeys(prefix) + partitionKeys(partition(of: prefix)).all
     }
 
-    static func meta(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#m" }
-    static func deadlines(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#x" }
+    func meta(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#m" }
+    func deadlines(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#x" }
 
     /// The member of `by:user` for a prefix: the user (empty for the public prefix), a zero byte,
     /// the prefix. Users sort first, prefixes break ties.

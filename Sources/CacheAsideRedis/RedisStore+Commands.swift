@@ -12,6 +12,20 @@ extension RedisStore {
         case background
     }
 
+    /// The key layout of the server reached: a cluster's once a client has found one (or was told
+    /// so), a standalone Redis's otherwise. Every public entry point calls ``ready(_:)`` first, so
+    /// it is decided before any key is named.
+    var names: RedisKeys {
+        (pool.isCluster ?? backgroundPool.isCluster ?? (configuration.mode == .cluster)) ? clusterNames : standaloneNames
+    }
+
+    /// Decides, with one probe the first time, whether the server is a cluster node, which
+    /// ``names`` depends on.
+    func ready(_ lane: Lane = .background) async throws(RedisError) {
+        guard pool.isCluster == nil, backgroundPool.isCluster == nil else { return }
+        _ = try await connections(for: lane).clusterMode()
+    }
+
     private func connections(for lane: Lane) -> RedisClient {
         switch lane {
         case .hit: pool
@@ -61,20 +75,56 @@ extension RedisStore {
         try await connections(for: lane).execute(command, key: nil)
     }
 
-    /// Runs a read-only script once per call, as ``evaluateAll(_:calls:lane:)`` answers, but on a
-    /// standalone Redis in a single call (see ``PartitionBatch``).
+    /// Runs a read-only script once per call, as ``evaluateAll(_:calls:lane:)`` answers, but in
+    /// one call per server (see ``PartitionBatch``). On a cluster, the calls of partitions whose
+    /// primary refused the batch (a slot moved since the map was read) run one by one.
     func evaluatePartitions(
         _ batch: PartitionBatch, calls: [(keys: [String], arguments: [ByteBuffer])], lane: Lane = .background
     ) async throws(RedisError) -> [RESPValue] {
-        guard !calls.isEmpty else { return [] }
-        guard connections(for: lane).isCluster == false, calls.count > 1 else {
+        guard calls.count > 1 else { return try await evaluateAll(batch.single, calls: calls, lane: lane) }
+        let client = connections(for: lane)
+        guard try await client.clusterMode() else {
+            let packed = PartitionBatch.pack(calls)
+            let answer = try await evaluate(batch.batched, keys: packed.keys, arguments: packed.arguments, lane: lane)
+            guard case .array(let answers) = answer, answers.count == calls.count else {
+                throw .protocolError("a batched script answered \(answer)")
+            }
+            return answers
+        }
+        guard let map = try await client.slotMap() else {
             return try await evaluateAll(batch.single, calls: calls, lane: lane)
         }
-        let packed = PartitionBatch.pack(calls)
-        let answer = try await evaluate(batch.batched, keys: packed.keys, arguments: packed.arguments, lane: lane)
-        guard case .array(let answers) = answer, answers.count == calls.count else {
-            throw .protocolError("a batched script answered \(answer)")
+        // The calls of each primary, by the slot of their first key.
+        var groups: [String: [Int]] = [:]
+        var order: [String] = []
+        for (position, call) in calls.enumerated() {
+            let node = call.keys.first.flatMap { map.node(forSlot: HashSlot.slot(of: $0))?.id } ?? ""
+            if groups[node] == nil { order.append(node) }
+            groups[node, default: []].append(position)
         }
-        return answers
+        let routed = order.map { node in
+            let positions = groups[node] ?? []
+            return (
+                slot: HashSlot.slot(of: calls[positions[0]].keys.first ?? ""),
+                arguments: PartitionBatch.packArguments(positions.map { calls[$0] })
+            )
+        }
+        let answers = try await client.evaluateAll(batch.nodeBatched, routed: routed)
+        var results = [RESPValue](repeating: .null, count: calls.count)
+        var refused: [Int] = []
+        for (node, answer) in zip(order, answers) {
+            let positions = groups[node] ?? []
+            guard case .array(let parts) = answer, parts.count == positions.count else {
+                if let message = answer.errorMessage { _ = client.learn(fromError: message) }
+                refused += positions
+                continue
+            }
+            for (position, part) in zip(positions, parts) { results[position] = part }
+        }
+        if !refused.isEmpty {
+            let again = try await evaluateAll(batch.single, calls: refused.map { calls[$0] }, lane: lane)
+            for (position, answer) in zip(refused, again) { results[position] = answer }
+        }
+        return results
     }
 }

@@ -109,7 +109,7 @@ extension RedisStore {
     /// The keys and arguments of the layout check (one slot: the store-wide tag).
     var layoutKeys: [String] { [names.layoutKey, names.formerEpoch, names.formerPrefixes] }
     var layoutArguments: [ByteBuffer] {
-        [ByteBuffer(string: RedisKeys.layout), ByteBuffer(string: names.name), Self.argument(metaLifetime)]
+        [ByteBuffer(string: names.layout), ByteBuffer(string: names.name), Self.argument(metaLifetime)]
     }
 
     /// The check a new connection to `node` runs before it is used: the epochs of the partitions
@@ -118,14 +118,14 @@ extension RedisStore {
         let address = "\(node.host):\(node.port)"
         guard let map = try await backgroundPool.slotMap() else {
             try await refreshEpochs(
-                of: Array(0..<RedisKeys.partitionCount), on: connection, layout: true, node: address)
+                of: Array(0..<names.partitionCount), on: connection, layout: true, node: address)
             return
         }
         func here(_ key: String) -> Bool {
             guard let owner = map.node(forSlot: HashSlot.slot(of: key)) else { return false }
             return owner.host == node.host && owner.port == node.port
         }
-        let owned = (0..<RedisKeys.partitionCount).filter { here(names.partitionKeys($0).part) }
+        let owned = (0..<names.partitionCount).filter { here(names.partitionKeys($0).part) }
         // The partitions a node serves change with a reshard: a check stands only for the same map.
         // None owned may be a map not yet told of this node (a promoted replica known from a
         // MOVED to another client): then nothing is remembered, and the next connection checks again.
@@ -155,6 +155,7 @@ extension RedisStore {
 
     /// Refuses a store written with another key layout (see ``RedisScripts/layout``).
     func checkLayout() async throws(RedisError) {
+        try await ready()
         try await evaluate(RedisScripts.layout, keys: layoutKeys, arguments: layoutArguments)
     }
 

@@ -14,6 +14,8 @@ extension RedisStore {
     ///
     /// - Throws: the first failure, after keeping what failed for the next flush.
     public func flush() async throws {
+        guard pending.withLockedValue({ !$0.isEmpty }) else { return }
+        try await ready()
         let taken = pending.withLockedValue { $0.take() }
         guard !taken.isEmpty else { return }
         let capacity = configuration.eventCapacity
@@ -64,7 +66,7 @@ extension RedisStore {
             }
             guard let message = answers[index].errorMessage else { continue }
             if message.hasPrefix("OOM") {
-                unlisted[RedisKeys.partition(of: prefix), default: CounterValues()].add(
+                unlisted[names.partition(of: prefix), default: CounterValues()].add(
                     taken.counts[prefix]?.counters ?? CounterValues())
                 unlistedPrefixes.insert(prefix)
             } else {
@@ -144,9 +146,12 @@ extension RedisStore {
     /// calls it every ``Configuration/flushInterval``. Expired entries are never served even before
     /// they are swept: a lookup checks the deadline.
     public func sweep() async throws {
+        try await ready()
         let started = ContinuousClock.now
         let batch = configuration.sweepBatchSize
-        let partitions = Array(0..<RedisKeys.partitionCount)
+        // One Redis has one partition: a round lists as many due prefixes as 16 partitions would.
+        let perPartition = names.partitionCount == 1 ? batch * 16 : batch
+        let partitions = Array(0..<names.partitionCount)
         try await checkLayout()
         try await refreshEpochs(of: partitions, lane: .background)
         var expired: [CacheEvent] = []
@@ -160,7 +165,8 @@ extension RedisStore {
         }
         // Each instance starts at another partition, so concurrent sweeps spread.
         let first = sweepStart.withLockedValue { start in
-            defer { start = (start + 1) % RedisKeys.partitionCount }
+            start %= partitions.count
+            defer { start = (start + 1) % partitions.count }
             return start
         }
         let order = Array(partitions[first...] + partitions[..<first])
@@ -170,7 +176,7 @@ extension RedisStore {
             let now = try await redisMilliseconds()
             let listed = try await pipeline(
                 dueKeys.map { key in
-                    (key, RESPCommand("ZRANGEBYSCORE", key, "-inf", String(now), "LIMIT", "0", String(batch)))
+                    (key, RESPCommand("ZRANGEBYSCORE", key, "-inf", String(now), "LIMIT", "0", String(perPartition)))
                 })
             var due: [String] = []
             var fullBatch = false
@@ -180,7 +186,7 @@ extension RedisStore {
                     throw RedisError.protocolError("due answered \(answer)")
                 }
                 due += members.compactMap(\.string)
-                fullBatch = fullBatch || members.count >= batch
+                fullBatch = fullBatch || members.count >= perPartition
             }
             guard !due.isEmpty else { break }
             let answers = try await evaluateAll(
@@ -207,7 +213,7 @@ extension RedisStore {
                 let later = String(now + 60_000)
                 _ = try await pipeline(
                     refused.map { raw in
-                        let key = names.partitionKeys(RedisKeys.partition(of: raw)).due
+                        let key = names.partitionKeys(names.partition(of: raw)).due
                         return (key, RESPCommand("ZADD", key, later, raw))
                     })
             }
@@ -249,7 +255,7 @@ extension RedisStore {
         var candidates: [String] = []
         // Partitions in turn from where the last sweep stopped, until a batch of candidates is
         // found or every partition was read once.
-        for _ in 0..<RedisKeys.partitionCount where candidates.count < batch {
+        for _ in 0..<names.partitionCount where candidates.count < batch {
             let cursor = reclaimCursor.withLockedValue { $0 }
             let wanted = batch - candidates.count
             let byUser = names.partitionKeys(cursor.partition).byUser
@@ -264,7 +270,7 @@ extension RedisStore {
             reclaimCursor.withLockedValue { next in
                 next =
                     members.count < wanted
-                    ? ((cursor.partition + 1) % RedisKeys.partitionCount, 0)
+                    ? ((cursor.partition + 1) % names.partitionCount, 0)
                     : (cursor.partition, cursor.rank + wanted)
             }
         }

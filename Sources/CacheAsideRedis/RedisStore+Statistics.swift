@@ -16,6 +16,7 @@ extension RedisStore {
     public func statistics(_ query: StatsQuery) async throws -> StoreStatistics {
         let counted = pending.withLockedValue { $0.countedHere }
         do {
+            try await ready()
             let statistics = try await readStatistics(query)
             lastStatistics.withLockedValue { $0 = (statistics, counted) }
             return statistics
@@ -41,7 +42,7 @@ extension RedisStore {
         // share of it and a margin, read in the same call.
         let shallow =
             needle == nil && query.focus == nil && query.sort != .expiringSoon && query.offset <= Self.shallowOffset
-        let share = shallow ? (query.offset + query.limit) / RedisKeys.partitionCount + Self.pageMargin : 0
+        let share = shallow ? (query.offset + query.limit) / names.partitionCount + Self.pageMargin : 0
         let summary = try await readSummary(now: now, sort: query.sort, order: order, count: share)
         let sizes = summary.sizes
         var partial = summary.soonPartial
@@ -112,14 +113,14 @@ extension RedisStore {
         let common = fields.map { ByteBuffer(string: $0) }
         let answers = try await evaluatePartitions(
             RedisScripts.summaryBatch,
-            calls: (0..<RedisKeys.partitionCount).map { partition in
+            calls: (0..<names.partitionCount).map { partition in
                 let keys = names.partitionKeys(partition)
                 return (
                     keys: [keys.totals, keys.byUser, keys.due, index(sort, partition)],
                     arguments: [
                         Self.argument(now), Self.argument(horizon), Self.argument(Int64(Self.expiringSoonCandidates)),
                         ByteBuffer(string: order.rawValue), Self.argument(Int64(count)),
-                        ByteBuffer(string: RedisKeys.tag(partition)),
+                        ByteBuffer(string: names.tag(partition)),
                     ] + common
                 )
             })
@@ -215,11 +216,11 @@ extension RedisStore {
     /// when it is not listed: its score in its own partition, then its rank in every partition.
     private func rank(of prefix: String, query: StatsQuery, order: IndexOrder, sizes: [Int]) async throws -> Int? {
         let member = query.sort == .user ? RedisKeys.userMember(prefix) : prefix
-        let home = RedisKeys.partition(of: prefix)
+        let home = names.partition(of: prefix)
         let key = index(query.sort, home)
         let answer = try await pipeline([(key, RESPCommand("ZSCORE", key, member))])[0]
         guard let scoreText = answer.string else { return nil }
-        let partitions = (0..<RedisKeys.partitionCount).filter { sizes[$0] > 0 }
+        let partitions = (0..<names.partitionCount).filter { sizes[$0] > 0 }
         let ranks = try await evaluatePartitions(
             RedisScripts.rankBatch,
             calls: partitions.map { partition in
@@ -404,51 +405,64 @@ extension RedisStore {
     // MARK: Filter and the unindexed order
 
     /// The prefixes whose user contains `needle`, with their sort scores: every partition's
-    /// `by:user` scanned server-side in chunks, all partitions per round, until done or
-    /// ``Configuration/filterBudget`` has passed since `started` (then `partial`).
+    /// `by:user` scanned server-side in chunks of ``filterChunk``, ``filterChunksPerRound`` chunks
+    /// per round spread over the partitions not done yet, until done or until another round would
+    /// end after ``Configuration/filterBudget`` from `started` (then `partial`). A chunk is one
+    /// script call, so other clients' commands run in between.
     private func filtered(
         _ needle: String, query: StatsQuery, order: IndexOrder, started: ContinuousClock.Instant,
         soonCounts: [String: Int]?
     ) async throws -> (entries: [StatsEntry], partial: Bool) {
-        var next = [Int](repeating: 0, count: RedisKeys.partitionCount)
+        var next = [Int](repeating: 0, count: names.partitionCount)
         var found: [StatsEntry] = []
+        var slowestRound = Duration.zero
         while true {
             let open = next.indices.filter { next[$0] >= 0 }
             if open.isEmpty { return (found, false) }
-            if started.duration(to: .now) > configuration.filterBudget { return (found, true) }
+            if started.duration(to: .now) + slowestRound > configuration.filterBudget { return (found, true) }
+            let roundStarted = ContinuousClock.now
+            let perPartition = max(1, Self.filterChunksPerRound / open.count)
+            let chunks = open.flatMap { partition in
+                (0..<perPartition).map { (partition: partition, start: next[partition] + $0 * Self.filterChunk) }
+            }
             let answers = try await evaluateAll(
                 RedisScripts.filter,
-                calls: open.map { partition in
-                    let keys = names.partitionKeys(partition)
+                calls: chunks.map { chunk in
+                    let keys = names.partitionKeys(chunk.partition)
                     return (
-                        keys: [keys.byUser, index(query.sort, partition)],
+                        keys: [keys.byUser, index(query.sort, chunk.partition)],
                         arguments: [
-                            ByteBuffer(string: needle), Self.argument(Int64(next[partition])),
+                            ByteBuffer(string: needle), Self.argument(Int64(chunk.start)),
                             Self.argument(Int64(Self.filterChunk)),
                             ByteBuffer(string: query.sort == .user ? "user" : "score"),
                         ]
                     )
                 })
-            for (partition, answer) in zip(open, answers) {
+            for partition in open { next[partition] += perPartition * Self.filterChunk }
+            for (chunk, answer) in zip(chunks, answers) {
                 guard case .array(let parts) = answer, let following = parts.first?.int else {
                     throw RedisError.protocolError("filter answered \(answer)")
                 }
-                next[partition] = Int(following)
-                var entries = try Self.entries(answer, partition: partition, from: 1)
+                if following < 0 { next[chunk.partition] = -1 }
+                var entries = try Self.entries(answer, partition: chunk.partition, from: 1)
                 if let soonCounts {
                     // Sorted by what expires soon: scores are minus that count, as in an index.
                     entries = entries.compactMap {
                         StatsEntry(
-                            member: $0.member, scoreText: String(-(soonCounts[$0.member] ?? 0)), partition: partition)
+                            member: $0.member, scoreText: String(-(soonCounts[$0.member] ?? 0)),
+                            partition: chunk.partition)
                     }
                 }
                 found += entries
             }
+            slowestRound = max(slowestRound, roundStarted.duration(to: .now))
         }
     }
 
     /// How many members of `by:user` one filter script looks at.
     static let filterChunk = 1000
+    /// How many filter scripts one round sends (at least one per partition not done).
+    static let filterChunksPerRound = 64
 
     /// Every prefix with minus its count of entries expiring soon as its score: for the order no
     /// index keeps. Reads every partition's `by:user` whole.
@@ -496,9 +510,9 @@ extension RedisStore {
         let horizon = now.saturatingAdd(CacheClock.nanoseconds(configuration.expiringSoonHorizon) / 1_000_000)
         var commands: [(key: String, command: RESPCommand)] = []
         for prefix in prefixes {
-            let meta = RedisKeys.meta(prefix)
+            let meta = names.meta(prefix)
             commands.append((meta, RESPCommand(strings: ["HMGET", meta] + Self.metaFields)))
-            let deadlines = RedisKeys.deadlines(prefix)
+            let deadlines = names.deadlines(prefix)
             commands.append((deadlines, RESPCommand("ZCOUNT", deadlines, "(\(now)", String(horizon))))
         }
         let answers = try await pipeline(commands)

@@ -50,13 +50,15 @@ public final class RedisStore: CacheStore {
     let testClockAnchor = NIOLockedValueBox<Int64?>(nil)
     /// When the store was made, in real time.
     let createdAt = ContinuousClock.now
-    let names: RedisKeys
+    /// The key layout of each kind of server; ``names`` is the one of the server reached.
+    let standaloneNames: RedisKeys
+    let clusterNames: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
     /// The epoch of each partition this instance knows; see ``RedisScripts/epoch``.
-    let knownEpochs = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.partitionCount))
+    let knownEpochs = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.clusterPartitions))
     /// The highest purge count (`seq`) this instance has seen in each partition: lower in Redis
     /// means its data went back in time.
-    let purgeHighWater = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.partitionCount))
+    let purgeHighWater = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.clusterPartitions))
     /// The `run_id` of the server each node (address) was last fully checked on, so a new
     /// connection to the same server process only asks `INFO server`.
     let checkedServers = NIOLockedValueBox<[String: String]>([:])
@@ -68,7 +70,7 @@ public final class RedisStore: CacheStore {
     /// Where the next idle-prefix reclaim continues: a partition, and a rank in its `by:user`.
     let reclaimCursor = NIOLockedValueBox((partition: 0, rank: 0))
     /// The partition the next sweep starts at, so instances spread their sweeps.
-    let sweepStart = NIOLockedValueBox(Int.random(in: 0..<RedisKeys.partitionCount))
+    let sweepStart = NIOLockedValueBox(Int.random(in: 0..<RedisKeys.clusterPartitions))
 
     /// Creates a store; it connects when first used, so a Redis that is down at start-up is only
     /// a failing store (served around) until it comes up.
@@ -89,7 +91,8 @@ public final class RedisStore: CacheStore {
     public init(url: RedisURL, configuration: Configuration = .init(), clock: CacheClock) {
         self.configuration = configuration
         self.clock = clock
-        self.names = RedisKeys(name: configuration.name)
+        self.standaloneNames = RedisKeys(name: configuration.name, cluster: false)
+        self.clusterNames = RedisKeys(name: configuration.name, cluster: true)
         let options = RedisConnection.Options(
             connectTimeout: Self.timeAmount(configuration.connectTimeout),
             commandTimeout: Self.timeAmount(configuration.commandTimeout),
@@ -116,6 +119,7 @@ public final class RedisStore: CacheStore {
     public var backend: String { "redis" }
 
     public func lookup(_ key: CacheKey) async throws -> CacheLookup {
+        try await ready(.hit)
         let prefix = key.prefix.rawValue
         let keys = names.scriptKeys(prefix)
         var answer = try await evaluate(
@@ -123,7 +127,7 @@ public final class RedisStore: CacheStore {
             lane: .hit)
         if case .array(let parts) = answer, parts.first?.int == 3 {
             // Another instance moved the partition's epoch on first: learn it and look again.
-            try await refreshEpochs(of: [RedisKeys.partition(of: prefix)], lane: .hit)
+            try await refreshEpochs(of: [names.partition(of: prefix)], lane: .hit)
             answer = try await evaluate(
                 RedisScripts.lookup, keys: keys, arguments: prefixArguments(prefix) + [ByteBuffer(string: key.route)],
                 lane: .hit)
@@ -151,6 +155,7 @@ public final class RedisStore: CacheStore {
     public func store(_ value: [UInt8], for key: CacheKey, ttl: Duration, generation: UInt64) async throws
         -> StoreOutcome
     {
+        try await ready(.hit)
         guard value.count <= configuration.maximumValueBytes else { return .tooLarge }
         let ttlMilliseconds = ttl > .zero ? (CacheClock.nanoseconds(ttl) + 999_999) / 1_000_000 : 0
         let prefix = key.prefix.rawValue
@@ -181,7 +186,7 @@ public final class RedisStore: CacheStore {
             return .rejectedStale
         case 3:
             // Computed under an epoch that has ended: never stored.
-            try await refreshEpochs(of: [RedisKeys.partition(of: prefix)], lane: .hit)
+            try await refreshEpochs(of: [names.partition(of: prefix)], lane: .hit)
             return .rejectedStale
         default:
             throw RedisError.protocolError("store answered \(answer)")
@@ -189,6 +194,7 @@ public final class RedisStore: CacheStore {
     }
 
     public func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
+        try await ready()
         let started = ContinuousClock.now
         // On a cluster a purge runs on a connection to its prefix's primary, outside the client's
         // routing: after a failover or a reshard it may be told MOVED (the map is corrected, and
@@ -226,7 +232,7 @@ public final class RedisStore: CacheStore {
         let own = try await RedisConnection.connect(
             to: backgroundPool.url(forKey: slotKey), options: backgroundPool.options)
         do {
-            try await refreshEpochs(of: [RedisKeys.partition(of: prefix.rawValue)], on: own)
+            try await refreshEpochs(of: [names.partition(of: prefix.rawValue)], on: own)
             let result = try await purge(prefix, on: own, replicas: replicas, started: started)
             await own.close()
             return result
@@ -241,7 +247,7 @@ public final class RedisStore: CacheStore {
     ) async throws -> PurgeResult {
         // The connection is the purge's own when it waits for replicas: WAIT counts its writes.
         let keys = names.scriptKeys(prefix.rawValue)
-        let partition = RedisKeys.partition(of: prefix.rawValue)
+        let partition = names.partition(of: prefix.rawValue)
         var answer = try await connection.evaluate(
             RedisScripts.purge, keys: keys, arguments: prefixArguments(prefix.rawValue) + [Self.argument(metaLifetime)])
         if case .array(let parts) = answer, parts.count == 4, parts[3].int == 1 {
@@ -271,6 +277,7 @@ public final class RedisStore: CacheStore {
     }
 
     public func keys(in prefix: CachePrefix, limit: Int, offset: Int) async throws -> [KeyInfo]? {
+        try await ready()
         let answer = try await evaluate(
             RedisScripts.keys, keys: names.scriptKeys(prefix.rawValue),
             arguments: prefixArguments(prefix.rawValue) + [Self.argument(Int64(offset)), Self.argument(Int64(limit))])
@@ -341,7 +348,7 @@ public final class RedisStore: CacheStore {
     /// The first two arguments of every prefix script: the time and the known epoch of the
     /// prefix's partition.
     func prefixArguments(_ prefix: String) -> [ByteBuffer] {
-        let partition = RedisKeys.partition(of: prefix)
+        let partition = names.partition(of: prefix)
         return [timeArgument(), Self.argument(knownEpochs.withLockedValue { $0[partition] })]
     }
 

@@ -73,6 +73,13 @@ public final class RedisClient: RedisExecutor {
         }
     }
 
+    /// Whether the client talks to a cluster, deciding now (one probe of the node) if it has not yet.
+    public func clusterMode() async throws(RedisError) -> Bool {
+        if let known = isCluster { return known }
+        _ = try await executor()
+        return isCluster ?? false
+    }
+
     private func make(cluster: Bool) -> Chosen {
         if cluster {
             return .cluster(
@@ -168,6 +175,17 @@ public final class RedisClient: RedisExecutor {
         async throws(RedisError) -> [RESPValue]
     {
         try await executor().evaluateAll(script, calls: calls)
+    }
+
+    /// Runs `script` once per call, declaring no keys, on the primary serving the call's `slot`
+    /// (see ``RedisClusterClient/evaluateAll(_:routed:)``); on a standalone server, all on it.
+    public func evaluateAll(_ script: RedisScript, routed calls: [(slot: Int, arguments: [ByteBuffer])])
+        async throws(RedisError) -> [RESPValue]
+    {
+        switch try await chosenAfterDeciding() {
+        case .cluster(let cluster): return try await cluster.evaluateAll(script, routed: calls)
+        default: return try await executor().evaluateAll(script, calls: calls.map { (keys: [], arguments: $0.arguments) })
+        }
     }
 
     @discardableResult

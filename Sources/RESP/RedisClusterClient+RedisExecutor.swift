@@ -35,6 +35,23 @@ extension RedisClusterClient {
         return try await run(requests, scriptLoad: scriptLoad)
     }
 
+    /// Runs `script` once per call on the primary serving the call's `slot`, declaring no keys:
+    /// for a script that reads keys of several slots of one node (flag `allow-cross-slot-keys`).
+    /// A node that no longer serves a slot fails the script (`Script attempted to access a non
+    /// local key`); that answer is returned in its place like any Lua error.
+    public func evaluateAll(_ script: RedisScript, routed calls: [(slot: Int, arguments: [ByteBuffer])])
+        async throws(RedisError) -> [RESPValue]
+    {
+        guard let first = calls.first else { return [] }
+        let sha = try await digest(of: script, slot: first.slot)
+        let source = script.sourceBytes
+        let requests = calls.map { call in
+            Self.scriptRequest(sha: sha, source: source, keys: [], arguments: call.arguments, slot: call.slot)
+        }
+        let scriptLoad = RESPCommand([ByteBuffer(string: "SCRIPT"), ByteBuffer(string: "LOAD"), source])
+        return try await run(requests, scriptLoad: scriptLoad)
+    }
+
     /// Runs a command on the primary of `key` (the first primary when `nil`); a server error is
     /// thrown as ``RedisError/server(_:)``.
     @discardableResult
@@ -94,16 +111,17 @@ extension RedisClusterClient {
         return sha
     }
 
-    /// `EVALSHA sha n keys… arguments…`, routed by its first key, with its `EVAL` form.
-    private static func scriptRequest(sha: String, source: ByteBuffer, keys: [String], arguments: [ByteBuffer])
-        -> Request
-    {
+    /// `EVALSHA sha n keys… arguments…`, routed by `slot` or else its first key, with its `EVAL` form.
+    private static func scriptRequest(
+        sha: String, source: ByteBuffer, keys: [String], arguments: [ByteBuffer], slot: Int? = nil
+    ) -> Request {
         var tail: [ByteBuffer] = [ByteBuffer(string: String(keys.count))]
         tail.reserveCapacity(1 + keys.count + arguments.count)
         for key in keys { tail.append(ByteBuffer(string: key)) }
         tail.append(contentsOf: arguments)
         let byDigest = RESPCommand([ByteBuffer(string: "EVALSHA"), ByteBuffer(string: sha)] + tail)
         let bySource = RESPCommand([ByteBuffer(string: "EVAL"), source] + tail)
-        return Request(slot: keys.first.map { HashSlot.slot(of: $0) }, command: byDigest, fallback: bySource)
+        return Request(
+            slot: slot ?? keys.first.map { HashSlot.slot(of: $0) }, command: byDigest, fallback: bySource)
     }
 }

@@ -9,15 +9,36 @@ import Testing
 /// as −1, never purged as the oldest, deep offsets, focus and filter (issue 11).
 @Suite("Redis statistics from the indexes", .serialized, .timeLimit(.minutes(3)))
 struct IndexedStatisticsTests {
-    @Test("pages, deep pages, focus and filters equal PrefixPage.select over every prefix's figures")
-    func pagesEqualTheFullSelection() async throws {
-        let server = try await RedisServer()
+    /// One Redis keeps one partition; a cluster 256, whose pages are merged from all of them.
+    enum Backend: String, CustomStringConvertible, CaseIterable {
+        case standalone
+        case cluster
+        var description: String { rawValue }
+    }
+
+    @Test(
+        "pages, deep pages, focus and filters equal PrefixPage.select over every prefix's figures",
+        arguments: Backend.allCases)
+    func pagesEqualTheFullSelection(_ backend: Backend) async throws {
+        switch backend {
+        case .standalone:
+            let server = try await RedisServer()
+            try await pagesEqualTheFullSelection(server, url: nil)
+        case .cluster:
+            try await ClusterResilienceTests.withCluster { cluster in
+                try await pagesEqualTheFullSelection(cluster.servers[0], url: cluster.url)
+            }
+        }
+    }
+
+    func pagesEqualTheFullSelection(_ server: RedisServer, url: String?) async throws {
         // Time stands still for the store, so what expires soon does not change while the test runs.
         // A filter budget for a debug build under a loaded test run: this test is about answers; the
         // budget itself is checked below and measured by `make bench`.
         var configuration = RedisFixture.configuration()
         configuration.filterBudget = .seconds(20)
-        let fixture = try RedisFixture(server, configuration: configuration, clock: CacheClock(ManualClock()))
+        let fixture = try RedisFixture(
+            server, url: url, configuration: configuration, clock: CacheClock(ManualClock()))
         var generator = SplitMix(seed: 11)
         // More prefixes than the shallow read covers, so deep pages start from a pivot cut; small
         // figures, so most of them tie.

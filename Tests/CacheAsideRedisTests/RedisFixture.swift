@@ -24,6 +24,12 @@ struct RedisFixture: Sendable {
             clock: ContinuousClock())
     }
 
+    /// The key of a prefix's values on a standalone Redis, which has one partition: every key
+    /// starts with the hash tag of slot 0.
+    static func valuesKey(_ prefix: String) -> String {
+        "{" + HashSlot.tag(forSlot: 0) + "}" + prefix + "#v"
+    }
+
     static func configuration(
         purgeReplicas: Int = 1, purgeReplicationTimeout: Duration = .seconds(1)
     ) -> RedisStore.Configuration {

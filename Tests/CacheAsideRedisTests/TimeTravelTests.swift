@@ -30,7 +30,7 @@ struct TimeTravelTests {
         try await fixture.waitUntilReachable()
         let check = try await RawRedis(restored)
         #expect(
-            try await check.run("HGET", "{05c}api:{u:42}#v", "/orders").string == "before purge",
+            try await check.run("HGET", RedisFixture.valuesKey("api:{u:42}"), "/orders").string == "before purge",
             "the snapshot came back")
         await check.close()
 
@@ -58,7 +58,7 @@ struct TimeTravelTests {
         _ = try await fixture.cache.purge(user: "42")
         #expect(try await raw.run("DEBUG", "RELOAD", "NOSAVE") == .simpleString("OK"))
         #expect(
-            try await raw.run("HGET", "{05c}api:{u:42}#v", "/orders").string == "before purge", "the snapshot is back")
+            try await raw.run("HGET", RedisFixture.valuesKey("api:{u:42}"), "/orders").string == "before purge", "the snapshot is back")
         await raw.close()
 
         try await fixture.store.sweep()  // what the store's service does every second
@@ -84,7 +84,7 @@ struct TimeTravelTests {
         _ = try await fixture.cache.purge(user: "42")
         await primary.kill()
         #expect(
-            try await replicaRaw.run("HGET", "{05c}api:{u:42}#v", "/orders").string == "before purge",
+            try await replicaRaw.run("HGET", RedisFixture.valuesKey("api:{u:42}"), "/orders").string == "before purge",
             "the promoted replica holds the pre-purge value")
         await replicaRaw.close()
 
