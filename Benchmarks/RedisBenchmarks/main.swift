@@ -4,6 +4,9 @@
 // of a prefix of 500,000 entries. Prints Markdown for docs/benchmarks.md.
 //
 //   CACHEMON_BENCHMARKS=1 swift run -c release --scratch-path .build-bench RedisBenchmarks [users] [entries per user]
+//
+// With `cluster` instead: the hit path and the purge on one Redis and on a cluster of 3 primaries
+// (see ClusterFigures.swift).
 import CacheAside
 import CacheAsideRedis
 import Foundation
@@ -14,6 +17,11 @@ import TestSupport
 #if canImport(Glibc)
     import Glibc
 #endif
+
+if CommandLine.arguments.dropFirst().first == "cluster" {
+    try await compareClusterFigures()
+    exit(0)
+}
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let users = arguments.first ?? 10_000
@@ -198,7 +206,7 @@ var scriptMicroseconds: [Int64] = []
 if case .array(let entries) = slowlog {
     for case .array(let fields) in entries where fields.count > 3 {
         if case .array(let command) = fields[3], command.first?.string?.uppercased() == "EVALSHA",
-            command.count > 4, command[3].string == "api:{u:-}#m", fields[2].int != nil
+            command.count > 4, command[3].string?.hasSuffix("api:{u:-}#m") == true, fields[2].int != nil
         {
             scriptMicroseconds.append(fields[2].int ?? 0)
         }

@@ -118,7 +118,7 @@ extension RedisStore {
                 return (
                     keys: [keys.totals, keys.byUser, keys.due, index(sort, partition)],
                     arguments: [
-                        Self.argument(now), Self.argument(horizon), Self.argument(Int64(Self.expiringSoonCandidates)),
+                        Self.argument(now), Self.argument(horizon), Self.argument(Int64(expiringSoonCandidates)),
                         ByteBuffer(string: order.rawValue), Self.argument(Int64(count)),
                         ByteBuffer(string: names.tag(partition)),
                     ] + common
@@ -156,8 +156,9 @@ extension RedisStore {
         return summary
     }
 
-    /// How many prefixes of each partition's `due` set the expiring-soon figures look at.
-    static let expiringSoonCandidates = 2000
+    /// How many prefixes of each partition's `due` set the expiring-soon figures look at: 2,000
+    /// of each of a cluster's 256 partitions, 16,000 of a single Redis's one.
+    var expiringSoonCandidates: Int { names.partitionCount == 1 ? 16_000 : 2_000 }
 
     /// The items of a string of length-prefixed items (`<length>:<bytes>` each); `nil` if it is
     /// not one.
