@@ -14,7 +14,9 @@ func clusterFigures(_ name: String, url: String) async throws -> [(String, Strin
     var rows: [(String, String, String)] = []
 
     // Hits spread over 64 users, so a cluster serves them from every primary.
-    let keys = (0..<64).map { CacheKey(prefix: CachePrefix(namespace: "api", user: "hit\($0)"), route: "GET /dashboard") }
+    let keys = (0..<64).map {
+        CacheKey(prefix: CachePrefix(namespace: "api", user: "hit\($0)"), route: "GET /dashboard")
+    }
     for key in keys {
         if case .miss(let generation) = try await store.lookup(key) {
             _ = try await store.store(value, for: key, ttl: .seconds(3600), generation: generation)

@@ -18,9 +18,11 @@ import RESP
 /// Per partition, under `{t}#<name>:`: `due` (each prefix's next deadline, for the sweeper),
 /// `by:user` (every prefix, as `<user>\0<prefix>` with score 0: the list of prefixes and the user
 /// order), the statistics indexes `by:hits`, `by:misses`, `by:ratio`, `by:keys`, `by:bytes`,
-/// `by:purge` (prefix → minus the value, so the natural order is the largest first), `totals`
-/// (every counter, keys and bytes of the partition, including forgotten prefixes) and `part`
-/// (the partition's epoch, the run id of the Redis that set it, and `seq`, its purge count).
+/// `by:purge`, `by:soon` (prefix → minus the value, so the natural order is the largest first),
+/// `totals` (every counter, keys, bytes and entries expiring soon of the partition, including
+/// forgotten prefixes), `part` (the partition's epoch, the run id of the Redis that set it, and
+/// `seq`, its purge count) and `soon` (prefix → its next deadline not yet counted as expiring
+/// soon, for the sweeper to count it when it comes within the horizon).
 ///
 /// Store-wide and written only a few times a second, under `{<name>}`: `events` and `seq` (the
 /// shared event ring), `info` (creation time, errors outside any prefix) and `layout` (the layout
@@ -82,9 +84,13 @@ struct RedisKeys: Sendable {
         let byPurge: String
         let totals: String
         let part: String
+        let bySoon: String
+        let soon: String
 
-        /// `due by:user by:hits by:misses by:ratio by:keys by:bytes by:purge totals part`.
-        var all: [String] { [due, byUser, byHits, byMisses, byRatio, byKeys, byBytes, byPurge, totals, part] }
+        /// `due by:user by:hits by:misses by:ratio by:keys by:bytes by:purge totals part by:soon soon`.
+        var all: [String] {
+            [due, byUser, byHits, byMisses, byRatio, byKeys, byBytes, byPurge, totals, part, bySoon, soon]
+        }
     }
 
     /// The keys of `partition`: `{t}#<name>:due` and so on.
@@ -93,7 +99,8 @@ struct RedisKeys: Sendable {
         return Partition(
             due: head + "due", byUser: head + "by:user", byHits: head + "by:hits", byMisses: head + "by:misses",
             byRatio: head + "by:ratio", byKeys: head + "by:keys", byBytes: head + "by:bytes",
-            byPurge: head + "by:purge", totals: head + "totals", part: head + "part")
+            byPurge: head + "by:purge", totals: head + "totals", part: head + "part", bySoon: head + "by:soon",
+            soon: head + "soon")
     }
 
     /// The six keys of a prefix, `m v x a h k`, in the order the scripts take them.
@@ -102,7 +109,7 @@ struct RedisKeys: Sendable {
         return [tagged + "#m", tagged + "#v", tagged + "#x", tagged + "#a", tagged + "#h", tagged + "#k"]
     }
 
-    /// What every prefix script takes: the prefix's six keys, then its partition's ten (see
+    /// What every prefix script takes: the prefix's six keys, then its partition's twelve (see
     /// ``RedisScripts``).
     func scriptKeys(_ prefix: String) -> [String] {
         prefixKeys(prefix) + partitionKeys(partition(of: prefix)).all

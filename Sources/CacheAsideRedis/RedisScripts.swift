@@ -54,7 +54,7 @@ enum RedisScripts {
         end
         -- Rewrites the prefix's entry in every index of its partition from its meta hash.
         local function index()
-          local m = redis.call('HMGET', KEYS[1], 'hits', 'misses', 'keys', 'bytes', 'lastPurge')
+          local m = redis.call('HMGET', KEYS[1], 'hits', 'misses', 'keys', 'bytes', 'lastPurge', 'soon')
           local hits, misses = tonumber(m[1] or '0'), tonumber(m[2] or '0')
           local ratio = -1
           if hits + misses > 0 then ratio = hits / (hits + misses) end
@@ -67,8 +67,35 @@ enum RedisScripts {
           redis.call('ZADD', KEYS[12], digits(0 - tonumber(m[3] or '0')), prefix)
           redis.call('ZADD', KEYS[13], digits(0 - tonumber(m[4] or '0')), prefix)
           redis.call('ZADD', KEYS[14], purged, prefix)
+          redis.call('ZADD', KEYS[17], digits(0 - tonumber(m[6] or '0')), prefix)
+        end
+        -- Expiring soon: the entries whose deadline is at most the prefix's `soonTo`, counted in
+        -- its `soon` (and the partition's). Whoever adds an entry recounts them to `now + horizon`
+        -- (`refresh_soon`); whoever removes one takes it off; the sweeper recounts a prefix when its
+        -- next deadline after `soonTo`, kept in the partition's `soon` set, comes within the horizon.
+        local function refresh_soon(to)
+          local counted = redis.call('ZCOUNT', KEYS[3], '-inf', digits(to))
+          local held = tonumber(redis.call('HGET', KEYS[1], 'soon') or '0')
+          if counted ~= held then count('soon', counted - held) end
+          redis.call('HSET', KEYS[1], 'soonTo', digits(to))
+          local later = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. digits(to), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+          if later[2] then
+            redis.call('ZADD', KEYS[18], later[2], prefix)
+          else
+            redis.call('ZREM', KEYS[18], prefix)
+          end
+        end
+        -- Forgets every entry as expiring soon (they are all gone).
+        local function clear_soon()
+          local held = tonumber(redis.call('HGET', KEYS[1], 'soon') or '0')
+          if held ~= 0 then count('soon', 0 - held) end
+          redis.call('ZREM', KEYS[18], prefix)
         end
         local function remove_entry(route)
+          local deadline = redis.call('ZSCORE', KEYS[3], route)
+          if deadline and tonumber(deadline) <= tonumber(redis.call('HGET', KEYS[1], 'soonTo') or '0') then
+            count('soon', -1)
+          end
           local size = redis.call('HSTRLEN', KEYS[2], route)
           redis.call('HDEL', KEYS[2], route)
           redis.call('ZREM', KEYS[3], route)
@@ -105,6 +132,7 @@ enum RedisScripts {
           if epoch == ARGV[2] then return gen end
           if tonumber(epoch or '0') > tonumber(ARGV[2]) then return nil end
           reset_keys, reset_bytes = tonumber(meta[3] or '0'), tonumber(meta[4] or '0')
+          clear_soon()
           redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
           gen = digits(math.max(tonumber(gen) + 1, now * 1000))
           redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'keys', 0, 'bytes', 0)
@@ -116,7 +144,7 @@ enum RedisScripts {
 
         """
 
-    /// KEYS the sixteen of a prefix; ARGV time, epoch, route.
+    /// KEYS the eighteen of a prefix; ARGV time, epoch, route.
     /// `{1, value}` a hit, `{0, generation}` a miss (a provisional generation, the time now, for
     /// a prefix that has none yet: this script never creates one), `{2, generation}` a miss on an
     /// entry that had just expired (removed and counted here), `{3, epoch}` when the instance's
@@ -139,8 +167,8 @@ enum RedisScripts {
             return {2, gen}
             """)
 
-    /// KEYS the sixteen of a prefix; ARGV time, epoch, route, value, ttl (ms), generation,
-    /// idle retention (ms), backstop (ms).
+    /// KEYS the eighteen of a prefix; ARGV time, epoch, route, value, ttl (ms), generation,
+    /// idle retention (ms), backstop (ms), expiring-soon horizon (ms).
     /// Stores only if the prefix is still in `generation` (1 stored, 0 rejected as stale, 3 the
     /// instance's epoch is behind) and, in the same step, records the deadline for the sweeper
     /// and updates the partition's figures. Every key gets a Redis expiry past its last deadline,
@@ -160,7 +188,7 @@ enum RedisScripts {
             if not gen then return 3 end
             -- Partition keys, renewed by every epoch check, expire even if none ever comes.
             local function finish(result)
-              for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], digits(retention + backstop), 'NX') end
+              for i = 7, 18 do redis.call('PEXPIRE', KEYS[i], digits(retention + backstop), 'NX') end
               return result
             end
             local provisional = new and tonumber(ARGV[6]) >= (now - retention) * 1000
@@ -183,13 +211,14 @@ enum RedisScripts {
             count('keys', 1)
             count('\(CacheCounter.sets.rawValue)', 1)
             redis.call('ZADD', KEYS[7], 'LT', digits(deadline), prefix)
+            refresh_soon(now + tonumber(ARGV[9]))
             index()
             for i = 2, 6 do expire_at_least(KEYS[i], deadline + backstop) end
             expire_at_least(KEYS[1], math.max(now + retention, deadline) + backstop)
             return finish(1)
             """)
 
-    /// KEYS the sixteen of a prefix; ARGV time, epoch, meta lifetime (ms).
+    /// KEYS the eighteen of a prefix; ARGV time, epoch, meta lifetime (ms).
     /// Moves the prefix to a new generation and unlinks its entries in one step, and counts the
     /// purge in its partition's `part` (`seq`, which a Redis gone back in time has lower):
     /// `{keys, bytes, generation, epoch behind (0 or 1)}`.
@@ -204,6 +233,7 @@ enum RedisScripts {
             -- Entries a reset just removed (written before a restore) count as purged too.
             local keys = redis.call('ZCARD', KEYS[3]) + reset_keys
             local bytes = held_bytes + reset_bytes
+            clear_soon()
             redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
             redis.call('HSET', KEYS[1], 'gen', gen, 'bytes', 0, 'keys', 0, 'lastPurge', digits(now), 'used', digits(now))
             redis.call('HINCRBY', KEYS[15], 'keys', 0 - held_keys)
@@ -213,11 +243,11 @@ enum RedisScripts {
             redis.call('HINCRBY', KEYS[16], 'seq', 1)
             index()
             -- Partition keys, renewed by every epoch check, expire even if none ever comes.
-            for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], ARGV[3], 'NX') end
+            for i = 7, 18 do redis.call('PEXPIRE', KEYS[i], ARGV[3], 'NX') end
             return {keys, bytes, gen, 0}
             """)
 
-    /// KEYS the sixteen of a prefix; ARGV time, epoch, limit.
+    /// KEYS the eighteen of a prefix; ARGV time, epoch, limit.
     /// Removes up to `limit` expired entries, counts them, and moves the prefix in the due set to
     /// its next deadline (or out of it): `{more due now (0 or 1), route…}`.
     static let sweep = RedisScript(
@@ -243,7 +273,24 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS the sixteen of a prefix; ARGV time, meta lifetime (ms), idle (ms since the instance
+    /// KEYS the eighteen of a prefix; ARGV time, epoch, horizon (ms).
+    /// Counts the prefix's entries that end within the horizon as expiring soon, for a prefix
+    /// whose next deadline came within it (listed in its partition's `soon` set): 1, or 0 for a
+    /// prefix that is gone (taken out of the set).
+    static let soon = RedisScript(
+        "#!lua flags=allow-oom\n" + prelude + """
+            local now = now_ms()
+            if redis.call('EXISTS', KEYS[1]) == 0 then
+              redis.call('ZREM', KEYS[18], prefix)
+              return 0
+            end
+            if not enter(now, nil) then return 0 end
+            refresh_soon(now + tonumber(ARGV[3]))
+            index()
+            return 1
+            """)
+
+    /// KEYS the eighteen of a prefix; ARGV time, meta lifetime (ms), idle (ms since the instance
     /// last used the prefix), n, then n counter name and increment pairs, then route and hit count
     /// pairs. Adds one instance's batched counters, each to the field of its name, in the prefix
     /// and in its partition's totals; hits of entries purged meanwhile are dropped. Marks when the
@@ -280,12 +327,12 @@ enum RedisScripts {
         if counted and values > 0 then expire_at_least(KEYS[5], values) end
         index()
         if created then
-          for i = 7, 16 do redis.call('PEXPIRE', KEYS[i], ARGV[2], 'NX') end
+          for i = 7, 18 do redis.call('PEXPIRE', KEYS[i], ARGV[2], 'NX') end
         end
         return 1
         """
 
-    /// KEYS the sixteen of a prefix; ARGV time, epoch, retention (ms).
+    /// KEYS the eighteen of a prefix; ARGV time, epoch, retention (ms).
     /// Forgets a prefix that holds nothing and was last used more than `retention` ago, and takes
     /// it out of its partition's indexes; its counters stay in the partition's totals, so totals
     /// never go down. A listed prefix whose meta key Redis already dropped is taken out too.
@@ -296,6 +343,8 @@ enum RedisScripts {
               redis.call('ZREM', KEYS[7], prefix)
               redis.call('ZREM', KEYS[8], user_member())
               for i = 9, 14 do redis.call('ZREM', KEYS[i], prefix) end
+              redis.call('ZREM', KEYS[17], prefix)
+              redis.call('ZREM', KEYS[18], prefix)
               return 1
             end
             if redis.call('EXISTS', KEYS[1]) == 0 then return unlist() end
@@ -306,7 +355,7 @@ enum RedisScripts {
             return unlist()
             """)
 
-    /// KEYS the sixteen of a prefix; ARGV time, epoch, offset, limit.
+    /// KEYS the eighteen of a prefix; ARGV time, epoch, offset, limit.
     /// One page of the live entries in route order, read by rank from the name index:
     /// `{generation, now, route, deadline, stored at, hits, size, …}`, or null for a prefix never
     /// seen. Entries of the page that expired but are not swept yet are left out.
@@ -332,7 +381,7 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS the ten of a partition (`part` last); ARGV run id of the Redis answering, epoch the
+    /// KEYS the twelve of a partition (`part` tenth); ARGV run id of the Redis answering, epoch the
     /// instance knew for the partition, lifetime (ms), the highest `seq` the instance has seen in
     /// it. The partition's epoch and purge count: `{epoch, seq}`. The epoch moves on when the Redis
     /// answering is not the process that last set it (a restart, possibly from an older snapshot,
@@ -342,7 +391,7 @@ enum RedisScripts {
     static let epoch = RedisScript(
         """
         #!lua flags=allow-oom
-        local part = KEYS[#KEYS]
+        local part = KEYS[10]
         local held = redis.call('HMGET', part, 'epoch', 'server', 'seq')
         local epoch = held[1]
         local seq = tonumber(held[3] or '0')
@@ -488,37 +537,16 @@ enum RedisScripts {
             return range_of(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
             """)
 
-    /// KEYS a partition's totals, by:user, due and the index a page sorts by; ARGV now (ms),
-    /// horizon end (ms), most candidates, order, count, the partition's tag, then the fields of
-    /// totals to read.
-    /// What a statistics query needs from one partition, in one call: `{totals, prefixes,
-    /// {prefix, entries expiring soon, …}, cut, page}` where the expiring-soon counts are those of
-    /// the prefixes whose next deadline falls before the horizon end (at most `candidates`; `cut`
-    /// is 1 when there were more) and `page` the first `count` entries of the index in the order,
-    /// `{member, score, …}`. The prefixes' deadline keys are not in KEYS: they share the
-    /// partition's tag, so its slot.
-    ///
-    /// `totals`, the counts and the page each come as one string of length-prefixed items
-    /// (`<length>:<bytes>` each, a missing field as an empty item): a few values to read per
-    /// partition instead of dozens.
+    /// KEYS totals, by:user, the sort index of a partition; ARGV order, count, then the totals'
+    /// fields. One round of a statistics query: `{totals, prefix count, head}`, the totals' fields
+    /// and the first `count` entries of the index in that order (`member, score, …`) as strings of
+    /// length-prefixed items (`<length>:<bytes>` each; a missing field is empty).
     static let summary = RedisScript(
         "#!lua flags=no-writes\n" + orders + rangeFunction + """
-            local now, horizon, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
             local fields = {}
-            for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+            for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
             local totals = redis.call('HMGET', KEYS[1], unpack(fields))
             local size = redis.call('ZCARD', KEYS[2])
-            local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', horizon, 'LIMIT', 0, limit)
-            local soon = {}
-            for _, prefix in ipairs(due) do
-              local count = redis.call('ZCOUNT', ARGV[6] .. prefix .. '#x', '(' .. now, horizon)
-              if count > 0 then
-                soon[#soon + 1] = prefix
-                soon[#soon + 1] = count
-              end
-            end
-            local cut = 0
-            if #due >= limit then cut = 1 end
             local function packed(items)
               local parts = {}
               for i = 1, #items do
@@ -529,7 +557,7 @@ enum RedisScripts {
               end
               return table.concat(parts)
             end
-            return {packed(totals), size, packed(soon), cut, packed(range_of(KEYS[4], ARGV[4], 0, tonumber(ARGV[5])))}
+            return {packed(totals), size, packed(range_of(KEYS[3], ARGV[1], 0, tonumber(ARGV[2])))}
             """)
 
     /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), score, member.

@@ -16,7 +16,8 @@ extension RedisStore {
     /// so), a standalone Redis's otherwise. Every public entry point calls ``ready(_:)`` first, so
     /// it is decided before any key is named.
     var names: RedisKeys {
-        (pool.isCluster ?? backgroundPool.isCluster ?? (configuration.mode == .cluster)) ? clusterNames : standaloneNames
+        (pool.isCluster ?? backgroundPool.isCluster ?? (configuration.mode == .cluster))
+            ? clusterNames : standaloneNames
     }
 
     /// Decides, with one probe the first time, whether the server is a cluster node, which

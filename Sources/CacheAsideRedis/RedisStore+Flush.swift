@@ -219,7 +219,55 @@ extension RedisStore {
             }
             if !moreDue && !fullBatch { break }
         } while started.duration(to: .now) < configuration.sweepBudget
+        try await countExpiringSoon(order: order, perPartition: perPartition, started: started)
         try await reclaimIdlePrefixes()
+    }
+
+    /// Recounts what expires soon in the prefixes whose next uncounted deadline came within the
+    /// horizon (each partition's `soon` set), in rounds like the sweep's, within what is left of
+    /// ``Configuration/sweepBudget`` (at least one round).
+    private func countExpiringSoon(order: [Int], perPartition: Int, started: ContinuousClock.Instant) async throws {
+        let horizon = Self.milliseconds(configuration.expiringSoonHorizon)
+        let soonKeys = order.map { names.partitionKeys($0).soon }
+        repeat {
+            let now = try await redisMilliseconds()
+            let listed = try await pipeline(
+                soonKeys.map { key in
+                    (
+                        key,
+                        RESPCommand(
+                            "ZRANGEBYSCORE", key, "-inf", String(now + horizon), "LIMIT", "0", String(perPartition))
+                    )
+                })
+            var entering: [String] = []
+            var fullBatch = false
+            for answer in listed {
+                if let message = answer.errorMessage { throw RedisError.server(message) }
+                guard case .array(let members) = answer else {
+                    throw RedisError.protocolError("soon answered \(answer)")
+                }
+                entering += members.compactMap(\.string)
+                fullBatch = fullBatch || members.count >= perPartition
+            }
+            guard !entering.isEmpty else { return }
+            let answers = try await evaluateAll(
+                RedisScripts.soon,
+                calls: entering.map {
+                    (keys: names.scriptKeys($0), arguments: prefixArguments($0) + [Self.argument(horizon)])
+                })
+            // A prefix this store may not recount (an ACL, a key of another type) must not stop the
+            // others: it is tried again a minute later.
+            let refused = zip(entering, answers).filter { $0.1.int == nil }.map(\.0)
+            if !refused.isEmpty {
+                let later = String(now + 60_000 + horizon)
+                _ = try await pipeline(
+                    refused.map { raw in
+                        let key = names.partitionKeys(names.partition(of: raw)).soon
+                        return (key, RESPCommand("ZADD", key, later, raw))
+                    })
+            }
+            if !fullBatch { return }
+        } while started.duration(to: .now) < configuration.sweepBudget
     }
 
     /// The store's time in milliseconds, as the scripts see it: Redis's (see ``timeArgument()``).

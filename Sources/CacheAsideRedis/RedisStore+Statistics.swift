@@ -40,33 +40,21 @@ extension RedisStore {
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         // A top page (no filter, focus or deep offset) comes with the totals: each partition's
         // share of it and a margin, read in the same call.
-        let shallow =
-            needle == nil && query.focus == nil && query.sort != .expiringSoon && query.offset <= Self.shallowOffset
+        let shallow = needle == nil && query.focus == nil && query.offset <= Self.shallowOffset
         let share = shallow ? (query.offset + query.limit) / names.partitionCount + Self.pageMargin : 0
-        let summary = try await readSummary(now: now, sort: query.sort, order: order, count: share)
+        let summary = try await readSummary(sort: query.sort, order: order, count: share)
         let sizes = summary.sizes
-        var partial = summary.soonPartial
-        var withSoon = summary.totals
-        withSoon.expiringSoon = summary.soonCounts.values.reduce(0, +)
+        var partial = false
         let page: [StatsEntry]
         let matching: Int
         var offset = query.offset
         if let needle {
-            let found = try await filtered(
-                needle, query: query, order: order, started: started,
-                soonCounts: query.sort == .expiringSoon ? summary.soonCounts : nil)
-            partial = partial || found.partial
+            let found = try await filtered(needle, query: query, order: order, started: started)
+            partial = found.partial
             let selection = Self.select(found.entries, order: order, query: query)
             page = selection.page
             offset = selection.offset
             matching = found.entries.count
-        } else if query.sort == .expiringSoon {
-            // Not indexed (it changes with time): every prefix, in memory. O(prefixes).
-            let all = try await everyPrefix(sizes: sizes, counts: summary.soonCounts)
-            let selection = Self.select(all, order: order, query: query)
-            page = selection.page
-            offset = selection.offset
-            matching = all.count
         } else {
             matching = sizes.reduce(0, +)
             if let focus = query.focus,
@@ -78,9 +66,9 @@ extension RedisStore {
                 query.sort, order: order, sizes: sizes, offset: offset, limit: query.limit,
                 preread: shallow ? (summary.heads, share) : nil)
         }
-        let rows = try await prefixRows(page.map(\.prefix), now: now)
+        let rows = try await prefixRows(page.map(\.prefix))
         var statistics = StoreStatistics(
-            totals: withSoon, prefixCount: matching, prefixes: rows,
+            totals: summary.totals, prefixCount: matching, prefixes: rows,
             uptimeSeconds: Double(max(0, now - (summary.created ?? now))) / 1000, offset: offset)
         statistics.partial = partial
         return statistics
@@ -89,23 +77,17 @@ extension RedisStore {
     // MARK: Totals
 
     /// What one round over the partitions tells: the totals added up, each partition's number of
-    /// prefixes, the store's creation time, the entries expiring soon by prefix (`partial` when a
-    /// partition had more candidates than were counted), and the head of each partition's index.
+    /// prefixes, the store's creation time, and the head of each partition's index.
     struct Summary {
         var totals = CacheTotals()
         var sizes: [Int] = []
         var created: Int64?
-        var soonCounts: [String: Int] = [:]
-        var soonPartial = false
         var heads: [[StatsEntry]] = []
     }
 
-    /// One call per partition (``RedisScripts/summary``), all pipelined, and the store's info.
-    private func readSummary(now: Int64, sort: StatsQuery.Sort, order: IndexOrder, count: Int) async throws
-        -> Summary
-    {
-        let horizon = now.saturatingAdd(CacheClock.nanoseconds(configuration.expiringSoonHorizon) / 1_000_000)
-        let fields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes"]
+    /// One call per partition (``RedisScripts/summary``), batched, and the store's info.
+    private func readSummary(sort: StatsQuery.Sort, order: IndexOrder, count: Int) async throws -> Summary {
+        let fields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes", "soon"]
         let info = try await pipeline([(names.info, RESPCommand("HMGET", names.info, "created", "errors"))])[0]
         guard case .array(let infoFields) = info, infoFields.count == 2 else {
             throw RedisError.protocolError("info: \(info)")
@@ -116,34 +98,26 @@ extension RedisStore {
             calls: (0..<names.partitionCount).map { partition in
                 let keys = names.partitionKeys(partition)
                 return (
-                    keys: [keys.totals, keys.byUser, keys.due, index(sort, partition)],
-                    arguments: [
-                        Self.argument(now), Self.argument(horizon), Self.argument(Int64(expiringSoonCandidates)),
-                        ByteBuffer(string: order.rawValue), Self.argument(Int64(count)),
-                        ByteBuffer(string: names.tag(partition)),
-                    ] + common
+                    keys: [keys.totals, keys.byUser, index(sort, partition)],
+                    arguments: [ByteBuffer(string: order.rawValue), Self.argument(Int64(count))] + common
                 )
             })
         var summary = Summary(created: infoFields[0].int)
         summary.totals[.errors] += UInt64(max(0, infoFields[1].int ?? 0))
         for (partition, answer) in answers.enumerated() {
             if let message = answer.errorMessage { throw RedisError.server(message) }
-            guard case .array(let parts) = answer, parts.count == 5, let values = Self.unpacked(parts[0]),
-                values.count == fields.count, let soon = Self.unpacked(parts[2]), let head = Self.unpacked(parts[4]),
-                head.count % 2 == 0
+            guard case .array(let parts) = answer, parts.count == 3, let values = Self.unpacked(parts[0]),
+                values.count == fields.count, let head = Self.unpacked(parts[2]), head.count % 2 == 0
             else { throw RedisError.protocolError("summary: \(answer)") }
             var counters = CounterValues()
             for (counter, value) in zip(CacheCounter.allCases, values) {
                 counters[counter] = UInt64(max(0, Int64(value) ?? 0))
             }
             summary.totals.counters.add(counters)
-            summary.totals.keys += Int(max(0, Int64(values[fields.count - 2]) ?? 0))
-            summary.totals.bytes += Int(max(0, Int64(values[fields.count - 1]) ?? 0))
+            summary.totals.keys += Int(max(0, Int64(values[fields.count - 3]) ?? 0))
+            summary.totals.bytes += Int(max(0, Int64(values[fields.count - 2]) ?? 0))
+            summary.totals.expiringSoon += Int(max(0, Int64(values[fields.count - 1]) ?? 0))
             summary.sizes.append(Int(parts[1].int ?? 0))
-            for index in stride(from: 0, to: soon.count - 1, by: 2) {
-                summary.soonCounts[soon[index]] = Int(max(0, Int64(soon[index + 1]) ?? 0))
-            }
-            summary.soonPartial = summary.soonPartial || parts[3].int == 1
             var entries: [StatsEntry] = []
             entries.reserveCapacity(head.count / 2)
             for index in stride(from: 0, to: head.count, by: 2) {
@@ -155,10 +129,6 @@ extension RedisStore {
         }
         return summary
     }
-
-    /// How many prefixes of each partition's `due` set the expiring-soon figures look at: 2,000
-    /// of each of a cluster's 256 partitions, 16,000 of a single Redis's one.
-    var expiringSoonCandidates: Int { names.partitionCount == 1 ? 16_000 : 2_000 }
 
     /// The items of a string of length-prefixed items (`<length>:<bytes>` each); `nil` if it is
     /// not one.
@@ -198,7 +168,8 @@ extension RedisStore {
         case .hitRatio: return keys.byRatio
         case .keys: return keys.byKeys
         case .bytes: return keys.byBytes
-        case .lastPurge, .expiringSoon: return keys.byPurge
+        case .lastPurge: return keys.byPurge
+        case .expiringSoon: return keys.bySoon
         }
     }
 
@@ -411,8 +382,7 @@ extension RedisStore {
     /// end after ``Configuration/filterBudget`` from `started` (then `partial`). A chunk is one
     /// script call, so other clients' commands run in between.
     private func filtered(
-        _ needle: String, query: StatsQuery, order: IndexOrder, started: ContinuousClock.Instant,
-        soonCounts: [String: Int]?
+        _ needle: String, query: StatsQuery, order: IndexOrder, started: ContinuousClock.Instant
     ) async throws -> (entries: [StatsEntry], partial: Bool) {
         var next = [Int](repeating: 0, count: names.partitionCount)
         var found: [StatsEntry] = []
@@ -445,16 +415,7 @@ extension RedisStore {
                     throw RedisError.protocolError("filter answered \(answer)")
                 }
                 if following < 0 { next[chunk.partition] = -1 }
-                var entries = try Self.entries(answer, partition: chunk.partition, from: 1)
-                if let soonCounts {
-                    // Sorted by what expires soon: scores are minus that count, as in an index.
-                    entries = entries.compactMap {
-                        StatsEntry(
-                            member: $0.member, scoreText: String(-(soonCounts[$0.member] ?? 0)),
-                            partition: chunk.partition)
-                    }
-                }
-                found += entries
+                found += try Self.entries(answer, partition: chunk.partition, from: 1)
             }
             slowestRound = max(slowestRound, roundStarted.duration(to: .now))
         }
@@ -464,31 +425,6 @@ extension RedisStore {
     static let filterChunk = 1000
     /// How many filter scripts one round sends (at least one per partition not done).
     static let filterChunksPerRound = 64
-
-    /// Every prefix with minus its count of entries expiring soon as its score: for the order no
-    /// index keeps. Reads every partition's `by:user` whole.
-    private func everyPrefix(sizes: [Int], counts: [String: Int]) async throws -> [StatsEntry] {
-        let partitions = sizes.indices.filter { sizes[$0] > 0 }
-        let answers = try await pipeline(
-            partitions.map { partition in
-                let key = names.partitionKeys(partition).byUser
-                return (key, RESPCommand("ZRANGE", key, "0", "-1"))
-            })
-        var all: [StatsEntry] = []
-        for (partition, answer) in zip(partitions, answers) {
-            if let message = answer.errorMessage { throw RedisError.server(message) }
-            guard case .array(let members) = answer else { throw RedisError.protocolError("by:user: \(answer)") }
-            for member in members.compactMap(\.string) {
-                let prefix = RedisKeys.prefix(ofUserMember: member)
-                if let entry = StatsEntry(
-                    member: prefix, scoreText: String(-(counts[prefix] ?? 0)), partition: partition)
-                {
-                    all.append(entry)
-                }
-            }
-        }
-        return all
-    }
 
     /// The page of `entries` (all in memory) the query asks for, and its offset (moved to the
     /// focused prefix's page).
@@ -506,43 +442,32 @@ extension RedisStore {
 
     // MARK: Rows
 
-    /// The figures of the prefixes of a page, in its order: one pipeline of two commands each.
-    private func prefixRows(_ prefixes: [String], now: Int64) async throws -> [PrefixStats] {
-        let horizon = now.saturatingAdd(CacheClock.nanoseconds(configuration.expiringSoonHorizon) / 1_000_000)
-        var commands: [(key: String, command: RESPCommand)] = []
-        for prefix in prefixes {
-            let meta = names.meta(prefix)
-            commands.append((meta, RESPCommand(strings: ["HMGET", meta] + Self.metaFields)))
-            let deadlines = names.deadlines(prefix)
-            commands.append((deadlines, RESPCommand("ZCOUNT", deadlines, "(\(now)", String(horizon))))
-        }
-        let answers = try await pipeline(commands)
+    /// The figures of the prefixes of a page, in its order: one pipelined `HMGET` each.
+    private func prefixRows(_ prefixes: [String]) async throws -> [PrefixStats] {
+        let answers = try await pipeline(
+            prefixes.map { prefix in
+                let meta = names.meta(prefix)
+                return (meta, RESPCommand(strings: ["HMGET", meta] + Self.metaFields))
+            })
         var rows: [PrefixStats] = []
-        for (index, raw) in prefixes.enumerated() {
-            guard case .array(let fields) = answers[2 * index], fields.count == Self.metaFields.count else {
-                throw RedisError.protocolError("prefix \(raw): \(answers[2 * index])")
+        for (raw, answer) in zip(prefixes, answers) {
+            guard case .array(let fields) = answer, fields.count == Self.metaFields.count else {
+                throw RedisError.protocolError("prefix \(raw): \(answer)")
             }
-            rows.append(Self.prefixStats(raw, fields: fields, expiringSoon: Int(answers[2 * index + 1].int ?? 0)))
+            rows.append(Self.prefixStats(raw, fields: fields))
         }
         return rows
     }
 
     /// The fields of a prefix's meta hash that statistics read: its gauges, then every counter by name.
-    static let metaFields = ["gen", "keys", "bytes", "lastPurge"] + CacheCounter.allCases.map(\.rawValue)
+    static let metaFields = ["gen", "keys", "bytes", "lastPurge", "soon"] + CacheCounter.allCases.map(\.rawValue)
 
-    static func prefixStats(_ raw: String, fields: [RESPValue], expiringSoon: Int) -> PrefixStats {
+    static func prefixStats(_ raw: String, fields: [RESPValue]) -> PrefixStats {
         func number(_ index: Int) -> Int64 { max(0, fields[index].int ?? 0) }
         return PrefixStats(
             prefix: raw, user: RedisKeys.parse(raw)?.user, keys: Int(number(1)), bytes: Int(number(2)),
-            counters: counters(CacheCounter.allCases, Array(fields.dropFirst(4))), expiringSoon: expiringSoon,
+            counters: counters(CacheCounter.allCases, Array(fields.dropFirst(5))), expiringSoon: Int(number(4)),
             lastPurgeAt: fields[3].int.map { Date(timeIntervalSince1970: Double($0) / 1000) },
             generation: UInt64(number(0)))
-    }
-}
-
-extension Int64 {
-    fileprivate func saturatingAdd(_ other: Int64) -> Int64 {
-        let (sum, overflow) = addingReportingOverflow(other)
-        return overflow ? .max : sum
     }
 }

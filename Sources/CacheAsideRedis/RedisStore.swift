@@ -168,6 +168,7 @@ public final class RedisStore: CacheStore {
                     Self.argument(min(ttlMilliseconds, Self.longestTTL)), ByteBuffer(string: String(generation)),
                     Self.argument(Self.milliseconds(configuration.idlePrefixRetention)),
                     Self.argument(Self.milliseconds(configuration.expiryBackstop)),
+                    Self.argument(Self.milliseconds(configuration.expiringSoonHorizon)),
                 ], lane: .hit)
         } catch {
             guard case .server(let message) = error, message.hasPrefix("OOM") else { throw error }

@@ -184,7 +184,8 @@ public final class RedisClient: RedisExecutor {
     {
         switch try await chosenAfterDeciding() {
         case .cluster(let cluster): return try await cluster.evaluateAll(script, routed: calls)
-        default: return try await executor().evaluateAll(script, calls: calls.map { (keys: [], arguments: $0.arguments) })
+        default:
+            return try await executor().evaluateAll(script, calls: calls.map { (keys: [], arguments: $0.arguments) })
         }
     }
 

@@ -1,6 +1,7 @@
 import CacheAside
 import CacheAsideRedis
 import Foundation
+import RESP
 import TestSupport
 import Testing
 
@@ -27,6 +28,16 @@ struct IndexedStatisticsTests {
         case .cluster:
             try await ClusterResilienceTests.withCluster { cluster in
                 try await pagesEqualTheFullSelection(cluster.servers[0], url: cluster.url)
+                // The pages were read with one batched script per primary: a primary that had refused
+                // a batch (a key it does not serve) would count an `ERR` error.
+                for server in cluster.servers where cluster.primaryPorts.contains(server.port) {
+                    let raw = try await RawRedis(server)
+                    let errors = try await raw.run("INFO", "errorstats").string ?? ""
+                    let scripts = try await raw.info("commandstats", "cmdstat_evalsha") ?? ""
+                    await raw.close()
+                    #expect(!errors.contains("errorstat_ERR:"), "\(server.port): \(errors)")
+                    #expect(!scripts.isEmpty, "\(server.port) ran scripts")
+                }
             }
         }
     }

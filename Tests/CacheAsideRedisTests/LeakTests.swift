@@ -24,7 +24,9 @@ struct LeakTests {
         #expect(totals.keys == 0, "the entry is still counted")
         #expect(totals[.expirations] == 1)
         let raw = try await RawRedis(server)
-        #expect(try await raw.run("HLEN", RedisFixture.valuesKey("api:{u:42}")) == .integer(0), "the value is still in Redis")
+        #expect(
+            try await raw.run("HLEN", RedisFixture.valuesKey("api:{u:42}")) == .integer(0),
+            "the value is still in Redis")
         await raw.close()
     }
 

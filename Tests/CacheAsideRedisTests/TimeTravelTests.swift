@@ -58,7 +58,8 @@ struct TimeTravelTests {
         _ = try await fixture.cache.purge(user: "42")
         #expect(try await raw.run("DEBUG", "RELOAD", "NOSAVE") == .simpleString("OK"))
         #expect(
-            try await raw.run("HGET", RedisFixture.valuesKey("api:{u:42}"), "/orders").string == "before purge", "the snapshot is back")
+            try await raw.run("HGET", RedisFixture.valuesKey("api:{u:42}"), "/orders").string == "before purge",
+            "the snapshot is back")
         await raw.close()
 
         try await fixture.store.sweep()  // what the store's service does every second

@@ -175,6 +175,39 @@ struct StoreConformanceTests {
         #expect(try await fixture.read("/long", user: "5").computed == false)
     }
 
+    @Test(
+        "expiring soon: entries that end within the horizon, counted as they come into it, sorted by it, gone with a purge",
+        arguments: StoreKind.allCases)
+    func expiringSoon(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        _ = try await fixture.read("/short", user: "1", ttl: .seconds(30))
+        _ = try await fixture.read("/long", user: "1", ttl: .seconds(120))
+        _ = try await fixture.read("/other", user: "2", ttl: .seconds(100))
+        _ = try await fixture.read("/later", user: "3", ttl: .seconds(200))
+        try await fixture.sweep()
+        #expect(try await fixture.totals().expiringSoon == 1, "only /short ends within the 60 s horizon")
+
+        // 61 s later /long and /other are within the horizon, /short has expired.
+        fixture.clock.advance(by: .seconds(61))
+        try await fixture.sweep()
+        var snapshot = try await fixture.stats(StatsQuery(sort: .expiringSoon, order: .descending))
+        #expect(snapshot.totals.expiringSoon == 2)
+        #expect(snapshot.prefixes.map(\.user) == ["1", "2", "3"], "ties of one go by prefix, then the zero")
+        #expect(snapshot.prefixes.map(\.expiringSoon) == [1, 1, 0])
+        snapshot = try await fixture.stats(StatsQuery(sort: .expiringSoon, order: .ascending, limit: 1))
+        #expect(snapshot.prefixes.map(\.user) == ["3"])
+
+        _ = try await fixture.cache.purge(user: "2")
+        try await fixture.settle()
+        #expect(try await fixture.totals().expiringSoon == 1, "the purge took user 2's entry with it")
+        // A new entry that ends within the horizon counts at once.
+        _ = try await fixture.read("/soon", user: "3", ttl: .seconds(10))
+        try await fixture.settle()
+        snapshot = try await fixture.stats(StatsQuery(sort: .expiringSoon, order: .descending, limit: 1))
+        #expect(snapshot.totals.expiringSoon == 2)
+        #expect(snapshot.prefixes.first?.user == "1" && snapshot.prefixes.first?.expiringSoon == 1)
+    }
+
     @Test("counters, gauges, per-prefix figures and the keys of a prefix", arguments: StoreKind.allCases)
     func counters(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
