@@ -94,21 +94,56 @@ struct RedisFleetTests {
         #expect(down[.misses] == 20, "the last figures, and no traffic since")
     }
 
-    @Test("every key of a prefix shares its hash tag, and a purge uses neither KEYS nor SCAN")
-    func keyLayout() async throws {
-        let server = try await RedisServer()
-        let instance = try Instance(server)
-        for user in ["42", "4*", "x:y"] {
-            for route in ["/a", "/b"] { _ = try await instance.read(route, user: user, value: "v") }
+    @Test(
+        "every key of a prefix shares its hash tag, and a purge uses neither KEYS nor SCAN",
+        arguments: [false, true])
+    func keyLayout(cluster: Bool) async throws {
+        if cluster {
+            let nodes = try await RedisCluster(replicas: false)
+            do {
+                try await keyLayout(url: nodes.url, nodes: nodes.primaryPorts.map { "redis://127.0.0.1:\($0)" })
+            } catch {
+                await nodes.stop()
+                throw error
+            }
+            await nodes.stop()
+        } else {
+            let server = try await RedisServer()
+            try await keyLayout(url: server.url, nodes: [server.url])
         }
-        try await instance.store.flush()
-        try await instance.cache.purge(user: "4*")
-        let connection = try await RedisConnection.connect(to: RedisURL(server.url))
-        let answer = try await connection.execute(RESPCommand("KEYS", "*"))
-        guard case .array(let names) = answer else { throw RedisServer.Failure(description: "KEYS answered \(answer)") }
-        let keys = names.compactMap(\.string)
-        // Layout 2: a user's keys start with its partition's tag (slot of `u:42` / 64 → 140 → `05c`).
-        for (user, tag) in [("42", "05c"), ("4%2A", "bjl"), ("x%3Ay", "fox")] {
+    }
+
+    /// Layout 2: on a cluster a user's keys start with its partition's tag (slot of `u:42` / 64 →
+    /// 140 → `05c`); a single Redis has one partition, whose tag is slot 0's.
+    func keyLayout(url: String, nodes: [String]) async throws {
+        let store = RedisStore(
+            url: try RedisURL(url), configuration: .init(connectTimeout: .seconds(10), commandTimeout: .seconds(10)))
+        let cache = CacheAside(store: store, configuration: .init(namespace: "api", ttlJitter: 0))
+        for user in ["42", "4*", "x:y"] {
+            for route in ["/a", "/b"] {
+                _ = try await cache.cachedBytes(key: route, user: user) { Array("v".utf8) }
+            }
+        }
+        try await store.flush()
+        try await cache.purge(user: "4*")
+        var keys: [String] = []
+        var commands: [String] = []
+        for node in nodes {
+            let connection = try await RedisConnection.connect(to: RedisURL(node))
+            let answer = try await connection.execute(RESPCommand("KEYS", "*"))
+            guard case .array(let names) = answer else {
+                throw RedisServer.Failure(description: "KEYS answered \(answer)")
+            }
+            keys += names.compactMap(\.string)
+            commands.append(try await connection.execute(RESPCommand("INFO", "commandstats")).string ?? "")
+            await connection.close()
+        }
+        await store.close()
+        let expected =
+            nodes.count > 1
+            ? [("42", "05c"), ("4%2A", "bjl"), ("x%3Ay", "fox")]
+            : [("42", HashSlot.tag(forSlot: 0)), ("4%2A", HashSlot.tag(forSlot: 0)), ("x%3Ay", HashSlot.tag(forSlot: 0))]
+        for (user, tag) in expected {
             let own = keys.filter { $0.contains(":{u:\(user)}#") }
             #expect(!own.isEmpty && own.allSatisfy { Self.hashTag($0) == tag }, "\(user): \(own)")
         }
@@ -117,12 +152,13 @@ struct RedisFleetTests {
         #expect(
             tags.allSatisfy { $0 == "cachemon" || ($0.count <= 4 && $0.allSatisfy { $0.isNumber || $0.isLowercase }) },
             "every other key is under a partition tag: \(tags.sorted())")
-        let commands = try await connection.execute(RESPCommand("INFO", "commandstats")).string ?? ""
-        #expect(commands.contains("cmdstat_unlink") || commands.contains("cmdstat_evalsha"))
-        // Only this test's KEYS above may appear; no SCAN at all.
-        #expect(!commands.contains("cmdstat_scan"))
-        #expect(commands.components(separatedBy: "cmdstat_keys:calls=1,").count == 2)
-        await connection.close()
+        #expect(nodes.count > 1 || tags.count == 2, "one partition on a single Redis: \(tags.sorted())")
+        for stats in commands {
+            #expect(stats.contains("cmdstat_unlink") || stats.contains("cmdstat_evalsha"))
+            // Only this test's KEYS above may appear; no SCAN at all.
+            #expect(!stats.contains("cmdstat_scan"))
+            #expect(stats.components(separatedBy: "cmdstat_keys:calls=1,").count == 2)
+        }
     }
 
     @Test("Redis killed during traffic: requests are served uncached, errors show, purge fails, caching resumes")
