@@ -537,14 +537,18 @@ enum RedisScripts {
             return range_of(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
             """)
 
-    /// KEYS totals, by:user, the sort index of a partition; ARGV order, count, then the totals'
-    /// fields. One round of a statistics query: `{totals, prefix count, head}`, the totals' fields
-    /// and the first `count` entries of the index in that order (`member, score, …`) as strings of
-    /// length-prefixed items (`<length>:<bytes>` each; a missing field is empty).
+    /// KEYS totals, by:user, the sort index of a partition; ARGV order, count, a focused entry's
+    /// score and member (both empty for none), then the totals' fields. One round of a statistics
+    /// query: `{totals, prefix count, head, rank}`, the totals' fields and the first `count`
+    /// entries of the index in that order (`member, score, …`) as strings of length-prefixed items
+    /// (`<length>:<bytes>` each; a missing field is empty), and how many entries of the index come
+    /// before the focused one (0 without one).
     static let summary = RedisScript(
-        "#!lua flags=no-writes\n" + orders + rangeFunction + """
+        "#!lua flags=no-writes\n" + orders + rangeFunction + rankFunction + """
             local fields = {}
-            for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+            for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+            local rank = 0
+            if ARGV[3] ~= '' then rank = rank_of(KEYS[3], ARGV[1], ARGV[3], ARGV[4]) end
             local totals = redis.call('HMGET', KEYS[1], unpack(fields))
             local size = redis.call('ZCARD', KEYS[2])
             local function packed(items)
@@ -557,31 +561,37 @@ enum RedisScripts {
               end
               return table.concat(parts)
             end
-            return {packed(totals), size, packed(range_of(KEYS[3], ARGV[1], 0, tonumber(ARGV[2])))}
+            return {packed(totals), size, packed(range_of(KEYS[3], ARGV[1], 0, tonumber(ARGV[2]))), rank}
             """)
 
+    /// How many entries of an index come before (`score`, `member`) in an order, as a Lua
+    /// function `rank_of(key, order, score, member)`; the member need not be in the index.
+    /// O(log² n).
+    private static let rankFunction = """
+        local function rank_of(key, order, score, member)
+          local first, members = group(key, score)
+          -- Within the group: how many members are below `member` (for `rev`: not above it).
+          local low, high = first, first + members
+          while low < high do
+            local middle = math.floor((low + high) / 2)
+            local probe = redis.call('ZRANGE', key, middle, middle)[1]
+            local before = less(probe, member)
+            if order == 'rev' then before = before or probe == member end
+            if before then low = middle + 1 else high = middle end
+          end
+          local below = low - first
+          if order == 'fwd' then return first + below end
+          local higher = redis.call('ZCOUNT', key, '(' .. score, '+inf')
+          if order == 'grp' then return higher + below end
+          return higher + members - below
+        end
+
+        """
+
     /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), score, member.
-    /// How many entries of the index come before (`score`, `member`) in that order; the member
-    /// need not be in the index. O(log² n).
+    /// How many entries of the index come before (`score`, `member`) in that order (``rankFunction``).
     static let rank = RedisScript(
-        "#!lua flags=no-writes\n" + orders + """
-            local key, score, member = KEYS[1], ARGV[2], ARGV[3]
-            local first, members = group(key, score)
-            -- Within the group: how many members are below `member` (for `rev`: not above it).
-            local low, high = first, first + members
-            while low < high do
-              local middle = math.floor((low + high) / 2)
-              local probe = redis.call('ZRANGE', key, middle, middle)[1]
-              local before = less(probe, member)
-              if ARGV[1] == 'rev' then before = before or probe == member end
-              if before then low = middle + 1 else high = middle end
-            end
-            local below = low - first
-            if ARGV[1] == 'fwd' then return first + below end
-            local higher = redis.call('ZCOUNT', key, '(' .. score, '+inf')
-            if ARGV[1] == 'grp' then return higher + below end
-            return higher + members - below
-            """)
+        "#!lua flags=no-writes\n" + orders + rankFunction + "return rank_of(KEYS[1], ARGV[1], ARGV[2], ARGV[3])\n")
 
     /// KEYS by:user of a partition, the sort index; ARGV the filter (lower case), start, count,
     /// `user` when sorting by user. Scans `count` members of by:user from rank `start` and

@@ -33,16 +33,22 @@ extension RedisStore {
         }
     }
 
+    /// A query in as few rounds as it can: the store's info, Redis's time and the focused
+    /// prefix's score (one pipeline); the totals, the head of every partition's index and the
+    /// focused prefix's rank in each (one batched script per server); for a deep page, a pivot
+    /// and its ranks (two more); the page's entries; the page's rows.
     private func readStatistics(_ query: StatsQuery) async throws -> StoreStatistics {
         let started = ContinuousClock.now
-        let now = try await redisMilliseconds()
         let order = Self.indexOrder(query)
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        let focus = needle == nil ? query.focus : nil
+        let head = try await readHead(sort: query.sort, focus: focus)
         // A top page (no filter, focus or deep offset) comes with the totals: each partition's
         // share of it and a margin, read in the same call.
         let shallow = needle == nil && query.focus == nil && query.offset <= Self.shallowOffset
         let share = shallow ? (query.offset + query.limit) / names.partitionCount + Self.pageMargin : 0
-        let summary = try await readSummary(sort: query.sort, order: order, count: share)
+        var summary = try await readSummary(sort: query.sort, order: order, count: share, focus: head.focus)
+        summary.totals[.errors] += UInt64(max(0, head.errors))
         let sizes = summary.sizes
         var partial = false
         let page: [StatsEntry]
@@ -57,42 +63,79 @@ extension RedisStore {
             matching = found.entries.count
         } else {
             matching = sizes.reduce(0, +)
-            if let focus = query.focus,
-                let focusRank = try await rank(of: focus, query: query, order: order, sizes: sizes)
-            {
-                offset = focusRank / query.limit * query.limit
+            var known: (cut: [Int], base: Int)?
+            var seed: [Int]?
+            if head.focus != nil {
+                // The focused prefix's ranks are a cut at its place; its page starts up to
+                // `limit - 1` entries before, where a pivot near it (seeded from that cut) begins.
+                let rank = summary.ranks.reduce(0, +)
+                offset = rank / query.limit * query.limit
+                let before = rank - offset
+                if before == 0 {
+                    known = (summary.ranks, rank)
+                } else {
+                    let total = Double(max(1, matching))
+                    seed = sizes.indices.map {
+                        summary.ranks[$0] - Int((Double(before) * Double(sizes[$0]) / total).rounded(.up)) - 1
+                    }
+                }
             }
             page = try await indexPage(
                 query.sort, order: order, sizes: sizes, offset: offset, limit: query.limit,
-                preread: shallow ? (summary.heads, share) : nil)
+                preread: shallow ? (summary.heads, share) : nil, known: known, seed: seed)
         }
         let rows = try await prefixRows(page.map(\.prefix))
         var statistics = StoreStatistics(
             totals: summary.totals, prefixCount: matching, prefixes: rows,
-            uptimeSeconds: Double(max(0, now - (summary.created ?? now))) / 1000, offset: offset)
+            uptimeSeconds: Double(max(0, head.now - (head.created ?? head.now))) / 1000, offset: offset)
         statistics.partial = partial
         return statistics
     }
 
     // MARK: Totals
 
+    /// The first round of a query: the store's creation time and errors outside any prefix,
+    /// Redis's time (or the test clock's), and the focused prefix's score in its sort index with
+    /// its member there (`nil` when it is not listed).
+    private func readHead(sort: StatsQuery.Sort, focus: String?) async throws
+        -> (created: Int64?, errors: Int64, now: Int64, focus: (score: String, member: String)?)
+    {
+        var commands = [(key: names.info, command: RESPCommand("HMGET", names.info, "created", "errors"))]
+        let testTime = testClockMilliseconds()
+        if testTime == nil { commands.append((names.info, RESPCommand("TIME"))) }
+        let member = focus.map { sort == .user ? RedisKeys.userMember($0) : $0 }
+        if let focus, let member {
+            let key = index(sort, names.partition(of: focus))
+            commands.append((key, RESPCommand("ZSCORE", key, member)))
+        }
+        let answers = try await pipeline(commands)
+        guard case .array(let infoFields) = answers[0], infoFields.count == 2 else {
+            throw RedisError.protocolError("info: \(answers[0])")
+        }
+        let now = try testTime ?? Self.redisTime(of: answers[1])
+        let score = member != nil ? answers.last?.string : nil
+        return (
+            infoFields[0].int, infoFields[1].int ?? 0, now, score.flatMap { score in member.map { (score, $0) } }
+        )
+    }
+
     /// What one round over the partitions tells: the totals added up, each partition's number of
-    /// prefixes, the store's creation time, and the head of each partition's index.
+    /// prefixes, the head of each partition's index, and the focused prefix's rank in each.
     struct Summary {
         var totals = CacheTotals()
         var sizes: [Int] = []
-        var created: Int64?
         var heads: [[StatsEntry]] = []
+        var ranks: [Int] = []
     }
 
-    /// One call per partition (``RedisScripts/summary``), batched, and the store's info.
-    private func readSummary(sort: StatsQuery.Sort, order: IndexOrder, count: Int) async throws -> Summary {
+    /// One call per partition (``RedisScripts/summary``), batched.
+    private func readSummary(
+        sort: StatsQuery.Sort, order: IndexOrder, count: Int, focus: (score: String, member: String)?
+    ) async throws -> Summary {
         let fields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes", "soon"]
-        let info = try await pipeline([(names.info, RESPCommand("HMGET", names.info, "created", "errors"))])[0]
-        guard case .array(let infoFields) = info, infoFields.count == 2 else {
-            throw RedisError.protocolError("info: \(info)")
-        }
-        let common = fields.map { ByteBuffer(string: $0) }
+        let common =
+            [ByteBuffer(string: focus?.score ?? ""), ByteBuffer(string: focus?.member ?? "")]
+            + fields.map { ByteBuffer(string: $0) }
         let answers = try await evaluatePartitions(
             RedisScripts.summaryBatch,
             calls: (0..<names.partitionCount).map { partition in
@@ -102,11 +145,10 @@ extension RedisStore {
                     arguments: [ByteBuffer(string: order.rawValue), Self.argument(Int64(count))] + common
                 )
             })
-        var summary = Summary(created: infoFields[0].int)
-        summary.totals[.errors] += UInt64(max(0, infoFields[1].int ?? 0))
+        var summary = Summary()
         for (partition, answer) in answers.enumerated() {
             if let message = answer.errorMessage { throw RedisError.server(message) }
-            guard case .array(let parts) = answer, parts.count == 3, let values = Self.unpacked(parts[0]),
+            guard case .array(let parts) = answer, parts.count == 4, let values = Self.unpacked(parts[0]),
                 values.count == fields.count, let head = Self.unpacked(parts[2]), head.count % 2 == 0
             else { throw RedisError.protocolError("summary: \(answer)") }
             var counters = CounterValues()
@@ -118,6 +160,7 @@ extension RedisStore {
             summary.totals.bytes += Int(max(0, Int64(values[fields.count - 2]) ?? 0))
             summary.totals.expiringSoon += Int(max(0, Int64(values[fields.count - 1]) ?? 0))
             summary.sizes.append(Int(parts[1].int ?? 0))
+            summary.ranks.append(Int(parts[3].int ?? 0))
             var entries: [StatsEntry] = []
             entries.reserveCapacity(head.count / 2)
             for index in stride(from: 0, to: head.count, by: 2) {
@@ -184,33 +227,6 @@ extension RedisStore {
         }
     }
 
-    /// The rank of `prefix` in the query's order (how many prefixes come before it), or `nil`
-    /// when it is not listed: its score in its own partition, then its rank in every partition.
-    private func rank(of prefix: String, query: StatsQuery, order: IndexOrder, sizes: [Int]) async throws -> Int? {
-        let member = query.sort == .user ? RedisKeys.userMember(prefix) : prefix
-        let home = names.partition(of: prefix)
-        let key = index(query.sort, home)
-        let answer = try await pipeline([(key, RESPCommand("ZSCORE", key, member))])[0]
-        guard let scoreText = answer.string else { return nil }
-        let partitions = (0..<names.partitionCount).filter { sizes[$0] > 0 }
-        let ranks = try await evaluatePartitions(
-            RedisScripts.rankBatch,
-            calls: partitions.map { partition in
-                (
-                    keys: [index(query.sort, partition)],
-                    arguments: [
-                        ByteBuffer(string: order.rawValue), ByteBuffer(string: scoreText), ByteBuffer(string: member),
-                    ]
-                )
-            })
-        var total = 0
-        for answer in ranks {
-            if let message = answer.errorMessage { throw RedisError.server(message) }
-            total += Int(answer.int ?? 0)
-        }
-        return total
-    }
-
     /// The entries at positions `offset ..< offset + limit` of the merged order of every
     /// partition's index.
     ///
@@ -218,16 +234,21 @@ extension RedisStore {
     /// from each partition's entry at its share of `offset`; the entries after a cut, read from each
     /// partition at its rank and merged, are the entries after the pivot in the whole store. Each
     /// partition is read in proportion to its size, and further only while its last entry read
-    /// could still belong to the page.
+    /// could still belong to the page. A `known` cut at or before `offset` (the focused prefix's) is
+    /// used as it is.
     private func indexPage(
         _ sort: StatsQuery.Sort, order: IndexOrder, sizes: [Int], offset: Int, limit: Int,
-        preread: (heads: [[StatsEntry]], count: Int)? = nil
+        preread: (heads: [[StatsEntry]], count: Int)? = nil, known: (cut: [Int], base: Int)? = nil,
+        seed: [Int]? = nil
     ) async throws -> [StatsEntry] {
         let total = sizes.reduce(0, +)
         guard offset < total else { return [] }
         var cut = [Int](repeating: 0, count: sizes.count)
         var base = 0
-        if offset > Self.shallowOffset, let pivot = try await pivotCut(sort, order: order, sizes: sizes, offset: offset)
+        if let known, known.base <= offset {
+            (cut, base) = known
+        } else if offset > Self.shallowOffset,
+            let pivot = try await pivotCut(sort, order: order, sizes: sizes, offset: offset, seed: seed)
         {
             (cut, base) = pivot
         }
@@ -305,12 +326,13 @@ extension RedisStore {
     static let readRounds = 12
 
     /// A pivot entry ranked at or before `offset`, close to it: each partition's rank of it and
-    /// its rank in the whole store; `nil` when none was found in a few rounds.
+    /// its rank in the whole store; `nil` when none was found in a few rounds. The first probes
+    /// are at `seed` (each partition's rank), or else at each partition's share of `offset`.
     private func pivotCut(
-        _ sort: StatsQuery.Sort, order: IndexOrder, sizes: [Int], offset: Int
+        _ sort: StatsQuery.Sort, order: IndexOrder, sizes: [Int], offset: Int, seed: [Int]? = nil
     ) async throws -> (cut: [Int], base: Int)? {
         let total = Double(sizes.reduce(0, +))
-        var targets = sizes.map { Int(Double(offset) * Double($0) / total) }
+        var targets = seed ?? sizes.map { Int(Double(offset) * Double($0) / total) }
         let partitions = sizes.indices.filter { sizes[$0] > 0 }
         for _ in 0..<4 {
             let probes = try await evaluatePartitions(

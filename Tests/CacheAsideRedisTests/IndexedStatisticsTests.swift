@@ -80,6 +80,12 @@ struct IndexedStatisticsTests {
                 }
                 let focus = all[Int.random(in: 0..<all.count, using: &generator)].prefix
                 queries.append(StatsQuery(sort: sort, order: order, limit: 25, offset: 0, focus: focus))
+                // Deep in the list: the first prefix of its page (read from the cut at its rank) and
+                // one further down (from a pivot near it).
+                let deep = PrefixPage.select(all, query: StatsQuery(sort: sort, order: order, limit: 50, offset: 1_050))
+                for position in [0, 7] where deep.page.count > position {
+                    queries.append(StatsQuery(sort: sort, order: order, limit: 50, focus: deep.page[position].prefix))
+                }
                 queries.append(StatsQuery(sort: sort, order: order, limit: 20, filter: "u1"))
                 queries.append(StatsQuery(sort: sort, order: order, limit: 20, offset: 20, filter: "2X"))
                 queries.append(StatsQuery(sort: sort, order: order, limit: 10, filter: "1", focus: all[5].prefix))

@@ -142,7 +142,10 @@ struct RedisFleetTests {
         let expected =
             nodes.count > 1
             ? [("42", "05c"), ("4%2A", "bjl"), ("x%3Ay", "fox")]
-            : [("42", HashSlot.tag(forSlot: 0)), ("4%2A", HashSlot.tag(forSlot: 0)), ("x%3Ay", HashSlot.tag(forSlot: 0))]
+            : [
+                ("42", HashSlot.tag(forSlot: 0)), ("4%2A", HashSlot.tag(forSlot: 0)),
+                ("x%3Ay", HashSlot.tag(forSlot: 0)),
+            ]
         for (user, tag) in expected {
             let own = keys.filter { $0.contains(":{u:\(user)}#") }
             #expect(!own.isEmpty && own.allSatisfy { Self.hashTag($0) == tag }, "\(user): \(own)")
