@@ -7,6 +7,10 @@
 //
 // A Redis store runs on a private redis-server, a cluster store on a private cluster of 3
 // primaries; both are stopped by their pids when the program ends.
+//
+// `StatsBenchmarks [users] fill redis://host:port` only fills that Redis (or cluster) with the
+// users, as the store `cachemon` of namespace `api`, and exits: to watch a million users in the
+// monitor (`cachemon serve --redis … --port 8080`, then `cachemon watch`).
 import CacheAdminAPI
 import CacheAside
 import CacheAsideRedis
@@ -135,6 +139,15 @@ func report(_ name: String, _ store: some CacheStore, redis: RedisConnection? = 
             print("  \(line)")
         }
     }
+}
+
+if kinds.first == "fill", let url = kinds.dropFirst().first {
+    let store = RedisStore(
+        url: try RedisURL(url), configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
+    let filling = try await fill(store)
+    print("filled \(users) users in \(String(format: "%.1f", milliseconds(filling) / 1000)) s")
+    await store.close()
+    exit(0)
 }
 
 for kind in kinds.isEmpty ? ["memory"] : kinds {
