@@ -70,9 +70,9 @@ func fill(_ store: some CacheStore) async throws -> Duration {
     return start.duration(to: .now)
 }
 
-func report(_ name: String, _ store: some CacheStore, redis: RedisConnection? = nil) async throws {
+func report(_ name: String, _ store: some CacheStore, redis: [RedisConnection] = []) async throws {
     let filling = try await fill(store)
-    if let redis { _ = try await redis.execute(RESPCommand("CONFIG", "RESETSTAT")) }
+    for node in redis { _ = try await node.execute(RESPCommand("CONFIG", "RESETSTAT")) }
     print("\(name): filled \(users) users in \(String(format: "%.1f", milliseconds(filling) / 1000)) s")
     var rows: [(String, (median: Double, max: Double))] = []
     // The first query of a sort makes its view: measured on its own, once.
@@ -133,9 +133,15 @@ func report(_ name: String, _ store: some CacheStore, redis: RedisConnection? = 
         print(String(format: "| %@ | %.2f ms | %.2f ms |", label, figures.median, figures.max))
     }
     print(String(format: "| hit through `lookup`, 1 task | %.0f ns | |", perHit))
-    if let redis, let stats = try await redis.execute(RESPCommand("INFO", "commandstats")).string {
+    for (index, node) in redis.enumerated() {
+        guard let stats = try await node.execute(RESPCommand("INFO", "commandstats")).string else { continue }
         // Where Redis spent its time during the queries (and the hits): for docs/benchmarks.md's notes.
+        if redis.count > 1 { print("  node \(index + 1):") }
         for line in stats.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_") {
+            print("  \(line)")
+        }
+        let errors = try await node.execute(RESPCommand("INFO", "errorstats")).string ?? ""
+        for line in errors.split(whereSeparator: \.isNewline) where line.hasPrefix("errorstat_") {
             print("  \(line)")
         }
     }
@@ -160,7 +166,7 @@ for kind in kinds.isEmpty ? ["memory"] : kinds {
             url: try RedisURL(server.url),
             configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
         let probe = try await RedisConnection.connect(to: RedisURL(server.url))
-        try await report("Redis store, one redis-server", store, redis: probe)
+        try await report("Redis store, one redis-server", store, redis: [probe])
         await probe.close()
         await store.close()
         await server.kill()
@@ -169,7 +175,12 @@ for kind in kinds.isEmpty ? ["memory"] : kinds {
         let store = RedisStore(
             url: try RedisURL(cluster.url),
             configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
-        try await report("Redis store, cluster of 3 primaries", store)
+        var probes: [RedisConnection] = []
+        for port in cluster.primaryPorts {
+            probes.append(try await RedisConnection.connect(to: RedisURL("redis://127.0.0.1:\(port)")))
+        }
+        try await report("Redis store, cluster of 3 primaries", store, redis: probes)
+        for probe in probes { await probe.close() }
         await store.close()
         await cluster.stop()
     default:

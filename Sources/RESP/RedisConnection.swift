@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -46,6 +47,8 @@ public final class RedisConnection: Sendable {
             throw .tlsFailed(host: url.host, port: url.port, reason: error.description)
         }
         let channel: any Channel
+        // How the TLS handshake ended, learnt before any command is sent.
+        let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(options.connectTimeout)
@@ -53,7 +56,12 @@ public final class RedisConnection: Sendable {
                 .channelOption(.socketOption(.so_keepalive), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if let tls { try channel.pipeline.syncOperations.addHandler(try tls.makeHandler()) }
+                        if let tls {
+                            let waiter = TLSHandshakeWaiter(eventLoop: channel.eventLoop)
+                            try channel.pipeline.syncOperations.addHandler(try tls.makeHandler())
+                            try channel.pipeline.syncOperations.addHandler(waiter)
+                            handshake.withLockedValue { $0 = waiter.outcome.futureResult }
+                        }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPMessageDecoder()))
                         try channel.pipeline.syncOperations.addHandler(RESPCommandHandler())
                     }
@@ -64,13 +72,34 @@ public final class RedisConnection: Sendable {
         }
         let connection = RedisConnection(channel: channel, commandTimeout: options.commandTimeout)
         if url.usesTLS {
-            // The handshake happens before the first answer: wait for one (any, even NOAUTH) within
-            // the connect timeout, and report a failure as the TLS failure it is.
+            // The handshake ends before the first answer: wait for it, then for an answer (any, even
+            // NOAUTH), both within the connect timeout, and report a failure as the TLS failure it is.
             do {
+                if let outcome = handshake.withLockedValue({ $0 }) {
+                    let timedOut = NIOLockedValueBox(false)
+                    let timeout = channel.eventLoop.scheduleTask(in: options.connectTimeout) {
+                        timedOut.withLockedValue { $0 = true }
+                        channel.close(promise: nil)
+                    }
+                    defer { timeout.cancel() }
+                    do {
+                        try await outcome.get()
+                    } catch {
+                        guard !timedOut.withLockedValue({ $0 }) else {
+                            throw RedisError.tlsFailed(
+                                host: url.host, port: url.port, reason: "no TLS handshake within the connect timeout")
+                        }
+                        throw error
+                    }
+                }
                 _ = try await connection.send(RESPCommand("PING"), timeout: options.connectTimeout)
+            } catch let error as RedisError {
+                await connection.close()
+                if case .tlsFailed = error { throw error }
+                throw .tlsFailed(host: url.host, port: url.port, reason: RedisTLS.explain(error.description))
             } catch {
                 await connection.close()
-                throw .tlsFailed(host: url.host, port: url.port, reason: RedisTLS.explain(error.description))
+                throw .tlsFailed(host: url.host, port: url.port, reason: RedisTLS.explain("\(error)"))
             }
         }
         do {
