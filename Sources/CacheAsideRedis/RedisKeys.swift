@@ -35,19 +35,24 @@ struct RedisKeys: Sendable {
     /// Each partition's hash tag with its braces (`{05c}`), made once.
     let tags: [String]
 
-    /// The most partitions a store has: a cluster's.
-    static let clusterPartitions = 256
+    /// The most partitions a store can have.
+    static let maximumPartitions = 1024
 
-    /// The layout of a store called `name`. A cluster spreads prefixes over 256 partitions, so
-    /// its data and its writes spread over up to 256 primaries. One Redis has one partition: the
-    /// statistics indexes are then one sorted set each, so a page, a rank or the totals are one
-    /// lookup in one index (O(log N)), where 256 partitions would cost 256 of them per query.
-    init(name: String, cluster: Bool) {
+    /// The layout of a store called `name`: `partitions` (a power of two up to 1,024) on a
+    /// cluster, so its data and its writes spread over up to that many primaries; one on a single
+    /// Redis, where the statistics indexes are then one sorted set each, so a page, a rank or the
+    /// totals are one lookup in one index (O(log N)) rather than one per partition.
+    init(name: String, cluster: Bool, partitions: Int = 256) {
         self.name = name
-        partitionCount = cluster ? Self.clusterPartitions : 1
-        let shift = cluster ? 6 : 14
-        tags = (0..<partitionCount).map { "{" + HashSlot.tag(forSlot: $0 << shift) + "}" }
+        let count = cluster ? partitions : 1
+        let shift = HashSlot.count.trailingZeroBitCount - count.trailingZeroBitCount
+        partitionCount = count
+        self.shift = shift
+        tags = (0..<count).map { "{" + HashSlot.tag(forSlot: $0 << shift) + "}" }
     }
+
+    /// A partition is this many bits of a slot's fourteen: its slot, shifted right by this.
+    private let shift: Int
 
     /// The layout written to `{name}:layout`: format and partition count.
     var layout: String { "2 \(partitionCount)" }
@@ -64,9 +69,10 @@ struct RedisKeys: Sendable {
     /// of a cache no instance uses any more go by themselves.
     var storeWide: [String] { [info, layoutKey, events, seq] }
 
-    /// The partition of a prefix: the slot of its hash tag, divided by 64 (on a cluster).
+    /// The partition of a prefix: the slot of its hash tag, divided by the slots per partition
+    /// (64 with 256 partitions).
     func partition(of prefix: String) -> Int {
-        partitionCount == 1 ? 0 : HashSlot.slot(of: prefix) >> 6
+        HashSlot.slot(of: prefix) >> shift
     }
 
     /// The hash tag of `partition`, with its braces.

@@ -21,10 +21,16 @@ extension RedisStore {
     }
 
     /// Decides, with one probe the first time, whether the server is a cluster node, which
-    /// ``names`` depends on.
+    /// ``names`` depends on; then, once, checks that the store in Redis has this instance's key
+    /// layout (on a cluster, a connection checks it only on the node holding `{name}:layout`,
+    /// which an instance may never need otherwise).
     func ready(_ lane: Lane = .background) async throws(RedisError) {
-        guard pool.isCluster == nil, backgroundPool.isCluster == nil else { return }
-        _ = try await connections(for: lane).clusterMode()
+        if pool.isCluster == nil, backgroundPool.isCluster == nil {
+            _ = try await connections(for: lane).clusterMode()
+        }
+        guard !layoutChecked.withLockedValue({ $0 }) else { return }
+        try await evaluate(RedisScripts.layout, keys: layoutKeys, arguments: layoutArguments, lane: lane)
+        layoutChecked.withLockedValue { $0 = true }
     }
 
     private func connections(for lane: Lane) -> RedisClient {

@@ -56,6 +56,13 @@ extension RedisStore {
         /// How long statistics filtered by user may scan before answering what they found so far,
         /// flagged ``StoreStatistics/partial``.
         public var filterBudget: Duration
+        /// How many partitions a store on Redis Cluster has (on a single Redis, always one): a
+        /// power of two from 16 to 1,024, 256 by default, the same for every instance (it is part
+        /// of the key layout; an instance with another count refuses the store). A prefix's keys
+        /// live in its partition's slot, so more partitions spread data and writes more evenly
+        /// over more primaries and move in smaller pieces in a reshard; fewer make every
+        /// statistics query cheaper, as each reads every partition (see `docs/redis.md`).
+        public var clusterPartitions: Int
 
         /// Creates a configuration; by default 4 connections for the hit path and 2 more, 500 ms
         /// timeouts, a flush every second, a 60 s horizon, 10,000 events, values up to 16 MiB,
@@ -81,7 +88,8 @@ extension RedisStore {
             purgeReplicas: Int = 1,
             purgeReplicationTimeout: Duration = .seconds(1),
             filterBudget: Duration = .milliseconds(400),
-            mode: RedisClient.Mode = .automatic
+            mode: RedisClient.Mode = .automatic,
+            clusterPartitions: Int = 256
         ) {
             self.name = name
             self.mode = mode
@@ -102,6 +110,14 @@ extension RedisStore {
             self.purgeReplicas = max(0, purgeReplicas)
             self.purgeReplicationTimeout = purgeReplicationTimeout
             self.filterBudget = filterBudget
+            self.clusterPartitions = Self.partitionCount(near: clusterPartitions)
+        }
+
+        /// The power of two from 16 to 1,024 nearest `count` (rounding down).
+        static func partitionCount(near count: Int) -> Int {
+            var partitions = 16
+            while partitions < 1024, partitions * 2 <= count { partitions *= 2 }
+            return partitions
         }
     }
 }

@@ -157,6 +157,7 @@ extension RedisStore {
     func checkLayout() async throws(RedisError) {
         try await ready()
         try await evaluate(RedisScripts.layout, keys: layoutKeys, arguments: layoutArguments)
+        layoutChecked.withLockedValue { $0 = true }
     }
 
     /// Remembers the highest event number seen, to notice a Redis whose numbers went back.

@@ -55,13 +55,15 @@ public final class RedisStore: CacheStore {
     let clusterNames: RedisKeys
     let pending = NIOLockedValueBox(PendingFigures())
     /// The epoch of each partition this instance knows; see ``RedisScripts/epoch``.
-    let knownEpochs = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.clusterPartitions))
+    let knownEpochs = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.maximumPartitions))
     /// The highest purge count (`seq`) this instance has seen in each partition: lower in Redis
     /// means its data went back in time.
-    let purgeHighWater = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.clusterPartitions))
+    let purgeHighWater = NIOLockedValueBox([Int64](repeating: 0, count: RedisKeys.maximumPartitions))
     /// The `run_id` of the server each node (address) was last fully checked on, so a new
     /// connection to the same server process only asks `INFO server`.
     let checkedServers = NIOLockedValueBox<[String: String]>([:])
+    /// Whether this instance has checked the store's key layout once (see ``ready(_:)``).
+    let layoutChecked = NIOLockedValueBox(false)
     /// The highest event number this instance has seen in Redis.
     let eventHighWater = NIOLockedValueBox<Int64>(0)
     /// The last statistics read from Redis and this instance's own counts at that moment. While Redis
@@ -70,7 +72,7 @@ public final class RedisStore: CacheStore {
     /// Where the next idle-prefix reclaim continues: a partition, and a rank in its `by:user`.
     let reclaimCursor = NIOLockedValueBox((partition: 0, rank: 0))
     /// The partition the next sweep starts at, so instances spread their sweeps.
-    let sweepStart = NIOLockedValueBox(Int.random(in: 0..<RedisKeys.clusterPartitions))
+    let sweepStart = NIOLockedValueBox(Int.random(in: 0..<RedisKeys.maximumPartitions))
 
     /// Creates a store; it connects when first used, so a Redis that is down at start-up is only
     /// a failing store (served around) until it comes up.
@@ -92,7 +94,8 @@ public final class RedisStore: CacheStore {
         self.configuration = configuration
         self.clock = clock
         self.standaloneNames = RedisKeys(name: configuration.name, cluster: false)
-        self.clusterNames = RedisKeys(name: configuration.name, cluster: true)
+        self.clusterNames = RedisKeys(
+            name: configuration.name, cluster: true, partitions: configuration.clusterPartitions)
         let options = RedisConnection.Options(
             connectTimeout: Self.timeAmount(configuration.connectTimeout),
             commandTimeout: Self.timeAmount(configuration.commandTimeout),

@@ -33,6 +33,9 @@ public struct DemoServer: Sendable {
         public var redisTLS: RedisTLS
         /// Standalone Redis, Redis Cluster, or decided by the server (the default).
         public var redisMode: RedisClient.Mode
+        /// How many partitions the store has on Redis Cluster (see
+        /// ``RedisStore/Configuration/clusterPartitions``).
+        public var redisPartitions: Int
         /// The cost of a read in the demo database (see ``DemoDatabase/init(workRounds:)``).
         public var workRounds: Int
         /// Whether the per-user routes go through the response cache (off only to compare).
@@ -42,8 +45,8 @@ public struct DemoServer: Sendable {
         public init(
             host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, trafficRate: Double? = nil,
             users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, redis: RedisURL? = nil,
-            redisTLS: RedisTLS = .init(), redisMode: RedisClient.Mode = .automatic, workRounds: Int = 300_000,
-            cachesResponses: Bool = true
+            redisTLS: RedisTLS = .init(), redisMode: RedisClient.Mode = .automatic, redisPartitions: Int = 256,
+            workRounds: Int = 300_000, cachesResponses: Bool = true
         ) {
             self.host = host
             self.port = port
@@ -54,6 +57,7 @@ public struct DemoServer: Sendable {
             self.redis = redis
             self.redisTLS = redisTLS
             self.redisMode = redisMode
+            self.redisPartitions = redisPartitions
             self.workRounds = workRounds
             self.cachesResponses = cachesResponses
         }
@@ -78,7 +82,10 @@ public struct DemoServer: Sendable {
         self.configuration = configuration
         if let redis = configuration.redis {
             self.store = RedisStore(
-                url: redis, configuration: .init(tls: configuration.redisTLS, mode: configuration.redisMode))
+                url: redis,
+                configuration: .init(
+                    tls: configuration.redisTLS, mode: configuration.redisMode,
+                    clusterPartitions: configuration.redisPartitions))
         } else {
             self.store = MemoryStore(configuration: .init(maxBytes: configuration.maxBytes))
         }

@@ -50,7 +50,8 @@ struct DemoCommand: AsyncParsableCommand {
         let server = DemoServer(
             configuration: .init(
                 port: port, token: token, trafficRate: traffic, users: users, redis: try redis.parsedURL(),
-                redisTLS: redis.tls, redisMode: try redis.parsedMode()))
+                redisTLS: redis.tls, redisMode: try redis.parsedMode(),
+                redisPartitions: try redis.parsedPartitions()))
         if let redis = server.store as? RedisStore, let problem = await redis.unreachable() {
             // Asked for by name and not there: better said now than shown as a wall of store errors.
             printError("cachemon: \(problem)")

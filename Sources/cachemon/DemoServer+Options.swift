@@ -15,7 +15,7 @@ extension DemoServer {
                     ?? ProcessInfo.processInfo.environment["CACHEMON_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
                 trafficRate: options.traffic, users: options.users, maxBytes: options.maxMemory * 1024 * 1024,
                 redis: try options.redis.parsedURL(), redisTLS: options.redis.tls,
-                redisMode: try options.redis.parsedMode(),
+                redisMode: try options.redis.parsedMode(), redisPartitions: try options.redis.parsedPartitions(),
                 cachesResponses: !options.noCache),
             registry: registry)
     }

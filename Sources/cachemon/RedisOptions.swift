@@ -22,6 +22,14 @@ struct RedisOptions: ParsableArguments {
     var mode: RedisClient.Mode?
 
     @Option(
+        name: .customLong("redis-partitions"),
+        help: ArgumentHelp(
+            "On Redis Cluster, how many partitions the store has: a power of two from 16 to 1024, the same "
+                + "for every instance (default: $CACHEMON_REDIS_PARTITIONS, else 256). Fewer make statistics "
+                + "cheaper; more spread data over more primaries.", valueName: "count"))
+    var partitions: Int?
+
+    @Option(
         name: .customLong("redis-ca"),
         help: ArgumentHelp(
             "PEM file of the CA that signed the Redis server's certificate (default: $CACHEMON_REDIS_CA, "
@@ -51,8 +59,12 @@ struct RedisOptions: ParsableArguments {
                 throw ValidationError("--redis-ca, --redis-cert and --redis-key need --redis (or $CACHEMON_REDIS_URL)")
             }
             if self.mode != nil { throw ValidationError("--redis-mode needs --redis (or $CACHEMON_REDIS_URL)") }
+            if partitions != nil {
+                throw ValidationError("--redis-partitions needs --redis (or $CACHEMON_REDIS_URL)")
+            }
             return
         }
+        _ = try parsedPartitions()
         if mode == .cluster, url.database != 0 {
             throw ValidationError(
                 "--redis-mode cluster: Redis Cluster has only database 0; drop \"/\(url.database)\" from the URL")
@@ -94,6 +106,18 @@ struct RedisOptions: ParsableArguments {
                 "$CACHEMON_REDIS_MODE: \"\(given)\" is not one of automatic, standalone, cluster")
         }
         return mode
+    }
+
+    /// The partition count from `--redis-partitions` or `$CACHEMON_REDIS_PARTITIONS`; 256 if neither.
+    func parsedPartitions() throws -> Int {
+        let source = partitions != nil ? "--redis-partitions" : "$CACHEMON_REDIS_PARTITIONS"
+        let given = partitions.map(String.init) ?? environment["CACHEMON_REDIS_PARTITIONS"] ?? ""
+        if given.isEmpty { return 256 }
+        guard let count = Int(given), (16...1024).contains(count), count.nonzeroBitCount == 1 else {
+            throw ValidationError(
+                "\(source): \"\(given)\" is not a power of two from 16 to 1024 (16, 32, 64, 128, 256, 512 or 1024)")
+        }
+        return count
     }
 
     /// The TLS files, from the options or the environment.

@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `--redis-mode` and `$CACHEMON_REDIS_MODE`: refused with a clear message when they cannot work,
+/// `--redis-mode`, `--redis-partitions` and their variables: refused with a clear message when they cannot work,
 /// and a `serve` given any node of a cluster serves from it.
 @Suite("cachemon serve on a Redis Cluster", .timeLimit(.minutes(2)))
 struct RedisModeTests {
@@ -20,6 +20,15 @@ struct RedisModeTests {
                 "automatic, standalone, cluster"
             ),
             (["--redis-mode", "cluster"], [:], "--redis-mode needs --redis"),
+            (
+                ["--redis", "redis://127.0.0.1:6379", "--redis-partitions", "100"], [:],
+                "is not a power of two from 16 to 1024"
+            ),
+            (
+                ["--redis", "redis://127.0.0.1:6379"], ["CACHEMON_REDIS_PARTITIONS": "4096"],
+                "$CACHEMON_REDIS_PARTITIONS: \"4096\" is not a power of two"
+            ),
+            (["--redis-partitions", "64"], [:], "--redis-partitions needs --redis"),
         ] as [([String], [String: String], String)])
     func refused(arguments: [String], environment: [String: String], reason: String) async throws {
         let result = try await ServeProcess.run(["serve", "--port", "0"] + arguments, environment: environment)
