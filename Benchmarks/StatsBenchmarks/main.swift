@@ -3,7 +3,7 @@
 // a store's public `statistics(_:)`. Prints Markdown for docs/benchmarks.md.
 //
 //   CACHEMON_BENCHMARKS=1 swift run -c release --scratch-path .build-bench StatsBenchmarks \
-//       [users] [memory|redis|cluster …]
+//       [users] [memory|redis|cluster|cluster:<partitions> …]
 //
 // A Redis store runs on a private redis-server, a cluster store on a private cluster of 3
 // primaries; both are stopped by their pids when the program ends.
@@ -170,16 +170,19 @@ for kind in kinds.isEmpty ? ["memory"] : kinds {
         await probe.close()
         await store.close()
         await server.kill()
-    case "cluster":
+    case let kind where kind.hasPrefix("cluster"):
+        // `cluster` (256 partitions) or `cluster:64` and so on.
+        let partitions = kind.split(separator: ":").dropFirst().first.flatMap { Int($0) } ?? 256
         let cluster = try await RedisCluster(replicas: false)
         let store = RedisStore(
             url: try RedisURL(cluster.url),
-            configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
+            configuration: .init(
+                connectTimeout: .seconds(30), commandTimeout: .seconds(30), clusterPartitions: partitions))
         var probes: [RedisConnection] = []
         for port in cluster.primaryPorts {
             probes.append(try await RedisConnection.connect(to: RedisURL("redis://127.0.0.1:\(port)")))
         }
-        try await report("Redis store, cluster of 3 primaries", store, redis: probes)
+        try await report("Redis store, cluster of 3 primaries, \(partitions) partitions", store, redis: probes)
         for probe in probes { await probe.close() }
         await store.close()
         await cluster.stop()

@@ -34,20 +34,30 @@ extension RedisStore {
     }
 
     /// A query in as few rounds as it can: the store's info, Redis's time and the focused
-    /// prefix's score (one pipeline); the totals, the head of every partition's index and the
-    /// focused prefix's rank in each (one batched script per server); for a deep page, a pivot
-    /// and its ranks (two more); the page's entries; the page's rows.
+    /// prefix's score (one pipeline, at the same time as the next unless there is a focus); the
+    /// totals, the head of every partition's index and the focused prefix's rank in each (one
+    /// batched script per server); for a deep page, a pivot and its ranks (two more); the page's
+    /// entries; the page's rows.
     private func readStatistics(_ query: StatsQuery) async throws -> StoreStatistics {
         let started = ContinuousClock.now
         let order = Self.indexOrder(query)
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         let focus = needle == nil ? query.focus : nil
-        let head = try await readHead(sort: query.sort, focus: focus)
         // A top page (no filter, focus or deep offset) comes with the totals: each partition's
         // share of it and a margin, read in the same call.
         let shallow = needle == nil && query.focus == nil && query.offset <= Self.shallowOffset
         let share = shallow ? (query.offset + query.limit) / names.partitionCount + Self.pageMargin : 0
-        var summary = try await readSummary(sort: query.sort, order: order, count: share, focus: head.focus)
+        let head: Head
+        var summary: Summary
+        if focus == nil {
+            // Nothing of the first round is needed by the second: both at once.
+            async let first = readHead(sort: query.sort, focus: nil)
+            async let second = readSummary(sort: query.sort, order: order, count: share, focus: nil)
+            (head, summary) = try await (first, second)
+        } else {
+            head = try await readHead(sort: query.sort, focus: focus)
+            summary = try await readSummary(sort: query.sort, order: order, count: share, focus: head.focus)
+        }
         summary.totals[.errors] += UInt64(max(0, head.errors))
         let sizes = summary.sizes
         var partial = false
@@ -65,14 +75,19 @@ extension RedisStore {
             matching = sizes.reduce(0, +)
             var known: (cut: [Int], base: Int)?
             var seed: [Int]?
+            var window: [StatsEntry]?
             if head.focus != nil {
                 // The focused prefix's ranks are a cut at its place; its page starts up to
-                // `limit - 1` entries before, where a pivot near it (seeded from that cut) begins.
+                // `limit - 1` entries before: read around the cut in one round when the partitions
+                // are few, else from a pivot near it (seeded from that cut).
                 let rank = summary.ranks.reduce(0, +)
                 offset = rank / query.limit * query.limit
                 let before = rank - offset
                 if before == 0 {
                     known = (summary.ranks, rank)
+                } else if names.partitionCount * query.limit <= Self.windowEntries {
+                    window = try await focusWindow(
+                        query.sort, order: order, ranks: summary.ranks, before: before, limit: query.limit)
                 } else {
                     let total = Double(max(1, matching))
                     seed = sizes.indices.map {
@@ -80,9 +95,13 @@ extension RedisStore {
                     }
                 }
             }
-            page = try await indexPage(
-                query.sort, order: order, sizes: sizes, offset: offset, limit: query.limit,
-                preread: shallow ? (summary.heads, share) : nil, known: known, seed: seed)
+            if let window {
+                page = window
+            } else {
+                page = try await indexPage(
+                    query.sort, order: order, sizes: sizes, offset: offset, limit: query.limit,
+                    preread: shallow ? (summary.heads, share) : nil, known: known, seed: seed)
+            }
         }
         let rows = try await prefixRows(page.map(\.prefix))
         var statistics = StoreStatistics(
@@ -97,9 +116,7 @@ extension RedisStore {
     /// The first round of a query: the store's creation time and errors outside any prefix,
     /// Redis's time (or the test clock's), and the focused prefix's score in its sort index with
     /// its member there (`nil` when it is not listed).
-    private func readHead(sort: StatsQuery.Sort, focus: String?) async throws
-        -> (created: Int64?, errors: Int64, now: Int64, focus: (score: String, member: String)?)
-    {
+    private func readHead(sort: StatsQuery.Sort, focus: String?) async throws -> Head {
         var commands = [(key: names.info, command: RESPCommand("HMGET", names.info, "created", "errors"))]
         let testTime = testClockMilliseconds()
         if testTime == nil { commands.append((names.info, RESPCommand("TIME"))) }
@@ -114,9 +131,17 @@ extension RedisStore {
         }
         let now = try testTime ?? Self.redisTime(of: answers[1])
         let score = member != nil ? answers.last?.string : nil
-        return (
-            infoFields[0].int, infoFields[1].int ?? 0, now, score.flatMap { score in member.map { (score, $0) } }
-        )
+        return Head(
+            created: infoFields[0].int, errors: infoFields[1].int ?? 0, now: now,
+            focus: score.flatMap { score in member.map { (score, $0) } })
+    }
+
+    /// What the first round of a query tells.
+    struct Head {
+        var created: Int64?
+        var errors: Int64
+        var now: Int64
+        var focus: (score: String, member: String)?
     }
 
     /// What one round over the partitions tells: the totals added up, each partition's number of
@@ -319,6 +344,46 @@ extension RedisStore {
         let start = min(offset - base, merged.count)
         return Array(merged[start..<min(needed, merged.count)])
     }
+
+    /// The page around a cut (`ranks`: how many entries of each partition come before the focused
+    /// one) that holds `before` entries before it: in one round, each partition's `limit` entries
+    /// from `before` ahead of its cut. The `before` last of those ahead of the cuts, merged, and
+    /// the `limit - before` first of the others are the page, as no partition can give more of
+    /// either.
+    private func focusWindow(
+        _ sort: StatsQuery.Sort, order: IndexOrder, ranks: [Int], before: Int, limit: Int
+    ) async throws -> [StatsEntry] {
+        let starts = ranks.map { max(0, $0 - before) }
+        let answers = try await evaluatePartitions(
+            RedisScripts.rangeBatch,
+            calls: ranks.indices.map { partition in
+                (
+                    keys: [index(sort, partition)],
+                    arguments: [
+                        ByteBuffer(string: order.rawValue), Self.argument(Int64(starts[partition])),
+                        Self.argument(Int64(limit)),
+                    ]
+                )
+            })
+        var ahead: [StatsEntry] = []
+        var after: [StatsEntry] = []
+        for (partition, answer) in answers.enumerated() {
+            for (position, entry) in try Self.entries(answer, partition: partition).enumerated() {
+                if starts[partition] + position < ranks[partition] {
+                    ahead.append(entry)
+                } else {
+                    after.append(entry)
+                }
+            }
+        }
+        ahead.sort(by: order.precedes)
+        after.sort(by: order.precedes)
+        return Array(ahead.suffix(before)) + Array(after.prefix(limit - before))
+    }
+
+    /// The most entries a focused page reads around its cut in one round (partitions × limit);
+    /// with more partitions it starts from a pivot instead.
+    static let windowEntries = 4096
 
     /// Offsets up to this are read from the top of every partition.
     static let shallowOffset = 1000
