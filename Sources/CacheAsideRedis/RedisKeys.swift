@@ -4,12 +4,13 @@ import RESP
 
 /// Where a ``RedisStore`` keeps things: key layout 2, made for Redis Cluster.
 ///
-/// Prefixes fall into ``partitionCount`` fixed partitions: 256 on a cluster, one on a standalone
-/// Redis (see ``init(name:cluster:)``). On a cluster, a prefix's partition is the cluster slot of
-/// its own hash tag (`{u:42}` of `api:{u:42}`) divided by 64, and every key of the prefix starts
-/// with its partition's tag, the shortest `[0-9a-z]` text whose slot is the partition's first
-/// (`{05c}` for partition 140, slot 8960). So a prefix's keys and its partition's keys share one
-/// slot, and every script stays in one slot whatever it touches.
+/// Prefixes fall into ``partitionCount`` fixed partitions: 32 on a cluster unless configured
+/// otherwise, one on a standalone Redis (see ``init(name:cluster:partitions:)``). On a cluster, a
+/// prefix's partition is the cluster slot of its own hash tag (`{u:42}` of `api:{u:42}`) divided
+/// by the slots per partition (512 with 32 partitions), and every key of the prefix starts with
+/// its partition's tag, the shortest `[0-9a-z]` text whose slot is the partition's first (`{265}`
+/// for partition 17, slot 8704). So a prefix's keys and its partition's keys share one slot, and
+/// every script stays in one slot whatever it touches.
 ///
 /// Per prefix `P` in partition `p` with tag `t`, six keys: `{t}P#m` (generation, epoch, gauges and
 /// counters), `{t}P#v` (values), `{t}P#x` (deadlines: the sweeper's index), `{t}P#a` (store times),
@@ -42,7 +43,7 @@ struct RedisKeys: Sendable {
     /// cluster, so its data and its writes spread over up to that many primaries; one on a single
     /// Redis, where the statistics indexes are then one sorted set each, so a page, a rank or the
     /// totals are one lookup in one index (O(log N)) rather than one per partition.
-    init(name: String, cluster: Bool, partitions: Int = 256) {
+    init(name: String, cluster: Bool, partitions: Int = 32) {
         self.name = name
         let count = cluster ? partitions : 1
         let shift = HashSlot.count.trailingZeroBitCount - count.trailingZeroBitCount
@@ -51,7 +52,7 @@ struct RedisKeys: Sendable {
         tags = (0..<count).map { "{" + HashSlot.tag(forSlot: $0 << shift) + "}" }
     }
 
-    /// A partition is this many bits of a slot's fourteen: its slot, shifted right by this.
+    /// How far a slot is shifted right to give its partition (9 with 32 partitions).
     private let shift: Int
 
     /// The layout written to `{name}:layout`: format and partition count.
@@ -70,7 +71,7 @@ struct RedisKeys: Sendable {
     var storeWide: [String] { [info, layoutKey, events, seq] }
 
     /// The partition of a prefix: the slot of its hash tag, divided by the slots per partition
-    /// (64 with 256 partitions).
+    /// (512 with 32 partitions).
     func partition(of prefix: String) -> Int {
         HashSlot.slot(of: prefix) >> shift
     }

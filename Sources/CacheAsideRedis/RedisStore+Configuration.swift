@@ -57,7 +57,7 @@ extension RedisStore {
         /// flagged ``StoreStatistics/partial``.
         public var filterBudget: Duration
         /// How many partitions a store on Redis Cluster has (on a single Redis, always one): a
-        /// power of two from 16 to 1,024, 256 by default, the same for every instance (it is part
+        /// power of two from 16 to 1,024, 32 by default, the same for every instance (it is part
         /// of the key layout; an instance with another count refuses the store). A prefix's keys
         /// live in its partition's slot, so more partitions spread data and writes more evenly
         /// over more primaries and move in smaller pieces in a reshard; fewer make every
@@ -89,7 +89,7 @@ extension RedisStore {
             purgeReplicationTimeout: Duration = .seconds(1),
             filterBudget: Duration = .milliseconds(400),
             mode: RedisClient.Mode = .automatic,
-            clusterPartitions: Int = 256
+            clusterPartitions: Int = 32
         ) {
             self.name = name
             self.mode = mode

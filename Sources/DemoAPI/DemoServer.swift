@@ -45,7 +45,7 @@ public struct DemoServer: Sendable {
         public init(
             host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, trafficRate: Double? = nil,
             users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, redis: RedisURL? = nil,
-            redisTLS: RedisTLS = .init(), redisMode: RedisClient.Mode = .automatic, redisPartitions: Int = 256,
+            redisTLS: RedisTLS = .init(), redisMode: RedisClient.Mode = .automatic, redisPartitions: Int = 32,
             workRounds: Int = 300_000, cachesResponses: Bool = true
         ) {
             self.host = host

@@ -25,7 +25,7 @@ struct RedisOptions: ParsableArguments {
         name: .customLong("redis-partitions"),
         help: ArgumentHelp(
             "On Redis Cluster, how many partitions the store has: a power of two from 16 to 1024, the same "
-                + "for every instance (default: $CACHEMON_REDIS_PARTITIONS, else 256). Fewer make statistics "
+                + "for every instance (default: $CACHEMON_REDIS_PARTITIONS, else 32). Fewer make statistics "
                 + "cheaper; more spread data over more primaries.", valueName: "count"))
     var partitions: Int?
 
@@ -108,11 +108,11 @@ struct RedisOptions: ParsableArguments {
         return mode
     }
 
-    /// The partition count from `--redis-partitions` or `$CACHEMON_REDIS_PARTITIONS`; 256 if neither.
+    /// The partition count from `--redis-partitions` or `$CACHEMON_REDIS_PARTITIONS`; 32 if neither.
     func parsedPartitions() throws -> Int {
         let source = partitions != nil ? "--redis-partitions" : "$CACHEMON_REDIS_PARTITIONS"
         let given = partitions.map(String.init) ?? environment["CACHEMON_REDIS_PARTITIONS"] ?? ""
-        if given.isEmpty { return 256 }
+        if given.isEmpty { return 32 }
         guard let count = Int(given), (16...1024).contains(count), count.nonzeroBitCount == 1 else {
             throw ValidationError(
                 "\(source): \"\(given)\" is not a power of two from 16 to 1024 (16, 32, 64, 128, 256, 512 or 1024)")

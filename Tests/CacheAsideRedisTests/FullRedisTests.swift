@@ -70,8 +70,8 @@ struct FullRedisTests {
         let keys = Set(try await raw.allKeys())
         for user in 0..<200 { _ = try await fixture.read("/a", user: "new-\(user)", value: "v") }
         let totals = try await fixture.totals()
-        // The only keys a full Redis may gain: the totals hash of a partition (at most 256 small
-        // hashes, ever), where the misses of users it could not list are counted.
+        // The only keys a full Redis may gain: its partitions' totals hashes (one small hash per
+        // partition, ever), where the misses of users it could not list are counted.
         let added = Set(try await raw.allKeys()).subtracting(keys)
         #expect(added.allSatisfy { $0.hasSuffix("#cachemon:totals") }, "new keys past maxmemory: \(added.sorted())")
         #expect(!added.contains { $0.contains("new-") }, "no key of a new user")

@@ -46,7 +46,7 @@ struct LayoutTests {
             } catch {
                 refusal = "\(error)"
             }
-            #expect(refusal.contains("layout 2 256") && refusal.contains("2 64"), "\(refusal)")
+            #expect(refusal.contains("layout 2 32") && refusal.contains("2 64"), "\(refusal)")
 
             // The same count shares the store.
             let same = RedisStore(url: url, configuration: settings)

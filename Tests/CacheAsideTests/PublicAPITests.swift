@@ -41,7 +41,7 @@ struct PublicAPITests {
     func readmeRedisExample() async throws {
         let server = try await RedisServer()
         // As the README, but with timeouts for a loaded test run: the first use connects, asks the
-        // node whether it is a cluster and checks 256 partition epochs, and this test is about the
+        // node whether it is a cluster and checks the partition epochs, and this test is about the
         // API, not speed.
         let store = RedisStore(
             url: try RedisURL(server.url + "/0"),  // also a Service: run it

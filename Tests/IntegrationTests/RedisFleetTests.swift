@@ -113,8 +113,9 @@ struct RedisFleetTests {
         }
     }
 
-    /// Layout 2: on a cluster a user's keys start with its partition's tag (slot of `u:42` / 64 →
-    /// 140 → `05c`); a single Redis has one partition, whose tag is slot 0's.
+    /// Layout 2: on a cluster a user's keys start with its partition's tag (32 partitions: slot of
+    /// `u:42` 8980 / 512 → 17 → slot 8704 → `265`); a single Redis has one partition, whose tag is
+    /// slot 0's.
     func keyLayout(url: String, nodes: [String]) async throws {
         let store = RedisStore(
             url: try RedisURL(url), configuration: .init(connectTimeout: .seconds(10), commandTimeout: .seconds(10)))
@@ -141,7 +142,7 @@ struct RedisFleetTests {
         await store.close()
         let expected =
             nodes.count > 1
-            ? [("42", "05c"), ("4%2A", "bjl"), ("x%3Ay", "fox")]
+            ? [("42", "265"), ("4%2A", "7ys"), ("x%3Ay", "5j7")]
             : [
                 ("42", HashSlot.tag(forSlot: 0)), ("4%2A", HashSlot.tag(forSlot: 0)),
                 ("x%3Ay", HashSlot.tag(forSlot: 0)),
