@@ -111,16 +111,20 @@ func report(_ name: String, _ store: some CacheStore, redis: [RedisConnection] =
             "`focus` on one user, by hit ratio",
             try await measure { _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus)) }
         ))
-    rows.append(
+    // Whether each filter's answer was cut by the filter budget (`partial`), and what it counted.
+    for (label, query) in [
         (
             "filter `9999` (matches \(users / 10_000 * 2 + 1)-ish users), by keys",
-            try await measure { _ = try await store.statistics(StatsQuery(sort: .keys, filter: "9999")) }
-        ))
-    rows.append(
-        (
-            "filter `1` (matches about half), by hits",
-            try await measure { _ = try await store.statistics(StatsQuery(sort: .hits, filter: "1")) }
-        ))
+            StatsQuery(sort: .keys, filter: "9999")
+        ),
+        ("filter `1` (matches about half), by hits", StatsQuery(sort: .hits, filter: "1")),
+    ] {
+        var last: StoreStatistics?
+        let figures = try await measure { last = try await store.statistics(query) }
+        let note =
+            last.map { $0.partial ? ", partial: ≥ \($0.prefixCount) found" : ", complete: \($0.prefixCount)" } ?? ""
+        rows.append((label + note, figures))
+    }
     rows.append(("totals (a page of 1)", try await measure { _ = try await store.statistics(StatsQuery(limit: 1)) }))
     // A hit now also marks its prefix as changed for the views.
     let key = CacheKey(prefix: CachePrefix(namespace: "api", user: "7"), route: "GET /dashboard")
@@ -171,8 +175,10 @@ for kind in kinds.isEmpty ? ["memory"] : kinds {
         await store.close()
         await server.kill()
     case let kind where kind.hasPrefix("cluster"):
-        // `cluster` (256 partitions) or `cluster:64` and so on.
-        let partitions = kind.split(separator: ":").dropFirst().first.flatMap { Int($0) } ?? 256
+        // `cluster` (the store's default count of partitions) or `cluster:64` and so on.
+        let partitions =
+            kind.split(separator: ":").dropFirst().first.flatMap { Int($0) }
+            ?? RedisStore.Configuration().clusterPartitions
         let cluster = try await RedisCluster(replicas: false)
         let store = RedisStore(
             url: try RedisURL(cluster.url),

@@ -465,7 +465,7 @@ extension RedisStore {
 
     /// The prefixes whose user contains `needle`, with their sort scores: every partition's
     /// `by:user` scanned server-side in chunks of ``filterChunk``, ``filterChunksPerRound`` chunks
-    /// per round spread over the partitions not done yet, until done or until another round would
+    /// per round spread over the partitions not done yet (in turns when there are more), until done or until another round would
     /// end after ``Configuration/filterBudget`` from `started` (then `partial`). A chunk is one
     /// script call, so other clients' commands run in between.
     private func filtered(
@@ -474,11 +474,18 @@ extension RedisStore {
         var next = [Int](repeating: 0, count: names.partitionCount)
         var found: [StatsEntry] = []
         var slowestRound = Duration.zero
+        var turn = 0
         while true {
-            let open = next.indices.filter { next[$0] >= 0 }
-            if open.isEmpty { return (found, false) }
+            let waiting = next.indices.filter { next[$0] >= 0 }
+            if waiting.isEmpty { return (found, false) }
             if started.duration(to: .now) + slowestRound > configuration.filterBudget { return (found, true) }
             let roundStarted = ContinuousClock.now
+            // At most `filterChunksPerRound` chunks a round, so a round stays short: partitions
+            // take turns when there are more.
+            let open = (0..<min(waiting.count, Self.filterChunksPerRound)).map {
+                waiting[(turn + $0) % waiting.count]
+            }
+            turn += open.count
             let perPartition = max(1, Self.filterChunksPerRound / open.count)
             let chunks = open.flatMap { partition in
                 (0..<perPartition).map { (partition: partition, start: next[partition] + $0 * Self.filterChunk) }
@@ -510,7 +517,7 @@ extension RedisStore {
 
     /// How many members of `by:user` one filter script looks at.
     static let filterChunk = 1000
-    /// How many filter scripts one round sends (at least one per partition not done).
+    /// How many filter scripts one round sends.
     static let filterChunksPerRound = 64
 
     /// The page of `entries` (all in memory) the query asks for, and its offset (moved to the
