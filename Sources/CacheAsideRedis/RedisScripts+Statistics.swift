@@ -1,0 +1,156 @@
+import RESP
+
+/// The scripts that read the statistics indexes (see `RedisStore+Statistics.swift`).
+extension RedisScripts {
+    /// What the statistics readers share: the three orders of an index, and member comparison by
+    /// bytes (Lua's `<` on strings follows the server's locale; Redis orders members by bytes).
+    ///
+    /// `fwd` is the index's own order (score up, then member up): the largest value first, as
+    /// the indexes hold minus the value. `grp` is score down, then member up: the smallest value
+    /// first with ties still in prefix order. `rev` is score down, then member down.
+    static let orders = """
+        local function less(x, y)
+          local n = math.min(#x, #y)
+          for i = 1, n do
+            local a, b = string.byte(x, i), string.byte(y, i)
+            if a ~= b then return a < b end
+          end
+          return #x < #y
+        end
+        -- Forward ranks of the members with score `score`: first, and how many.
+        local function group(key, score)
+          return redis.call('ZCOUNT', key, '-inf', '(' .. score), redis.call('ZCOUNT', key, score, score)
+        end
+
+        """
+
+    /// The `count` entries from position `start` of an index in an order, as a Lua function
+    /// `range_of(key, order, start, count)` returning `{member, score, …}`. O(log n + count) per
+    /// group of equal scores met.
+    static let rangeFunction = """
+        local function range_of(key, order, start, wanted)
+          if wanted <= 0 then return {} end
+          if order == 'fwd' then return redis.call('ZRANGE', key, start, start + wanted - 1, 'WITHSCORES') end
+          if order == 'rev' then return redis.call('ZRANGE', key, start, start + wanted - 1, 'REV', 'WITHSCORES') end
+          local size = redis.call('ZCARD', key)
+          local result = {}
+          local at = start
+          while #result < 2 * wanted and at < size do
+            local score = redis.call('ZRANGE', key, at, at, 'REV', 'WITHSCORES')[2]
+            local first, members = group(key, score)
+            -- Groups with higher scores come first in this order.
+            local above = size - first - members
+            local take = math.min(members - (at - above), wanted - #result / 2)
+            local from = first + (at - above)
+            local items = redis.call('ZRANGE', key, from, from + take - 1, 'WITHSCORES')
+            for i = 1, #items do result[#result + 1] = items[i] end
+            at = at + take
+          end
+          return result
+        end
+
+        """
+
+    /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), start, count.
+    /// The `count` entries from position `start` in that order: `{member, score, …}`.
+    static let range = RedisScript(
+        "#!lua flags=no-writes\n" + orders + rangeFunction + """
+            return range_of(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
+            """)
+
+    /// KEYS totals, by:user, the sort index of a partition; ARGV order, count, a focused entry's
+    /// score and member (both empty for none), then the totals' fields. One round of a statistics
+    /// query: `{totals, prefix count, head, rank}`, the totals' fields and the first `count`
+    /// entries of the index in that order (`member, score, …`) as strings of length-prefixed items
+    /// (`<length>:<bytes>` each; a missing field is empty), and how many entries of the index come
+    /// before the focused one (0 without one).
+    static let summary = RedisScript(
+        "#!lua flags=no-writes\n" + orders + rangeFunction + rankFunction + """
+            local fields = {}
+            for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+            local rank = 0
+            if ARGV[3] ~= '' then rank = rank_of(KEYS[3], ARGV[1], ARGV[3], ARGV[4]) end
+            local totals = redis.call('HMGET', KEYS[1], unpack(fields))
+            local size = redis.call('ZCARD', KEYS[2])
+            local function packed(items)
+              local parts = {}
+              for i = 1, #items do
+                local item = items[i]
+                if not item then item = '' end
+                item = tostring(item)
+                parts[#parts + 1] = #item .. ':' .. item
+              end
+              return table.concat(parts)
+            end
+            return {packed(totals), size, packed(range_of(KEYS[3], ARGV[1], 0, tonumber(ARGV[2]))), rank}
+            """)
+
+    /// How many entries of an index come before (`score`, `member`) in an order, as a Lua
+    /// function `rank_of(key, order, score, member)`; the member need not be in the index.
+    /// O(log² n).
+    static let rankFunction = """
+        local function rank_of(key, order, score, member)
+          local first, members = group(key, score)
+          -- Within the group: how many members are below `member` (for `rev`: not above it).
+          local low, high = first, first + members
+          while low < high do
+            local middle = math.floor((low + high) / 2)
+            local probe = redis.call('ZRANGE', key, middle, middle)[1]
+            local before = less(probe, member)
+            if order == 'rev' then before = before or probe == member end
+            if before then low = middle + 1 else high = middle end
+          end
+          local below = low - first
+          if order == 'fwd' then return first + below end
+          local higher = redis.call('ZCOUNT', key, '(' .. score, '+inf')
+          if order == 'grp' then return higher + below end
+          return higher + members - below
+        end
+
+        """
+
+    /// KEYS an index; ARGV order (`fwd`, `grp` or `rev`), score, member.
+    /// How many entries of the index come before (`score`, `member`) in that order (``rankFunction``).
+    static let rank = RedisScript(
+        "#!lua flags=no-writes\n" + orders + rankFunction + "return rank_of(KEYS[1], ARGV[1], ARGV[2], ARGV[3])\n")
+
+    /// KEYS by:user of a partition, the sort index; ARGV the filter (lower case), start, count,
+    /// `user` when sorting by user. Scans `count` members of by:user from rank `start` and
+    /// keeps those whose user contains the filter (ignoring ASCII case): `{next start or -1,
+    /// member, score, …}`, the member and score of the sort index.
+    static let filter = RedisScript(
+        """
+        #!lua flags=no-writes
+        local start, wanted = tonumber(ARGV[2]), tonumber(ARGV[3])
+        local items = redis.call('ZRANGE', KEYS[1], start, start + wanted - 1)
+        local result = {start + #items}
+        if #items < wanted then result[1] = -1 end
+        for _, item in ipairs(items) do
+          local zero = string.find(item, '%z[^%z]*$')
+          if zero and string.find(string.lower(string.sub(item, 1, zero - 1)), ARGV[1], 1, true) then
+            if ARGV[4] == 'user' then
+              result[#result + 1] = item
+              result[#result + 1] = '0'
+            else
+              local prefix = string.sub(item, zero + 1)
+              local score = redis.call('ZSCORE', KEYS[2], prefix)
+              if score then
+                result[#result + 1] = prefix
+                result[#result + 1] = score
+              end
+            end
+          end
+        end
+        return result
+        """)
+
+    /// The statistics readers, batched over the partitions of each server (see
+    /// ``PartitionBatch``): each partition's part is short, so the batch holds Redis for a few
+    /// milliseconds at most. Not the filter: a scan of a million users would hold it far longer,
+    /// so it stays one call per chunk, with other clients' commands in between.
+    static let summaryBatch = PartitionBatch(summary)
+    /// Every partition's epoch check in one call on a standalone Redis.
+    static let epochBatch = PartitionBatch(epoch)
+    static let rangeBatch = PartitionBatch(range)
+    static let rankBatch = PartitionBatch(rank)
+}
