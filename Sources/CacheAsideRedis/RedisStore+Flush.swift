@@ -174,20 +174,7 @@ extension RedisStore {
         // At least one round, however long connecting took.
         repeat {
             let now = try await redisMilliseconds()
-            let listed = try await pipeline(
-                dueKeys.map { key in
-                    (key, RESPCommand("ZRANGEBYSCORE", key, "-inf", String(now), "LIMIT", "0", String(perPartition)))
-                })
-            var due: [String] = []
-            var fullBatch = false
-            for answer in listed {
-                if let message = answer.errorMessage { throw RedisError.server(message) }
-                guard case .array(let members) = answer else {
-                    throw RedisError.protocolError("due answered \(answer)")
-                }
-                due += members.compactMap(\.string)
-                fullBatch = fullBatch || members.count >= perPartition
-            }
+            let (due, fullBatch) = try await members(of: dueKeys, upTo: now, limit: perPartition)
             guard !due.isEmpty else { break }
             let answers = try await evaluateAll(
                 RedisScripts.sweep,
@@ -231,24 +218,7 @@ extension RedisStore {
         let soonKeys = order.map { names.partitionKeys($0).soon }
         repeat {
             let now = try await redisMilliseconds()
-            let listed = try await pipeline(
-                soonKeys.map { key in
-                    (
-                        key,
-                        RESPCommand(
-                            "ZRANGEBYSCORE", key, "-inf", String(now + horizon), "LIMIT", "0", String(perPartition))
-                    )
-                })
-            var entering: [String] = []
-            var fullBatch = false
-            for answer in listed {
-                if let message = answer.errorMessage { throw RedisError.server(message) }
-                guard case .array(let members) = answer else {
-                    throw RedisError.protocolError("soon answered \(answer)")
-                }
-                entering += members.compactMap(\.string)
-                fullBatch = fullBatch || members.count >= perPartition
-            }
+            let (entering, fullBatch) = try await members(of: soonKeys, upTo: now + horizon, limit: perPartition)
             guard !entering.isEmpty else { return }
             let answers = try await evaluateAll(
                 RedisScripts.soon,
@@ -268,6 +238,28 @@ extension RedisStore {
             }
             if !fullBatch { return }
         } while started.duration(to: .now) < configuration.sweepBudget
+    }
+
+    /// The members of the sorted sets `keys` (each partition's `due` or `soon`) with a score up to
+    /// `score`, at most `limit` of each, in one pipeline; and whether one of them had more.
+    private func members(of keys: [String], upTo score: Int64, limit: Int) async throws
+        -> (members: [String], fullBatch: Bool)
+    {
+        let listed = try await pipeline(
+            keys.map { key in
+                (key, RESPCommand("ZRANGEBYSCORE", key, "-inf", String(score), "LIMIT", "0", String(limit)))
+            })
+        var found: [String] = []
+        var fullBatch = false
+        for (key, answer) in zip(keys, listed) {
+            if let message = answer.errorMessage { throw RedisError.server(message) }
+            guard case .array(let members) = answer else {
+                throw RedisError.protocolError("\(key) answered \(answer)")
+            }
+            found += members.compactMap(\.string)
+            fullBatch = fullBatch || members.count >= limit
+        }
+        return (found, fullBatch)
     }
 
     /// The store's time in milliseconds, as the scripts see it: Redis's (see ``timeArgument()``).
