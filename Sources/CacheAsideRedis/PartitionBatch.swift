@@ -3,8 +3,8 @@ import RESP
 
 /// Runs a read-only script once per partition in one call per server: on a standalone Redis, one
 /// call with every partition's keys; on a cluster, one call per primary with the partitions it
-/// serves. The per-call cost of 256 `EVALSHA`s (most of a statistics query's time) is paid once
-/// per server.
+/// serves. The per-call cost of an `EVALSHA` per partition (most of a statistics query's time with
+/// many partitions) is paid once per server.
 ///
 /// The batched scripts wrap the original's body in `local function body(KEYS, ARGV)` (the
 /// parameters shadow the globals, so the body runs unchanged) and call it for each slice of the

@@ -5,11 +5,12 @@ import RESP
 /// prefix and of the prefix's partition, which share the partition's hash tag and so one Redis
 /// Cluster slot (see ``RedisKeys``); keys are always passed in `KEYS`, never named inside a script.
 ///
-/// Every prefix script takes the same sixteen keys, in this order: the prefix's `#m` meta hash
+/// Every prefix script takes the same eighteen keys, in this order: the prefix's `#m` meta hash
 /// (generation, epoch, gauges, counters), `#v` values by route, `#x` deadlines by route (the
 /// sweeper's index), `#a` store times by route, `#h` hits by route, `#k` routes in name order (all
 /// scores 0: the keys page's index); then its partition's `due`, `by:user`, `by:hits`,
-/// `by:misses`, `by:ratio`, `by:keys`, `by:bytes`, `by:purge`, `totals` and `part`.
+/// `by:misses`, `by:ratio`, `by:keys`, `by:bytes`, `by:purge`, `totals`, `part`, `by:soon` and
+/// `soon`.
 ///
 /// Every prefix script takes `ARGV[1]` = the time to use instead of Redis's (empty in
 /// production; a test's hand-moved clock, see ``RedisStore``) and `ARGV[2]` = the epoch of the
