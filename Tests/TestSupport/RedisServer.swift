@@ -48,9 +48,15 @@ public final class RedisServer: Sendable {
                 binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--daemonize", "no", "--dir", directory.path,
             ] + (password.map { ["--requirepass", $0] } ?? []) + arguments)
-        // Ready when it accepts connections: at most 10 s.
+        // Ready when this process says so and its port accepts connections: at most 10 s. Another
+        // test's server that took the port first would accept too; this one then exits (it cannot
+        // bind), which is reported so that the caller can try another port.
         for _ in 0..<200 {
-            if Self.accepts(port: readyPort ?? port) { return }
+            if let status = process.exitStatus() {
+                let said = process.output.split(whereSeparator: \.isNewline).suffix(2).joined(separator: " / ")
+                throw Failure(description: "redis-server on port \(port) exited (\(status)): \(said)")
+            }
+            if process.output.contains("Ready to accept connections"), Self.accepts(port: readyPort ?? port) { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         process.signal(SIGKILL)
