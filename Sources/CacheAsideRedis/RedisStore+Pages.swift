@@ -74,18 +74,9 @@ extension RedisStore {
             if skipRead {
                 skipRead = false
             } else {
-                let answers = try await evaluatePartitions(
-                    RedisScripts.rangeBatch,
-                    calls: wanted.map { partition in
-                        (
-                            keys: [index(sort, partition)],
-                            arguments: [
-                                ByteBuffer(string: order.rawValue),
-                                Self.argument(Int64(cut[partition] + read[partition].count)),
-                                Self.argument(Int64(asks[partition])),
-                            ]
-                        )
-                    })
+                let answers = try await ranges(
+                    sort, order: order,
+                    wanted.map { ($0, cut[$0] + read[$0].count, asks[$0]) })
                 for (partition, answer) in zip(wanted, answers) {
                     let entries = try Self.entries(answer, partition: partition)
                     read[partition] += entries
@@ -132,17 +123,7 @@ extension RedisStore {
         _ sort: StatsQuery.Sort, order: IndexOrder, ranks: [Int], before: Int, limit: Int
     ) async throws -> [StatsEntry] {
         let starts = ranks.map { max(0, $0 - before) }
-        let answers = try await evaluatePartitions(
-            RedisScripts.rangeBatch,
-            calls: ranks.indices.map { partition in
-                (
-                    keys: [index(sort, partition)],
-                    arguments: [
-                        ByteBuffer(string: order.rawValue), Self.argument(Int64(starts[partition])),
-                        Self.argument(Int64(limit)),
-                    ]
-                )
-            })
+        let answers = try await ranges(sort, order: order, ranks.indices.map { ($0, starts[$0], limit) })
         var ahead: [StatsEntry] = []
         var after: [StatsEntry] = []
         for (partition, answer) in answers.enumerated() {
@@ -178,18 +159,9 @@ extension RedisStore {
         var targets = seed ?? sizes.map { Int(Double(offset) * Double($0) / total) }
         let partitions = sizes.indices.filter { sizes[$0] > 0 }
         for _ in 0..<4 {
-            let probes = try await evaluatePartitions(
-                RedisScripts.rangeBatch,
-                calls: partitions.map { partition in
-                    (
-                        keys: [index(sort, partition)],
-                        arguments: [
-                            ByteBuffer(string: order.rawValue),
-                            Self.argument(Int64(min(max(0, targets[partition]), sizes[partition] - 1))),
-                            Self.argument(1),
-                        ]
-                    )
-                })
+            let probes = try await ranges(
+                sort, order: order,
+                partitions.map { ($0, min(max(0, targets[$0]), sizes[$0] - 1), 1) })
             var candidates: [StatsEntry] = []
             for (partition, answer) in zip(partitions, probes) {
                 candidates += try Self.entries(answer, partition: partition)
@@ -220,6 +192,24 @@ extension RedisStore {
             targets = sizes.indices.map { cut[$0] - Int((over * Double(sizes[$0]) / total).rounded(.up)) - 2 }
         }
         return nil
+    }
+
+    /// The `range` script's answers for each read: `count` entries of `partition`'s index from
+    /// position `start` in `order`, in one batched call per server.
+    func ranges(
+        _ sort: StatsQuery.Sort, order: IndexOrder, _ reads: [(partition: Int, start: Int, count: Int)]
+    ) async throws -> [RESPValue] {
+        try await evaluatePartitions(
+            RedisScripts.rangeBatch,
+            calls: reads.map { read in
+                (
+                    keys: [index(sort, read.partition)],
+                    arguments: [
+                        ByteBuffer(string: order.rawValue), Self.argument(Int64(read.start)),
+                        Self.argument(Int64(read.count)),
+                    ]
+                )
+            })
     }
 
     /// Reads a `range` or `filter` answer's member and score pairs.
