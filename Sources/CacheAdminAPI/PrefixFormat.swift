@@ -48,7 +48,7 @@ public enum PrefixFormat {
             throw ParseError(reason: "it must start with \"\(namespace + head)\"")
         }
         // The user part never holds a raw `{`, so the marker's last occurrence is where it starts.
-        guard let marker = text.range(of: head, options: .backwards) else {
+        guard let marker = lastMarker(in: text) else {
             throw ParseError(reason: "it must have the form <namespace>\(head)<user>}")
         }
         guard text.hasSuffix("}"), text.utf8.count > text.utf8.distance(from: text.startIndex, to: marker.upperBound)
@@ -67,6 +67,23 @@ public enum PrefixFormat {
 
     /// What comes between the namespace and the escaped user.
     private static let head = ":{u:"
+
+    /// Where `head` last occurs in `text`, found byte by byte (a statistics page parses every
+    /// prefix it lists).
+    private static func lastMarker(in text: String) -> Range<String.Index>? {
+        let pattern = head.utf8
+        let view = text.utf8
+        guard var start = view.index(view.endIndex, offsetBy: -pattern.count, limitedBy: view.startIndex) else {
+            return nil
+        }
+        while true {
+            if view[start...].starts(with: pattern) {
+                return start..<view.index(start, offsetBy: pattern.count)
+            }
+            if start == view.startIndex { return nil }
+            start = view.index(before: start)
+        }
+    }
 
     /// Percent-encodes every byte that is not plainly safe in a key, a glob or a hash tag.
     public static func escape(_ user: String) -> String {

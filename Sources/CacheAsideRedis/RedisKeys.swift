@@ -50,7 +50,18 @@ struct RedisKeys: Sendable {
         partitionCount = count
         self.shift = shift
         tags = (0..<count).map { "{" + HashSlot.tag(forSlot: $0 << shift) + "}" }
+        self.partitions = tags.map { tag in
+            let head = tag + "#" + name + ":"
+            return Partition(
+                due: head + "due", byUser: head + "by:user", byHits: head + "by:hits", byMisses: head + "by:misses",
+                byRatio: head + "by:ratio", byKeys: head + "by:keys", byBytes: head + "by:bytes",
+                byPurge: head + "by:purge", totals: head + "totals", part: head + "part", bySoon: head + "by:soon",
+                soon: head + "soon")
+        }
     }
+
+    /// Each partition's keys, made once: every statistics query names them all.
+    private let partitions: [Partition]
 
     /// How far a slot is shifted right to give its partition (9 with 32 partitions).
     private let shift: Int
@@ -101,14 +112,7 @@ struct RedisKeys: Sendable {
     }
 
     /// The keys of `partition`: `{t}#<name>:due` and so on.
-    func partitionKeys(_ partition: Int) -> Partition {
-        let head = tag(partition) + "#" + name + ":"
-        return Partition(
-            due: head + "due", byUser: head + "by:user", byHits: head + "by:hits", byMisses: head + "by:misses",
-            byRatio: head + "by:ratio", byKeys: head + "by:keys", byBytes: head + "by:bytes",
-            byPurge: head + "by:purge", totals: head + "totals", part: head + "part", bySoon: head + "by:soon",
-            soon: head + "soon")
-    }
+    func partitionKeys(_ partition: Int) -> Partition { partitions[partition] }
 
     /// The six keys of a prefix, `m v x a h k`, in the order the scripts take them.
     func prefixKeys(_ prefix: String) -> [String] {

@@ -9,11 +9,23 @@ extension RedisScripts {
     /// the indexes hold minus the value. `grp` is score down, then member up: the smallest value
     /// first with ties still in prefix order. `rev` is score down, then member down.
     static let orders = """
+        -- Eight bytes of each per call of string.byte: a rank compares a member at every step.
         local function less(x, y)
           local n = math.min(#x, #y)
-          for i = 1, n do
-            local a, b = string.byte(x, i), string.byte(y, i)
-            if a ~= b then return a < b end
+          local i = 1
+          while i <= n do
+            local j = math.min(i + 7, n)
+            local a1, a2, a3, a4, a5, a6, a7, a8 = string.byte(x, i, j)
+            local b1, b2, b3, b4, b5, b6, b7, b8 = string.byte(y, i, j)
+            if a1 ~= b1 then return a1 < b1 end
+            if a2 ~= b2 then return a2 < b2 end
+            if a3 ~= b3 then return a3 < b3 end
+            if a4 ~= b4 then return a4 < b4 end
+            if a5 ~= b5 then return a5 < b5 end
+            if a6 ~= b6 then return a6 < b6 end
+            if a7 ~= b7 then return a7 < b7 end
+            if a8 ~= b8 then return a8 < b8 end
+            i = j + 1
           end
           return #x < #y
         end
@@ -59,15 +71,17 @@ extension RedisScripts {
             """)
 
     /// KEYS totals, by:user, the sort index of a partition; ARGV order, count, a focused entry's
-    /// score and member (both empty for none), then the totals' fields. One round of a statistics
-    /// query: `{totals, prefix count, head, rank}`, the totals' fields and the first `count`
-    /// entries of the index in that order (`member, score, …`) as strings of length-prefixed items
-    /// (`<length>:<bytes>` each; a missing field is empty), and how many entries of the index come
-    /// before the focused one (0 without one).
+    /// score and member (both empty for none), reach, then the totals' fields. One round of a
+    /// statistics query: `{totals, prefix count, head, rank, window start, window}`, the totals'
+    /// fields and the first `count` entries of the index in that order (`member, score, …`) as
+    /// strings of length-prefixed items (`<length>:<bytes>` each; a missing field is empty), how
+    /// many entries of the index come before the focused one (0 without one), and the entries
+    /// from `reach` before that rank to `reach` after it (packed the same way) with the position
+    /// of the first.
     static let summary = RedisScript(
         "#!lua flags=no-writes\n" + orders + rangeFunction + rankFunction + """
             local fields = {}
-            for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+            for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
             local rank = 0
             if ARGV[3] ~= '' then rank = rank_of(KEYS[3], ARGV[1], ARGV[3], ARGV[4]) end
             local totals = redis.call('HMGET', KEYS[1], unpack(fields))
@@ -82,7 +96,16 @@ extension RedisScripts {
               end
               return table.concat(parts)
             end
-            return {packed(totals), size, packed(range_of(KEYS[3], ARGV[1], 0, tonumber(ARGV[2]))), rank}
+            -- The focused entry's neighbours: most often they hold its page.
+            local reach, start, window = tonumber(ARGV[5]), 0, {}
+            if ARGV[3] ~= '' and reach > 0 then
+              start = math.max(0, rank - reach)
+              window = range_of(KEYS[3], ARGV[1], start, rank - start + reach)
+            end
+            return {
+              packed(totals), size, packed(range_of(KEYS[3], ARGV[1], 0, tonumber(ARGV[2]))), rank, start,
+              packed(window)
+            }
             """)
 
     /// How many entries of an index come before (`score`, `member`) in an order, as a Lua

@@ -114,36 +114,6 @@ extension RedisStore {
         return Array(merged[start..<min(needed, merged.count)])
     }
 
-    /// The page around a cut (`ranks`: how many entries of each partition come before the focused
-    /// one) that holds `before` entries before it: in one round, each partition's `limit` entries
-    /// from `before` ahead of its cut. The `before` last of those ahead of the cuts, merged, and
-    /// the `limit - before` first of the others are the page, as no partition can give more of
-    /// either.
-    func focusWindow(
-        _ sort: StatsQuery.Sort, order: IndexOrder, ranks: [Int], before: Int, limit: Int
-    ) async throws -> [StatsEntry] {
-        let starts = ranks.map { max(0, $0 - before) }
-        let answers = try await ranges(sort, order: order, ranks.indices.map { ($0, starts[$0], limit) })
-        var ahead: [StatsEntry] = []
-        var after: [StatsEntry] = []
-        for (partition, answer) in answers.enumerated() {
-            for (position, entry) in try Self.entries(answer, partition: partition).enumerated() {
-                if starts[partition] + position < ranks[partition] {
-                    ahead.append(entry)
-                } else {
-                    after.append(entry)
-                }
-            }
-        }
-        ahead.sort(by: order.precedes)
-        after.sort(by: order.precedes)
-        return Array(ahead.suffix(before)) + Array(after.prefix(limit - before))
-    }
-
-    /// The most entries a focused page reads around its cut in one round (partitions × limit);
-    /// with more partitions it starts from a pivot instead.
-    static let windowEntries = 4096
-
     /// Offsets up to this are read from the top of every partition.
     static let shallowOffset = 1000
     /// How many rounds a page read takes at most.

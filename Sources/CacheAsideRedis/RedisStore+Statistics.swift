@@ -33,11 +33,11 @@ extension RedisStore {
         }
     }
 
-    /// A query in as few rounds as it can: the store's info, Redis's time and the focused
-    /// prefix's score (one pipeline, at the same time as the next unless there is a focus); the
-    /// totals, the head of every partition's index and the focused prefix's rank in each (one
-    /// batched script per server); for a deep page, a pivot and its ranks (two more); the page's
-    /// entries; the page's rows.
+    /// A query in as few rounds as it can: for a focus, the focused prefix's score first; then
+    /// the store's info and Redis's time (one pipeline) at the same time as the totals, the head
+    /// of every partition's index, and for a focus its rank in each with the entries around it
+    /// (one batched script per server), which most often hold its page; for a deep page, a pivot
+    /// and its ranks (two more); the page's entries; the page's rows.
     private func readStatistics(_ query: StatsQuery) async throws -> StoreStatistics {
         let started = ContinuousClock.now
         let order = Self.indexOrder(query)
@@ -47,17 +47,15 @@ extension RedisStore {
         // share of it and a margin, read in the same call.
         let shallow = needle == nil && query.focus == nil && query.offset <= Self.shallowOffset
         let share = shallow ? (query.offset + query.limit) / names.partitionCount + Self.pageMargin : 0
-        let head: Head
-        var summary: Summary
-        if focus == nil {
-            // Nothing of the first round is needed by the second: both at once.
-            async let first = readHead(sort: query.sort, focus: nil)
-            async let second = readSummary(sort: query.sort, order: order, count: share, focus: nil)
-            (head, summary) = try await (first, second)
-        } else {
-            head = try await readHead(sort: query.sort, focus: focus)
-            summary = try await readSummary(sort: query.sort, order: order, count: share, focus: head.focus)
-        }
+        // A focused prefix's score comes first (one command); the store's info is read at the
+        // same time as the summary, which needs nothing from it.
+        var focused: (score: String, member: String)?
+        if let focus { focused = try await readScore(sort: query.sort, focus: focus) }
+        let reach = focused == nil ? 0 : Self.focusReach(limit: query.limit, partitions: names.partitionCount)
+        async let first = readHead()
+        async let second = readSummary(sort: query.sort, order: order, count: share, focus: focused, reach: reach)
+        let head = try await first
+        var summary = try await second
         summary.totals[.errors] += UInt64(max(0, head.errors))
         let sizes = summary.sizes
         var partial = false
@@ -76,14 +74,21 @@ extension RedisStore {
             var known: (cut: [Int], base: Int)?
             var seed: [Int]?
             var window: [StatsEntry]?
-            if head.focus != nil {
+            if focused != nil {
                 // The focused prefix's ranks are a cut at its place; its page starts up to
-                // `limit - 1` entries before: read around the cut in one round when the partitions
-                // are few, else from a pivot near it (seeded from that cut).
+                // `limit - 1` entries before. The summary brought each partition's entries around
+                // the cut, which hold the page unless a partition has more of it than it brought;
+                // then it is read around the cut in one round when the partitions are few, else
+                // from a pivot near it (seeded from that cut).
                 let rank = summary.ranks.reduce(0, +)
                 offset = rank / query.limit * query.limit
                 let before = rank - offset
-                if before == 0 {
+                if let found = Self.focusedPage(
+                    summary.windows, ranks: summary.ranks, sizes: sizes, order: order, before: before,
+                    limit: query.limit)
+                {
+                    window = found
+                } else if before == 0 {
                     known = (summary.ranks, rank)
                 } else if names.partitionCount * query.limit <= Self.windowEntries {
                     window = try await focusWindow(
@@ -113,35 +118,35 @@ extension RedisStore {
 
     // MARK: Totals
 
-    /// The first round of a query: the store's creation time and errors outside any prefix,
-    /// Redis's time (or the test clock's), and the focused prefix's score in its sort index with
-    /// its member there (`nil` when it is not listed).
-    private func readHead(sort: StatsQuery.Sort, focus: String?) async throws -> Head {
+    /// The store's creation time and errors outside any prefix, and Redis's time (or the test
+    /// clock's): one pipeline.
+    private func readHead() async throws -> Head {
         var commands = [(key: names.info, command: RESPCommand("HMGET", names.info, "created", "errors"))]
         let testTime = testClockMilliseconds()
         if testTime == nil { commands.append((names.info, RESPCommand("TIME"))) }
-        let member = focus.map { sort == .user ? RedisKeys.userMember($0) : $0 }
-        if let focus, let member {
-            let key = index(sort, names.partition(of: focus))
-            commands.append((key, RESPCommand("ZSCORE", key, member)))
-        }
         let answers = try await pipeline(commands)
         guard case .array(let infoFields) = answers[0], infoFields.count == 2 else {
             throw RedisError.protocolError("info: \(answers[0])")
         }
         let now = try testTime ?? Self.redisTime(of: answers[1])
-        let score = member != nil ? answers.last?.string : nil
-        return Head(
-            created: infoFields[0].int, errors: infoFields[1].int ?? 0, now: now,
-            focus: score.flatMap { score in member.map { (score, $0) } })
+        return Head(created: infoFields[0].int, errors: infoFields[1].int ?? 0, now: now)
     }
 
-    /// What the first round of a query tells.
+    /// What the store's info tells.
     struct Head {
         var created: Int64?
         var errors: Int64
         var now: Int64
-        var focus: (score: String, member: String)?
+    }
+
+    /// The focused prefix's score in its sort index, with its member there; `nil` when it is not
+    /// listed.
+    private func readScore(sort: StatsQuery.Sort, focus: String) async throws -> (score: String, member: String)? {
+        let member = sort == .user ? RedisKeys.userMember(focus) : focus
+        let key = index(sort, names.partition(of: focus))
+        let answer = try await pipeline([(key, RESPCommand("ZSCORE", key, member))])
+        if let message = answer.first?.errorMessage { throw RedisError.server(message) }
+        return answer.first?.string.map { ($0, member) }
     }
 
     /// What one round over the partitions tells: the totals added up, each partition's number of
@@ -151,30 +156,37 @@ extension RedisStore {
         var sizes: [Int] = []
         var heads: [[StatsEntry]] = []
         var ranks: [Int] = []
+        /// Each partition's entries around the focused one's rank and the position of the first
+        /// (none without a focus).
+        var windows: [(start: Int, entries: [StatsEntry])] = []
     }
 
     /// One call per partition (``RedisScripts/summary``), batched.
     private func readSummary(
-        sort: StatsQuery.Sort, order: IndexOrder, count: Int, focus: (score: String, member: String)?
+        sort: StatsQuery.Sort, order: IndexOrder, count: Int, focus: (score: String, member: String)?,
+        reach: Int = 0
     ) async throws -> Summary {
         let fields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes", "soon"]
-        let common =
-            [ByteBuffer(string: focus?.score ?? ""), ByteBuffer(string: focus?.member ?? "")]
-            + fields.map { ByteBuffer(string: $0) }
+        let focused = [
+            ByteBuffer(string: focus?.score ?? ""), ByteBuffer(string: focus?.member ?? ""),
+            Self.argument(Int64(focus == nil ? 0 : reach)),
+        ]
+        let named = fields.map { ByteBuffer(string: $0) }
         let answers = try await evaluatePartitions(
             RedisScripts.summaryBatch,
             calls: (0..<names.partitionCount).map { partition in
                 let keys = names.partitionKeys(partition)
                 return (
                     keys: [keys.totals, keys.byUser, index(sort, partition)],
-                    arguments: [ByteBuffer(string: order.rawValue), Self.argument(Int64(count))] + common
+                    arguments: [ByteBuffer(string: order.rawValue), Self.argument(Int64(count))] + focused + named
                 )
             })
         var summary = Summary()
         for (partition, answer) in answers.enumerated() {
             if let message = answer.errorMessage { throw RedisError.server(message) }
-            guard case .array(let parts) = answer, parts.count == 4, let values = Self.unpacked(parts[0]),
-                values.count == fields.count, let head = Self.unpacked(parts[2]), head.count % 2 == 0
+            guard case .array(let parts) = answer, parts.count == 6, let values = Self.unpacked(parts[0]),
+                values.count == fields.count, let head = Self.unpacked(parts[2]), head.count % 2 == 0,
+                let window = Self.unpacked(parts[5]), window.count % 2 == 0
             else { throw RedisError.protocolError("summary: \(answer)") }
             var counters = CounterValues()
             for (counter, value) in zip(CacheCounter.allCases, values) {
@@ -186,14 +198,8 @@ extension RedisStore {
             summary.totals.expiringSoon += Int(max(0, Int64(values[fields.count - 1]) ?? 0))
             summary.sizes.append(Int(parts[1].int ?? 0))
             summary.ranks.append(Int(parts[3].int ?? 0))
-            var entries: [StatsEntry] = []
-            entries.reserveCapacity(head.count / 2)
-            for index in stride(from: 0, to: head.count, by: 2) {
-                guard let entry = StatsEntry(member: head[index], scoreText: head[index + 1], partition: partition)
-                else { throw RedisError.protocolError("summary: an index entry \(head[index]) \(head[index + 1])") }
-                entries.append(entry)
-            }
-            summary.heads.append(entries)
+            summary.heads.append(try Self.entries(paired: head, partition: partition))
+            summary.windows.append((Int(parts[4].int ?? 0), try Self.entries(paired: window, partition: partition)))
         }
         return summary
     }
@@ -221,6 +227,18 @@ extension RedisStore {
         }
         return items
     }
+    /// Entries from `member, score` pairs.
+    static func entries(paired items: [String], partition: Int) throws -> [StatsEntry] {
+        var entries: [StatsEntry] = []
+        entries.reserveCapacity(items.count / 2)
+        for index in stride(from: 0, to: items.count - 1, by: 2) {
+            guard let entry = StatsEntry(member: items[index], scoreText: items[index + 1], partition: partition)
+            else { throw RedisError.protocolError("summary: an index entry \(items[index]) \(items[index + 1])") }
+            entries.append(entry)
+        }
+        return entries
+    }
+
     /// How many entries past its share of a top page each partition reads with the totals.
     static let pageMargin = 3
 
