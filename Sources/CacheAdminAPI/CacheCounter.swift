@@ -13,6 +13,9 @@
 public enum CacheCounter: String, CaseIterable, Codable, Sendable {
     /// Lookups answered from the cache.
     case hits
+    /// Hits served from an instance's own memory (its near cache), without a round trip to the
+    /// shared store; they count in ``hits`` too.
+    case nearHits
     /// Lookups that had to compute the value (including those served uncached while the store failed).
     case misses
     /// Values written to the store.
@@ -37,6 +40,7 @@ public enum CacheCounter: String, CaseIterable, Codable, Sendable {
     public var help: String {
         switch self {
         case .hits: "Lookups answered from the cache."
+        case .nearHits: "Hits served from an instance's near cache (also counted as hits)."
         case .misses: "Lookups that computed the value."
         case .sets: "Values stored."
         case .staleSetsRejected: "Late writes dropped by generation fencing."

@@ -35,11 +35,11 @@ struct PendingFigures: Sendable {
         counts.isEmpty && unattributedErrors == 0 && events.isEmpty
     }
 
-    /// Counts a hit (of `route`), a miss, an error or a store refused for memory of `prefix` at
+    /// Counts a hit (of `route`, from the near cache if `near`), a miss, an error or a store refused for memory of `prefix` at
     /// `now` (the store's monotonic clock).
     mutating func count(
-        _ prefix: String, at now: Int64, hit route: String? = nil, miss: Bool = false, error: Bool = false,
-        refusedForMemory: Bool = false
+        _ prefix: String, at now: Int64, hit route: String? = nil, near: Bool = false, miss: Bool = false,
+        error: Bool = false, refusedForMemory: Bool = false
     ) {
         func update(_ counts: inout Counts) {
             if let route { counts.entryHits[route, default: 0] += 1 }
@@ -48,6 +48,7 @@ struct PendingFigures: Sendable {
         }
         var counted = CounterValues()
         if route != nil { counted[.hits] = 1 }
+        if near { counted[.nearHits] = 1 }
         if miss { counted[.misses] = 1 }
         if error { counted[.errors] = 1 }
         if refusedForMemory { counted[.setsRefusedForMemory] = 1 }

@@ -2,7 +2,7 @@ import CacheAside
 import Foundation
 import RESP
 
-/// Where a ``RedisStore`` keeps things: key layout 2, made for Redis Cluster.
+/// Where a ``RedisStore`` keeps things: key layout 3, made for Redis Cluster and near caches.
 ///
 /// Prefixes fall into ``partitionCount`` fixed partitions: 32 on a cluster unless configured
 /// otherwise, one on a standalone Redis (see ``init(name:cluster:partitions:)``). On a cluster, a
@@ -67,7 +67,7 @@ struct RedisKeys: Sendable {
     private let shift: Int
 
     /// The layout written to `{name}:layout`: format and partition count.
-    var layout: String { "2 \(partitionCount)" }
+    var layout: String { "3 \(partitionCount)" }
 
     var events: String { "{\(name)}:events" }
     var seq: String { "{\(name)}:seq" }
@@ -120,10 +120,28 @@ struct RedisKeys: Sendable {
         return [tagged + "#m", tagged + "#v", tagged + "#x", tagged + "#a", tagged + "#h", tagged + "#k"]
     }
 
-    /// What every prefix script takes: the prefix's six keys, then its partition's twelve (see
-    /// ``RedisScripts``).
+    /// What every prefix script takes: the prefix's six keys, its partition's twelve, and its
+    /// signal key (see ``RedisScripts``).
     func scriptKeys(_ prefix: String) -> [String] {
-        prefixKeys(prefix) + partitionKeys(partition(of: prefix)).all
+        prefixKeys(prefix) + partitionKeys(partition(of: prefix)).all + [signal(prefix)]
+    }
+
+    /// What every signal key starts with: the prefix instances track (`CLIENT TRACKING ON BCAST
+    /// PREFIX`) to hear of purges.
+    var signalHead: String { "#" + name + ":i:" }
+
+    /// The signal key of a prefix, `#<name>:i:{t}P`: it never holds data; a purge, a reset or a
+    /// store that replaces an entry writes and unlinks it in the same step, so Redis tells every
+    /// instance that tracks the signal head. Its first hash tag is the partition's, so it shares
+    /// the prefix's slot.
+    func signal(_ prefix: String) -> String { signalHead + tag(partition(of: prefix)) + prefix }
+
+    /// The prefix a signal key names; `nil` for another key.
+    func prefix(ofSignal key: String) -> String? {
+        guard key.hasPrefix(signalHead) else { return nil }
+        let rest = key.utf8.dropFirst(signalHead.utf8.count)
+        guard rest.first == UInt8(ascii: "{"), let close = rest.firstIndex(of: UInt8(ascii: "}")) else { return nil }
+        return String(key[key.utf8.index(after: close)...])
     }
 
     func meta(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#m" }

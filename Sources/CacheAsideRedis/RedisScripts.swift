@@ -5,12 +5,13 @@ import RESP
 /// prefix and of the prefix's partition, which share the partition's hash tag and so one Redis
 /// Cluster slot (see ``RedisKeys``); keys are always passed in `KEYS`, never named inside a script.
 ///
-/// Every prefix script takes the same eighteen keys, in this order: the prefix's `#m` meta hash
+/// Every prefix script takes the same nineteen keys, in this order: the prefix's `#m` meta hash
 /// (generation, epoch, gauges, counters), `#v` values by route, `#x` deadlines by route (the
 /// sweeper's index), `#a` store times by route, `#h` hits by route, `#k` routes in name order (all
 /// scores 0: the keys page's index); then its partition's `due`, `by:user`, `by:hits`,
 /// `by:misses`, `by:ratio`, `by:keys`, `by:bytes`, `by:purge`, `totals`, `part`, `by:soon` and
-/// `soon`.
+/// `soon`; last the prefix's signal key, which a purge, a reset or a store that replaces an entry
+/// writes and unlinks, so the instances that track it drop their near copies (see ``NearCache``).
 ///
 /// Every prefix script takes `ARGV[1]` = the time to use instead of Redis's (empty in
 /// production; a test's hand-moved clock, see ``RedisStore``) and `ARGV[2]` = the epoch of the
@@ -106,6 +107,12 @@ enum RedisScripts {
           count('bytes', -(size + #route))
           count('keys', -1)
         end
+        -- Tells the instances that track signal keys that the prefix's entries changed: written
+        -- and unlinked, so Redis sends an invalidation and keeps nothing.
+        local function signal()
+          redis.call('SET', KEYS[19], '1')
+          redis.call('UNLINK', KEYS[19])
+        end
         -- Sets a key's expiry to `at` unless it already expires later.
         local function expire_at_least(key, at)
           if redis.call('PEXPIREAT', key, digits(at), 'GT') == 0 then redis.call('PEXPIREAT', key, digits(at), 'NX') end
@@ -139,14 +146,15 @@ enum RedisScripts {
           redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'keys', 0, 'bytes', 0)
           redis.call('HINCRBY', KEYS[15], 'keys', 0 - reset_keys)
           redis.call('HINCRBY', KEYS[15], 'bytes', 0 - reset_bytes)
+          signal()
           index()
           return gen
         end
 
         """
 
-    /// KEYS the eighteen of a prefix; ARGV time, epoch, route.
-    /// `{1, value}` a hit, `{0, generation}` a miss (a provisional generation, the time now, for
+    /// KEYS the nineteen of a prefix; ARGV time, epoch, route.
+    /// `{1, value, ms left}` a hit, `{0, generation}` a miss (a provisional generation, the time now, for
     /// a prefix that has none yet: this script never creates one), `{2, generation}` a miss on an
     /// entry that had just expired (removed and counted here), `{3, epoch}` when the instance's
     /// epoch is behind.
@@ -159,7 +167,7 @@ enum RedisScripts {
             if not deadline then return {0, gen} end
             if tonumber(deadline) > now then
               local value = redis.call('HGET', KEYS[2], ARGV[3])
-              if value then return {1, value} end
+              if value then return {1, value, tonumber(deadline) - now} end
               return {0, gen}
             end
             remove_entry(ARGV[3])
@@ -168,7 +176,7 @@ enum RedisScripts {
             return {2, gen}
             """)
 
-    /// KEYS the eighteen of a prefix; ARGV time, epoch, route, value, ttl (ms), generation,
+    /// KEYS the nineteen of a prefix; ARGV time, epoch, route, value, ttl (ms), generation,
     /// idle retention (ms), backstop (ms), expiring-soon horizon (ms).
     /// Stores only if the prefix is still in `generation` (1 stored, 0 rejected as stale, 3 the
     /// instance's epoch is behind) and, in the same step, records the deadline for the sweeper
@@ -197,7 +205,12 @@ enum RedisScripts {
               count('\(CacheCounter.staleSetsRejected.rawValue)', 1)
               return finish(0)
             end
-            if redis.call('ZSCORE', KEYS[3], ARGV[3]) then remove_entry(ARGV[3]) end
+            local held = redis.call('ZSCORE', KEYS[3], ARGV[3])
+            if held then
+              remove_entry(ARGV[3])
+              -- A live entry replaced: near copies of it are stale.
+              if tonumber(held) > now then signal() end
+            end
             local ttl = tonumber(ARGV[5])
             if ttl <= 0 then
               index()
@@ -219,7 +232,7 @@ enum RedisScripts {
             return finish(1)
             """)
 
-    /// KEYS the eighteen of a prefix; ARGV time, epoch, meta lifetime (ms).
+    /// KEYS the nineteen of a prefix; ARGV time, epoch, meta lifetime (ms).
     /// Moves the prefix to a new generation and unlinks its entries in one step, and counts the
     /// purge in its partition's `part` (`seq`, which a Redis gone back in time has lower):
     /// `{keys, bytes, generation, epoch behind (0 or 1)}`.
@@ -242,13 +255,14 @@ enum RedisScripts {
             count('\(CacheCounter.purges.rawValue)', 1)
             count('\(CacheCounter.purgedKeys.rawValue)', keys)
             redis.call('HINCRBY', KEYS[16], 'seq', 1)
+            signal()
             index()
             -- Partition keys, renewed by every epoch check, expire even if none ever comes.
             for i = 7, 18 do redis.call('PEXPIRE', KEYS[i], ARGV[3], 'NX') end
             return {keys, bytes, gen, 0}
             """)
 
-    /// KEYS the eighteen of a prefix; ARGV time, epoch, limit.
+    /// KEYS the nineteen of a prefix; ARGV time, epoch, limit.
     /// Removes up to `limit` expired entries, counts them, and moves the prefix in the due set to
     /// its next deadline (or out of it): `{more due now (0 or 1), route…}`.
     static let sweep = RedisScript(
@@ -274,7 +288,7 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS the eighteen of a prefix; ARGV time, epoch, horizon (ms).
+    /// KEYS the nineteen of a prefix; ARGV time, epoch, horizon (ms).
     /// Counts the prefix's entries that end within the horizon as expiring soon, for a prefix
     /// whose next deadline came within it (listed in its partition's `soon` set): 1, or 0 for a
     /// prefix that is gone (taken out of the set).
@@ -291,7 +305,7 @@ enum RedisScripts {
             return 1
             """)
 
-    /// KEYS the eighteen of a prefix; ARGV time, meta lifetime (ms), idle (ms since the instance
+    /// KEYS the nineteen of a prefix; ARGV time, meta lifetime (ms), idle (ms since the instance
     /// last used the prefix), n, then n counter name and increment pairs, then route and hit count
     /// pairs. Adds one instance's batched counters, each to the field of its name, in the prefix
     /// and in its partition's totals; hits of entries purged meanwhile are dropped. Marks when the
@@ -333,7 +347,7 @@ enum RedisScripts {
         return 1
         """
 
-    /// KEYS the eighteen of a prefix; ARGV time, epoch, retention (ms).
+    /// KEYS the nineteen of a prefix; ARGV time, epoch, retention (ms).
     /// Forgets a prefix that holds nothing and was last used more than `retention` ago, and takes
     /// it out of its partition's indexes; its counters stay in the partition's totals, so totals
     /// never go down. A listed prefix whose meta key Redis already dropped is taken out too.
@@ -356,7 +370,7 @@ enum RedisScripts {
             return unlist()
             """)
 
-    /// KEYS the eighteen of a prefix; ARGV time, epoch, offset, limit.
+    /// KEYS the nineteen of a prefix; ARGV time, epoch, offset, limit.
     /// One page of the live entries in route order, read by rank from the name index:
     /// `{generation, now, route, deadline, stored at, hits, size, …}`, or null for a prefix never
     /// seen. Entries of the page that expired but are not swept yet are left out.

@@ -63,6 +63,10 @@ extension RedisStore {
         /// over more primaries and move in smaller pieces in a reshard; fewer make every
         /// statistics query cheaper, as each reads every partition (see `docs/redis.md`).
         public var clusterPartitions: Int
+        /// The most bytes of values this instance keeps in memory as near copies of entries it
+        /// read, so hits on them need no round trip (see ``NearCache`` and `docs/redis.md`); 0,
+        /// the default here, keeps none. `cachemon serve --redis` keeps 64 MiB by default.
+        public var nearCacheBytes: Int
 
         /// Creates a configuration; by default 4 connections for the hit path and 2 more, 500 ms
         /// timeouts, a flush every second, a 60 s horizon, 10,000 events, values up to 16 MiB,
@@ -89,8 +93,10 @@ extension RedisStore {
             purgeReplicationTimeout: Duration = .seconds(1),
             filterBudget: Duration = .milliseconds(400),
             mode: RedisClient.Mode = .automatic,
-            clusterPartitions: Int = 32
+            clusterPartitions: Int = 32,
+            nearCacheBytes: Int = 0
         ) {
+            self.nearCacheBytes = max(0, nearCacheBytes)
             self.name = name
             self.mode = mode
             self.maximumConnections = max(1, maximumConnections)

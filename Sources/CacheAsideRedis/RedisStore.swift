@@ -71,6 +71,12 @@ public final class RedisStore: CacheStore {
     let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CounterValues)?>(nil)
     /// Where the next idle-prefix reclaim continues: a partition, and a rank in its `by:user`.
     let reclaimCursor = NIOLockedValueBox((partition: 0, rank: 0))
+    /// Copies of entries read from Redis, kept coherent by Redis's invalidations (see
+    /// ``NearCache``); empty and unused when ``Configuration/nearCacheBytes`` is 0.
+    let near: NearCache
+    let nearTracking = NearTracking()
+    /// Runs between a fill's read and its insertion into the near cache: a test's gate.
+    let nearFillGate = NIOLockedValueBox<(@Sendable (CacheKey) async -> Void)?>(nil)
     /// The partition the next sweep starts at, so instances spread their sweeps.
     let sweepStart = NIOLockedValueBox(Int.random(in: 0..<RedisKeys.maximumPartitions))
 
@@ -93,6 +99,7 @@ public final class RedisStore: CacheStore {
     public init(url: RedisURL, configuration: Configuration = .init(), clock: CacheClock) {
         self.configuration = configuration
         self.clock = clock
+        self.near = NearCache(budget: configuration.nearCacheBytes)
         self.standaloneNames = RedisKeys(name: configuration.name, cluster: false)
         self.clusterNames = RedisKeys(
             name: configuration.name, cluster: true, partitions: configuration.clusterPartitions)
@@ -122,8 +129,16 @@ public final class RedisStore: CacheStore {
     public var backend: String { "redis" }
 
     public func lookup(_ key: CacheKey) async throws -> CacheLookup {
-        try await ready(.hit)
         let prefix = key.prefix.rawValue
+        if near.isEnabled, let value = near.hit(prefix, route: key.route, now: clock.now()) {
+            pending.withLockedValue { $0.count(prefix, at: clock.now(), hit: key.route, near: true) }
+            return .hit(value)
+        }
+        try await ready(.hit)
+        startNearTracking()
+        // Taken before the read is sent: an invalidation of the prefix after it voids the copy.
+        let ticket = near.ticket(prefix)
+        let sentAt = clock.now()
         let keys = names.scriptKeys(prefix)
         var answer = try await evaluate(
             RedisScripts.lookup, keys: keys, arguments: prefixArguments(prefix) + [ByteBuffer(string: key.route)],
@@ -135,14 +150,20 @@ public final class RedisStore: CacheStore {
                 RedisScripts.lookup, keys: keys, arguments: prefixArguments(prefix) + [ByteBuffer(string: key.route)],
                 lane: .hit)
         }
-        guard case .array(let parts) = answer, parts.count == 2, let kind = parts[0].int, kind != 3 else {
+        guard case .array(let parts) = answer, parts.count >= 2, let kind = parts[0].int, kind != 3 else {
             throw RedisError.protocolError("lookup answered \(answer)")
         }
-        if kind == 1, case .bulkString(let value) = parts[1] {
+        if kind == 1, case .bulkString(let buffer) = parts[1] {
+            let value = Array(buffer: buffer)
+            if let ticket, parts.count > 2, let left = parts[2].int, left > 0 {
+                if let gate = nearFillGate.withLockedValue({ $0 }) { await gate(key) }
+                // Never past the entry's deadline in Redis: counted from before the read was sent.
+                near.insert(prefix, route: key.route, value: value, deadline: sentAt + left * 1_000_000, ticket: ticket)
+            }
             pending.withLockedValue { pending in
                 pending.count(prefix, at: clock.now(), hit: key.route)
             }
-            return .hit(Array(buffer: value))
+            return .hit(value)
         }
         guard let generation = parts[1].string.flatMap(UInt64.init) else {
             throw RedisError.protocolError("lookup answered \(answer)")
@@ -343,8 +364,23 @@ public final class RedisStore: CacheStore {
 
     /// Closes the connections; a later use opens new ones.
     public func close() async {
+        await nearTracking.stop()
+        near.dropAll(live: false)
+        nearTracking.reopen()
         await pool.close()
         await backgroundPool.close()
+    }
+
+    /// What the near cache holds now: entries, bytes, and whether it is live (tracking Redis).
+    public var nearCacheFigures: (entries: Int, bytes: Int, live: Bool) {
+        let figures = near.figures
+        return (figures.entries, figures.bytes, figures.live)
+    }
+
+    /// Makes every fill of the near cache wait in `gate` between its read from Redis and its
+    /// insertion (`nil` removes it): for tests of the race with a purge.
+    public func setNearFillGate(_ gate: (@Sendable (CacheKey) async -> Void)?) {
+        nearFillGate.withLockedValue { $0 = gate }
     }
 
     // MARK: Helpers

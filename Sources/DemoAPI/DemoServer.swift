@@ -36,6 +36,8 @@ public struct DemoServer: Sendable {
         /// How many partitions the store has on Redis Cluster (see
         /// ``RedisStore/Configuration/clusterPartitions``).
         public var redisPartitions: Int
+        /// The Redis store's near cache in bytes (see ``RedisStore/Configuration/nearCacheBytes``).
+        public var nearCacheBytes: Int
         /// The cost of a read in the demo database (see ``DemoDatabase/init(workRounds:)``).
         public var workRounds: Int
         /// Whether the per-user routes go through the response cache (off only to compare).
@@ -46,8 +48,9 @@ public struct DemoServer: Sendable {
             host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, trafficRate: Double? = nil,
             users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, redis: RedisURL? = nil,
             redisTLS: RedisTLS = .init(), redisMode: RedisClient.Mode = .automatic, redisPartitions: Int = 32,
-            workRounds: Int = 300_000, cachesResponses: Bool = true
+            nearCacheBytes: Int = 64 << 20, workRounds: Int = 300_000, cachesResponses: Bool = true
         ) {
+            self.nearCacheBytes = nearCacheBytes
             self.host = host
             self.port = port
             self.token = token
@@ -85,7 +88,7 @@ public struct DemoServer: Sendable {
                 url: redis,
                 configuration: .init(
                     tls: configuration.redisTLS, mode: configuration.redisMode,
-                    clusterPartitions: configuration.redisPartitions))
+                    clusterPartitions: configuration.redisPartitions, nearCacheBytes: configuration.nearCacheBytes))
         } else {
             self.store = MemoryStore(configuration: .init(maxBytes: configuration.maxBytes))
         }

@@ -26,6 +26,12 @@ final class RESPCommandHandler: ChannelDuplexHandler {
     /// cannot be changed in place: appending there would copy them all on every answer).
     private var headAnswers: [RESPValue] = []
     private var closedReason: RedisError?
+    /// Where push messages go (see ``RedisConnection/Options/onPush``).
+    private let onPush: (@Sendable ([RESPValue]) -> Void)?
+
+    init(onPush: (@Sendable ([RESPValue]) -> Void)? = nil) {
+        self.onPush = onPush
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let batch = unwrapOutboundIn(data)
@@ -47,7 +53,11 @@ final class RESPCommandHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
-        if case .push = value { return }  // out-of-band messages answer no command
+        if case .push(let parts) = value {
+            // Out-of-band messages answer no command.
+            onPush?(parts)
+            return
+        }
         guard let head = pending.first else { return }
         if headAnswers.isEmpty { headAnswers.reserveCapacity(head.expected) }
         headAnswers.append(value)

@@ -12,12 +12,17 @@ extension RedisConnection {
         public var clientName: String?
         /// CA, client certificate and key for `rediss://`; ignored for `redis://`.
         public var tls: RedisTLS
+        /// Receives every RESP3 push message (`>`: an `invalidate` of client-side caching, a
+        /// message of a subscription) as it is read, on the connection's event loop and in the
+        /// order the server sent them; `nil` drops them. Pushes answer no command.
+        public var onPush: (@Sendable ([RESPValue]) -> Void)?
 
         /// Creates options; by default 2 s timeouts, no name, and the system's trusted CAs.
         public init(
             connectTimeout: TimeAmount = .seconds(2), commandTimeout: TimeAmount = .seconds(2),
-            clientName: String? = nil, tls: RedisTLS = .init()
+            clientName: String? = nil, tls: RedisTLS = .init(), onPush: (@Sendable ([RESPValue]) -> Void)? = nil
         ) {
+            self.onPush = onPush
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
             self.clientName = clientName.map { String($0.map { $0 == " " ? "-" : $0 }) }

@@ -63,7 +63,7 @@ public final class RedisConnection: Sendable {
                             handshake.withLockedValue { $0 = waiter.outcome.futureResult }
                         }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPMessageDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(RESPCommandHandler())
+                        try channel.pipeline.syncOperations.addHandler(RESPCommandHandler(onPush: options.onPush))
                     }
                 }
                 .connect(host: url.host, port: url.port).get()
@@ -128,6 +128,11 @@ public final class RedisConnection: Sendable {
 
     /// Whether the connection can still carry commands.
     public var isActive: Bool { channel.isActive }
+
+    /// Calls `body` once the connection has closed, for whatever reason (at once if it has).
+    public func whenClosed(_ body: @escaping @Sendable () -> Void) {
+        channel.closeFuture.whenComplete { _ in body() }
+    }
 
     /// Sends a command and waits for its answer; a server error (`-ERR`) comes back as a value.
     ///

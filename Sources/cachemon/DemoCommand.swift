@@ -51,7 +51,7 @@ struct DemoCommand: AsyncParsableCommand {
             configuration: .init(
                 port: port, token: token, trafficRate: traffic, users: users, redis: try redis.parsedURL(),
                 redisTLS: redis.tls, redisMode: try redis.parsedMode(),
-                redisPartitions: try redis.parsedPartitions()))
+                redisPartitions: try redis.parsedPartitions(), nearCacheBytes: try redis.parsedNearCacheBytes()))
         if let redis = server.store as? RedisStore, let problem = await redis.unreachable() {
             // Asked for by name and not there: better said now than shown as a wall of store errors.
             printError("cachemon: \(problem)")

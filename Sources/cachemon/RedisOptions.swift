@@ -30,6 +30,14 @@ struct RedisOptions: ParsableArguments {
     var partitions: Int?
 
     @Option(
+        name: .customLong("near-cache"),
+        help: ArgumentHelp(
+            "With --redis, how many MiB of values each instance keeps in memory as near copies, kept coherent "
+                + "by Redis's invalidations; 0 keeps none (default: $CACHEMON_NEAR_CACHE, else 64).",
+            valueName: "MiB"))
+    var nearCache: Int?
+
+    @Option(
         name: .customLong("redis-ca"),
         help: ArgumentHelp(
             "PEM file of the CA that signed the Redis server's certificate (default: $CACHEMON_REDIS_CA, "
@@ -62,9 +70,11 @@ struct RedisOptions: ParsableArguments {
             if partitions != nil {
                 throw ValidationError("--redis-partitions needs --redis (or $CACHEMON_REDIS_URL)")
             }
+            if nearCache != nil { throw ValidationError("--near-cache needs --redis (or $CACHEMON_REDIS_URL)") }
             return
         }
         _ = try parsedPartitions()
+        _ = try parsedNearCacheBytes()
         if mode == .cluster, url.database != 0 {
             throw ValidationError(
                 "--redis-mode cluster: Redis Cluster has only database 0; drop \"/\(url.database)\" from the URL")
@@ -118,6 +128,18 @@ struct RedisOptions: ParsableArguments {
                 "\(source): \"\(given)\" is not a power of two from 16 to 1024 (16, 32, 64, 128, 256, 512 or 1024)")
         }
         return count
+    }
+
+    /// The near cache's size in bytes from `--near-cache` or `$CACHEMON_NEAR_CACHE` (MiB); 64 MiB
+    /// if neither.
+    func parsedNearCacheBytes() throws -> Int {
+        let source = nearCache != nil ? "--near-cache" : "$CACHEMON_NEAR_CACHE"
+        let given = nearCache.map(String.init) ?? environment["CACHEMON_NEAR_CACHE"] ?? ""
+        if given.isEmpty { return 64 << 20 }
+        guard let mebibytes = Int(given), (0...1 << 20).contains(mebibytes) else {
+            throw ValidationError("\(source): \"\(given)\" is not a number of MiB from 0 (none) to 1048576")
+        }
+        return mebibytes << 20
     }
 
     /// The TLS files, from the options or the environment.
