@@ -31,13 +31,16 @@ public struct InstanceInfo: Codable, Sendable, Equatable {
     /// Whether its last heartbeat is within its time to live; a dead instance stays listed for a
     /// while (ten times that), with the figures it last reported.
     public var alive: Bool
+    /// Its near cache, if it has one (an instance of a shared store with `--near-cache`).
+    public var near: NearCacheFigures?
 
     /// Creates the description of one instance.
     public init(
         id: String, url: String? = nil, version: String, startedAt: Date, uptimeSeconds: Double,
         requestsPerSecond: Double = 0, hits: UInt64 = 0, misses: UInt64 = 0, storeErrors: UInt64 = 0,
-        circuitOpen: Bool = false, lastSeen: Date, alive: Bool = true
+        circuitOpen: Bool = false, lastSeen: Date, alive: Bool = true, near: NearCacheFigures? = nil
     ) {
+        self.near = near
         self.id = id
         self.url = url
         self.version = version

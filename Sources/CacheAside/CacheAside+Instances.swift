@@ -23,7 +23,8 @@ extension CacheAside {
             throw .storeUnavailable("instances failed: \(error)")
         }
         let now = clock.now()
-        let own = reporter.info(now: now, clock: clock, circuitOpen: breaker.isOpen(now: now))
+        let own = reporter.info(
+            now: now, clock: clock, circuitOpen: breaker.isOpen(now: now), near: store.nearCacheFigures)
         listed.removeAll { $0.id == own.id }
         listed.append(own)
         listed.sort { $0.id < $1.id }
@@ -49,7 +50,8 @@ extension CacheAside {
         let now = clock.now()
         reporter.sample(now: now)
         let heartbeat = InstanceHeartbeat(
-            instance: reporter.info(now: now, clock: clock, circuitOpen: breaker.isOpen(now: now)),
+            instance: reporter.info(
+                now: now, clock: clock, circuitOpen: breaker.isOpen(now: now), near: store.nearCacheFigures),
             timeToLive: configuration.heartbeatTimeToLive)
         try? await store.publishHeartbeat(heartbeat)
     }

@@ -5,4 +5,7 @@ extension CacheStore {
 
     /// No instances: this store keeps no registry.
     public func instances() async throws -> [InstanceInfo] { [] }
+
+    /// No near cache.
+    public var nearCacheFigures: NearCacheFigures? { nil }
 }

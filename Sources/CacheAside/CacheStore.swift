@@ -43,4 +43,7 @@ public protocol CacheStore: Sendable {
     /// The instances whose heartbeats the store holds, ordered by id: alive while their last
     /// heartbeat is within its time to live, then dead (with their last figures) until ten times that.
     func instances() async throws -> [InstanceInfo]
+
+    /// What this instance's near cache holds, if the store keeps one (none by default).
+    var nearCacheFigures: NearCacheFigures? { get }
 }

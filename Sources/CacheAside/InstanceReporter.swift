@@ -62,13 +62,13 @@ final class InstanceReporter: Sendable {
     }
 
     /// The instance as it reports itself at `now` (a reading of `clock`).
-    func info(now: Int64, clock: CacheClock, circuitOpen: Bool) -> InstanceInfo {
+    func info(now: Int64, clock: CacheClock, circuitOpen: Bool, near: NearCacheFigures? = nil) -> InstanceInfo {
         let (url, rate) = state.withLockedValue { ($0.url, $0.requestsPerSecond) }
         return InstanceInfo(
             id: id, url: url, version: version, startedAt: startedAt, uptimeSeconds: Double(max(0, now)) / 1e9,
             requestsPerSecond: rate, hits: hits.load(ordering: .relaxed), misses: misses.load(ordering: .relaxed),
             storeErrors: storeErrors.load(ordering: .relaxed), circuitOpen: circuitOpen,
-            lastSeen: clock.date(at: now), alive: true)
+            lastSeen: clock.date(at: now), alive: true, near: near)
     }
 
     /// `<host>-<pid>-<4 hex digits>`: tells instances apart, and a restart from the process before it.

@@ -58,6 +58,8 @@ final class NearCache: Sendable {
         /// Moves in a prefix's cell whenever it is invalidated (prefixes share cells: a shared cell
         /// only refuses a little more).
         var prefixEpochs = [UInt64](repeating: 0, count: NearCache.cells)
+        /// Moves in a prefix's cell whenever Redis's invalidation of it arrives.
+        var heard = [UInt64](repeating: 0, count: NearCache.cells)
         var live = false
     }
 
@@ -149,9 +151,34 @@ final class NearCache: Sendable {
     func dropAll(live: Bool) {
         state.withLockedValue { state in
             let generation = state.generation &+ 1
+            let heard = state.heard
             state = State()
             state.generation = generation
+            state.heard = heard
             state.live = live
+        }
+    }
+
+    /// Counts an invalidation of `prefix` that came from Redis (see ``awaitInvalidation(of:since:within:)``).
+    func heard(prefix: String) {
+        let cell = Self.cell(prefix)
+        state.withLockedValue { $0.heard[cell] &+= 1 }
+    }
+
+    /// How many invalidations of `prefix`'s cell came from Redis so far.
+    func heardCount(_ prefix: String) -> UInt64 {
+        let cell = Self.cell(prefix)
+        return state.withLockedValue { $0.heard[cell] }
+    }
+
+    /// Waits until an invalidation of `prefix` comes from Redis after `count` were heard, for
+    /// `within` at most; at once when not live. Redis sends a broadcast invalidation to every
+    /// tracking connection at the same moment, so hearing its own tells a purge that every other
+    /// instance's is on its way too.
+    func awaitInvalidation(of prefix: String, since count: UInt64, within: Duration) async {
+        let deadline = ContinuousClock.now + within
+        while state.withLockedValue({ $0.live }), heardCount(prefix) == count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .microseconds(200))
         }
     }
 

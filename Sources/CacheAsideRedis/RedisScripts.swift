@@ -178,8 +178,8 @@ enum RedisScripts {
 
     /// KEYS the nineteen of a prefix; ARGV time, epoch, route, value, ttl (ms), generation,
     /// idle retention (ms), backstop (ms), expiring-soon horizon (ms).
-    /// Stores only if the prefix is still in `generation` (1 stored, 0 rejected as stale, 3 the
-    /// instance's epoch is behind) and, in the same step, records the deadline for the sweeper
+    /// Stores only if the prefix is still in `generation` (1 stored, 2 stored in place of a live
+    /// entry, 0 rejected as stale, 3 the instance's epoch is behind) and, in the same step, records the deadline for the sweeper
     /// and updates the partition's figures. Every key gets a Redis expiry past its last deadline,
     /// so Redis frees what no instance sweeps.
     ///
@@ -206,15 +206,19 @@ enum RedisScripts {
               return finish(0)
             end
             local held = redis.call('ZSCORE', KEYS[3], ARGV[3])
+            local stored = 1
             if held then
               remove_entry(ARGV[3])
               -- A live entry replaced: near copies of it are stale.
-              if tonumber(held) > now then signal() end
+              if tonumber(held) > now then
+                signal()
+                stored = 2
+              end
             end
             local ttl = tonumber(ARGV[5])
             if ttl <= 0 then
               index()
-              return finish(1)
+              return finish(stored)
             end
             local deadline = now + ttl
             redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
@@ -229,7 +233,7 @@ enum RedisScripts {
             index()
             for i = 2, 6 do expire_at_least(KEYS[i], deadline + backstop) end
             expire_at_least(KEYS[1], math.max(now + retention, deadline) + backstop)
-            return finish(1)
+            return finish(stored)
             """)
 
     /// KEYS the nineteen of a prefix; ARGV time, epoch, meta lifetime (ms).

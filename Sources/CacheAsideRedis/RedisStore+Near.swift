@@ -144,7 +144,10 @@ extension RedisStore {
                 return
             }
             for key in keys {
-                if let prefix = key.string.flatMap(names.prefix(ofSignal:)) { near.invalidate(prefix: prefix) }
+                if let prefix = key.string.flatMap(names.prefix(ofSignal:)) {
+                    near.invalidate(prefix: prefix)
+                    near.heard(prefix: prefix)
+                }
             }
         }
         let connection = try await RedisConnection.connect(to: url, options: options)

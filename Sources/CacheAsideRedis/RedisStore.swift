@@ -205,6 +205,10 @@ public final class RedisStore: CacheStore {
         switch answer.int {
         case 1:
             return .stored
+        case 2:
+            // A live entry replaced: its near copy here goes now; other instances are told by Redis.
+            near.invalidate(prefix: prefix)
+            return .stored
         case 0:
             let rejected = event(.staleSetRejected, prefix: key.prefix, key: key.route)
             pending.withLockedValue { $0.emit(rejected, capacity: configuration.eventCapacity) }
@@ -220,6 +224,11 @@ public final class RedisStore: CacheStore {
 
     public func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
         try await ready()
+        // This instance's own copies go at once, before (voiding fills in flight) and after (any
+        // filled meanwhile); other instances' go when Redis's invalidation reaches them.
+        near.invalidate(prefix: prefix.rawValue)
+        defer { near.invalidate(prefix: prefix.rawValue) }
+        let heard = near.heardCount(prefix.rawValue)
         let started = ContinuousClock.now
         // On a cluster a purge runs on a connection to its prefix's primary, outside the client's
         // routing: after a failover or a reshard it may be told MOVED (the map is corrected, and
@@ -232,7 +241,11 @@ public final class RedisStore: CacheStore {
         while true {
             attempt += 1
             do {
-                return try await purgeOnPrimary(prefix, started: started)
+                let result = try await purgeOnPrimary(prefix, started: started)
+                // Until Redis's invalidation reaches this instance too (sent to every instance at
+                // once), bounded: the other instances' near caches hear of it as soon as they can.
+                await near.awaitInvalidation(of: prefix.rawValue, since: heard, within: Self.nearEchoWait)
+                return result
             } catch {
                 guard case .server(let message) = error as? RedisError, attempt < 8 else { throw error }
                 let moved = backgroundPool.learn(fromError: message) && message.hasPrefix("MOVED")
@@ -371,11 +384,19 @@ public final class RedisStore: CacheStore {
         await backgroundPool.close()
     }
 
-    /// What the near cache holds now: entries, bytes, and whether it is live (tracking Redis).
-    public var nearCacheFigures: (entries: Int, bytes: Int, live: Bool) {
+    /// What the near cache holds now and served since the store started; `nil` without one.
+    public var nearCacheFigures: NearCacheFigures? {
+        guard near.isEnabled else { return nil }
         let figures = near.figures
-        return (figures.entries, figures.bytes, figures.live)
+        return NearCacheFigures(
+            hits: nearHitsCounted, entries: figures.entries, bytes: figures.bytes, live: figures.live)
     }
+
+    /// How long a purge waits for Redis's invalidation of its prefix to reach this instance.
+    static let nearEchoWait = Duration.milliseconds(10)
+
+    /// How many hits this instance served from its near cache since it started.
+    public var nearHitsCounted: UInt64 { pending.withLockedValue { $0.countedHere[.nearHits] } }
 
     /// Makes every fill of the near cache wait in `gate` between its read from Redis and its
     /// insertion (`nil` removes it): for tests of the race with a purge.

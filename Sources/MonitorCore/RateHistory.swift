@@ -48,6 +48,15 @@ public struct RateHistory: Equatable, Sendable {
         return Self.ratio(from: first.totals, to: last.totals)
     }
 
+    /// The share of hits that instances served from their near caches over the last `seconds`;
+    /// `nil` without hits in that time.
+    public func nearShare(over seconds: TimeInterval) -> Double? {
+        guard let last = samples.last, let first = oldest(within: seconds, of: last) else { return nil }
+        let hits = last.totals[.hits] &- first.totals[.hits]
+        guard hits > 0 else { return nil }
+        return Double(last.totals[.nearHits] &- first.totals[.nearHits]) / Double(hits)
+    }
+
     /// Per second, between the last two samples, of a counter.
     public func rate(_ counter: (CacheTotals) -> UInt64) -> Double? {
         guard samples.count >= 2 else { return nil }

@@ -35,6 +35,11 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
         column = screen.write("  \(label) ", row: 1, column: column, style: painter.style(.dim))
         column = screen.write(Format.percent(ratio), row: 1, column: column, style: painter.ratio(ratio))
     }
+    // With near caches: the share of the last minute's hits served from an instance's memory.
+    if snapshot.totals[.nearHits] > 0 {
+        column = screen.write("  near ", row: 1, column: column, style: painter.style(.dim))
+        column = screen.write(Format.percent(history.nearShare(over: 60)), row: 1, column: column)
+    }
     let right =
         "req/s \(Format.rate(history.requestsPerSecond))   keys \(Format.count(snapshot.totals.keys))"
         + "   mem \(Format.bytes(snapshot.totals.bytes)) "

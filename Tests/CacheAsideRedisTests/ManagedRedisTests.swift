@@ -12,7 +12,7 @@ struct ManagedRedisTests {
     /// The smallest ACL rule the store needs, as `docs/redis.md` gives it, for namespace `api` and
     /// store name `cachemon`.
     static let aclRule =
-        "on >s3cret:@ resetkeys ~{*}api:* ~{*}#cachemon:* ~{cachemon}:* resetchannels -@all +ping +select "
+        "on >s3cret:@ resetkeys ~{*}api:* ~{*}#cachemon:* ~{cachemon}:* ~#cachemon:i:* resetchannels -@all +ping +select +hello +client|tracking "
         + "+client|setname +info|server +info|cluster +cluster|shards +cluster|slots +asking +role +wait +time "
         + "+script|load +evalsha +eval +hsetnx +hincrby +hget +hset +hdel +hmget +hstrlen +hexists "
         + "+zadd +zrem +zrange +zrangebyscore +zremrangebyscore +zcount +zcard +zscore +unlink +exists "
@@ -26,7 +26,11 @@ struct ManagedRedisTests {
         _ = try await raw.connection.execute(RESPCommand(strings: ["ACL", "SETUSER", "cachemon"] + rule))
         // The password holds `:` and `@`, percent-escaped in the URL.
         let url = "redis://cachemon:s3cret%3A%40@127.0.0.1:\(server.port)"
-        let fixture = try RedisFixture(server, url: url)
+        // With a near cache, whose connection tracks the signal keys.
+        var configuration = RedisFixture.configuration()
+        configuration.nearCacheBytes = 1 << 20
+        let fixture = try RedisFixture(server, url: url, configuration: configuration)
+        try await NearCacheTests.waitUntilLive(fixture)
         #expect(try await fixture.read("/orders", user: "42", value: "v").computed)
         #expect(try await fixture.read("/orders", user: "42", value: "w") == ("v", false))
         _ = try await fixture.read("/short", user: "42", value: "v", ttl: .milliseconds(1))

@@ -9,6 +9,8 @@ enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case redis
     /// A Redis Cluster of 3 primaries.
     case cluster
+    /// One Redis, with a near cache in front.
+    case redisNear
 
     var description: String { rawValue }
 }
@@ -32,7 +34,7 @@ struct StoreFixture: Sendable, ReadsThroughCache {
             self.server = nil
             self.cluster = nil
             base = MemoryStore(configuration: .init(eventCapacity: eventCapacity), clock: clock)
-        case .redis, .cluster:
+        case .redis, .cluster, .redisNear:
             let url: String
             if kind == .cluster {
                 let cluster = try await RedisCluster(replicas: false)
@@ -51,7 +53,7 @@ struct StoreFixture: Sendable, ReadsThroughCache {
                 url: try RedisURL(url),
                 configuration: .init(
                     connectTimeout: .seconds(10), commandTimeout: .seconds(10), eventCapacity: eventCapacity,
-                    filterBudget: .seconds(20)),
+                    filterBudget: .seconds(20), nearCacheBytes: kind == .redisNear ? 8 << 20 : 0),
                 clock: clock)
         }
         faulty = FaultyStore(base)
