@@ -6,7 +6,7 @@
 //   CACHEMON_BENCHMARKS=1 swift run -c release --scratch-path .build-bench RedisBenchmarks [users] [entries per user]
 //
 // With `cluster` instead: the hit path and the purge on one Redis and on a cluster of 3 primaries
-// (see ClusterFigures.swift).
+// (see ClusterFigures.swift). With `near`: the near cache's hit and invalidation lag (NearFigures.swift).
 import CacheAside
 import CacheAsideRedis
 import Foundation
@@ -20,6 +20,10 @@ import TestSupport
 
 if CommandLine.arguments.dropFirst().first == "cluster" {
     try await compareClusterFigures()
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "near" {
+    try await nearFigures()
     exit(0)
 }
 

@@ -57,6 +57,16 @@ final class NearTracking: Sendable {
         await task?.value
     }
 
+    /// Stops tracking without waiting: for a store that goes without ``stop()``.
+    func cancel() {
+        let (task, connections) = state.withLockedValue { state in
+            state.stopped = true
+            return (state.task, state.connections)
+        }
+        task?.cancel()
+        for connection in connections { Task { await connection.close() } }
+    }
+
     /// Lets a closed store track again when it is used again.
     func reopen() {
         state.withLockedValue { $0.stopped = false }
@@ -64,18 +74,29 @@ final class NearTracking: Sendable {
 }
 
 extension RedisStore {
-    /// How often tracking checks that the set of primaries is the one it tracks.
-    static let nearTopologyCheck = Duration.milliseconds(250)
-
-    /// Starts the near cache's tracking on first use (see ``NearTracking``).
+    /// Starts the near cache's tracking on first use (see ``NearTracking``). The task holds what it
+    /// needs, not the store, so a store dropped without ``close()`` goes (its deinit cancels it).
     func startNearTracking() {
         guard near.isEnabled else { return }
-        nearTracking.start { [weak self] in await self?.trackNearCache() }
+        let link = NearLink(near: near, pool: pool, names: names, tracking: nearTracking)
+        nearTracking.start { await link.track() }
     }
+}
+
+/// What the near cache's tracking needs of its store.
+struct NearLink: Sendable {
+    let near: NearCache
+    let pool: RedisClient
+    let names: RedisKeys
+    let tracking: NearTracking
+
+    /// How often tracking checks that the set of primaries is the one it tracks.
+    static let topologyCheck = Duration.milliseconds(250)
 
     /// Tracks until stopped: connects to every primary, then waits for a connection to close or
     /// the primaries to change, and starts again (50 ms after a failure, doubling up to 2 s).
-    private func trackNearCache() async {
+    func track() async {
+        let nearTracking = tracking
         var delay = Duration.milliseconds(50)
         while !Task.isCancelled, !nearTracking.isStopped {
             near.dropAll(live: false)
@@ -102,7 +123,7 @@ extension RedisStore {
                 // Until a connection closes or the primaries change.
                 let watch = Task {
                     while !Task.isCancelled {
-                        try? await Task.sleep(for: Self.nearTopologyCheck)
+                        try? await Task.sleep(for: Self.topologyCheck)
                         guard let now = try? await pool.primaries() else { continue }
                         if Set(now.map(\.description)) != Set(nodes.map(\.description)) {
                             lost.continuation.yield()

@@ -126,6 +126,10 @@ public final class RedisStore: CacheStore {
         }
     }
 
+    deinit {
+        nearTracking.cancel()
+    }
+
     public var backend: String { "redis" }
 
     public func lookup(_ key: CacheKey) async throws -> CacheLookup {

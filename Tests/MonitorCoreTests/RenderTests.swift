@@ -113,6 +113,22 @@ struct RenderTests {
         #expect(!header.contains("live"))
     }
 
+    @Test("with near caches, the header shows the share of hits served from an instance's memory")
+    func nearShare() {
+        var state = Fixtures.liveState()
+        #expect(!render(state, size: state.size).lines[1].contains("near"), "no near cache, no share")
+        // Near caches from the third second: 600 of its 870 hits, then 904 of the next 1,130; over
+        // the last minute (from the first sample) 1,504 of 3,130 hits.
+        var first = Fixtures.snapshot(at: 2, hits: 12_000, misses: 1_100, prefixes: [])
+        first.totals[.nearHits] = 600
+        var second = Fixtures.snapshot(at: 3, hits: 13_130, misses: 1_170, prefixes: [])
+        second.totals[.nearHits] = 1_504
+        _ = reduce(&state, .statsLoaded(first, at: Fixtures.start.addingTimeInterval(2)))
+        _ = reduce(&state, .statsLoaded(second, at: Fixtures.start.addingTimeInterval(3)))
+        let header = render(state, size: state.size).lines[1]
+        #expect(header.contains("near 48.1%"), "\(header)")
+    }
+
     @Test("help lists every key beside what it does, lines the main screen does not have")
     func help() {
         var state = Fixtures.liveState()
