@@ -43,9 +43,21 @@ let instanceColumns: [InstanceColumn] = [
     },
 ]
 
-/// The instance columns that fit `width`, keeping at least 14 cells for the id (all of them fit 120).
-func visibleInstanceColumns(width: Int) -> (id: Int, columns: [InstanceColumn]) {
+/// An instance's near cache: hits served from it, and bytes held (`bypass` while it does not
+/// follow the store's invalidations); shown when any instance has one.
+let nearColumn = InstanceColumn(title: "NEAR", width: 18, dropOrder: 1, alignRight: true) { instance, _ in
+    guard let near = instance.near else { return "–" }
+    guard near.live else { return "bypass" }
+    return "\(Format.count(near.hits)) · \(Format.bytes(near.bytes))"
+}
+
+/// The instance columns that fit `width`, keeping at least 14 cells for the id (all of them fit
+/// 120; with `near`, the near cache's column too, and the URL goes first).
+func visibleInstanceColumns(width: Int, near: Bool = false) -> (id: Int, columns: [InstanceColumn]) {
     var columns = instanceColumns
+    if near, let hits = columns.firstIndex(where: { $0.title == "HIT%" }) {
+        columns.insert(nearColumn, at: hits + 1)
+    }
     for drop in [3, 2, 1] {
         let used = columns.reduce(0) { $0 + $1.width }
         if width - 2 - used >= 14 { break }
@@ -70,7 +82,8 @@ func renderInstances(_ screen: inout Screen, _ state: MonitorState, _ layout: La
         back, row: layout.tableTop - 2, column: max(0, screen.size.columns - DisplayWidth.of(back)),
         style: painter.style(.dim))
 
-    let (idWidth, columns) = visibleInstanceColumns(width: screen.size.columns)
+    let near = state.instances?.instances.contains { $0.near != nil } ?? false
+    let (idWidth, columns) = visibleInstanceColumns(width: screen.size.columns, near: near)
     var header = screen.write(
         "  " + DisplayWidth.pad("INSTANCE", to: idWidth), row: layout.tableTop - 1, column: 0, style: .bold)
     for column in columns {

@@ -10,7 +10,9 @@ enum TextReport {
         var lines = [
             "\(url)  \(snapshot.backend) · \(snapshot.instance)  up \(duration(snapshot.uptimeSeconds))"
                 + (snapshot.circuitOpen ? "  CIRCUIT OPEN (store skipped)" : ""),
-            "hit ratio \(percent(totals.hitRatio))  hits \(totals[.hits])  misses \(totals[.misses])  sets \(totals[.sets])",
+            "hit ratio \(percent(totals.hitRatio))  hits \(totals[.hits])"
+                + (totals[.nearHits] > 0 ? " (near \(totals[.nearHits]))" : "")
+                + "  misses \(totals[.misses])  sets \(totals[.sets])",
             "keys \(totals.keys)  \(bytes(totals.bytes))  expiring soon \(totals.expiringSoon)  "
                 + "expired \(totals[.expirations])  evicted \(totals[.evictions])",
             "purges \(totals[.purges]) (\(Format.count(totals[.purgedKeys], "key")))  "
@@ -38,15 +40,17 @@ enum TextReport {
             "\(url)  \(Format.count(list.instances.count, "instance")), \(list.aliveCount) alive"
             + "  (answered by \(list.instance))"
         guard !list.instances.isEmpty else { return title + "\nno instance has sent a heartbeat yet" }
-        let rows = list.instances.map { instance in instanceRow(instance, now: list.serverTime) }
-        let header = [
-            "INSTANCE", "URL", "VERSION", "UPTIME", "REQ/s", "HITS", "MISSES", "HIT%", "ERRORS", "CIRCUIT",
-            "LAST SEEN", "STATE",
-        ]
+        let near = list.instances.contains { $0.near != nil }
+        let rows = list.instances.map { instance in instanceRow(instance, now: list.serverTime, near: near) }
+        let header =
+            [
+                "INSTANCE", "URL", "VERSION", "UPTIME", "REQ/s", "HITS", "MISSES", "HIT%", "ERRORS", "CIRCUIT",
+                "LAST SEEN", "STATE",
+            ] + (near ? ["NEAR HITS", "NEAR ENTRIES", "NEAR BYTES"] : [])
         return title + "\n" + table(header: header, rows: rows, rightAligned: 3...8)
     }
 
-    static func instanceRow(_ instance: InstanceInfo, now: Date) -> [String] {
+    static func instanceRow(_ instance: InstanceInfo, now: Date, near: Bool = false) -> [String] {
         let circuit = instance.circuitOpen ? "OPEN" : "closed"
         let state = instance.alive ? "alive" : "dead"
         let url = instance.url ?? "–"
@@ -55,7 +59,15 @@ enum TextReport {
             instance.id, url, instance.version, duration(instance.uptimeSeconds),
             Format.rate(instance.requestsPerSecond), "\(instance.hits)", "\(instance.misses)",
             percent(instance.hitRatio), "\(instance.storeErrors)", circuit, lastSeen, state,
-        ]
+        ] + (near ? nearCells(instance.near) : [])
+    }
+
+    /// An instance's near cache: hits, entries and bytes, or `bypass` while it follows no
+    /// invalidations, or `–` without one.
+    static func nearCells(_ near: NearCacheFigures?) -> [String] {
+        guard let near else { return ["–", "–", "–"] }
+        guard near.live else { return ["\(near.hits)", "bypass", "–"] }
+        return ["\(near.hits)", "\(near.entries)", bytes(near.bytes)]
     }
 
     static func keys(_ keys: [KeyInfo], prefix: String) -> String {

@@ -51,6 +51,23 @@ struct InstancesViewTests {
         (0..<screen.size.columns).map { screen[row, $0] }.filter { $0.text != " " && !$0.text.isEmpty }.map(\.style)
     }
 
+    @Test("with near caches, a NEAR column shows each instance's near hits and bytes, or bypass")
+    func nearColumn() throws {
+        var state = Fixtures.liveState()
+        var fleet = Self.fleet()
+        fleet.instances[0].near = NearCacheFigures(hits: 12_345, entries: 800, bytes: 3 << 20, live: true)
+        fleet.instances[1].near = NearCacheFigures(hits: 7, entries: 0, bytes: 0, live: false)
+        let time = Fixtures.start.addingTimeInterval(1)
+        _ = reduce(&state, .key(.character("i"), at: time))
+        _ = reduce(&state, .instancesLoaded(fleet, at: time))
+        let screen = render(state, size: state.size)
+        #expect(screen.text.contains("NEAR"))
+        #expect(try screen.lines[row(screen, "web-1")].contains("12,345 · 3.0 MiB"))
+        #expect(try screen.lines[row(screen, "web-2")].contains("bypass"))
+        #expect(screen.lines.allSatisfy { DisplayWidth.of($0) == 120 })
+        #expect(!render(Self.showingFleet(), size: state.size).text.contains("NEAR"), "no near cache, no column")
+    }
+
     @Test("i opens the view and asks for the list at once; each poll refreshes it while it is open; i and Esc go back")
     func polling() {
         var state = Fixtures.liveState()
