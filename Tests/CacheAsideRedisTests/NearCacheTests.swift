@@ -42,8 +42,10 @@ struct NearCacheTests {
 
     /// The longest B may go on serving its copy after A's purge returned (docs/redis.md, "The
     /// near cache"): Redis's invalidation is on its way to every instance when the purge returns,
-    /// and is read as soon as B's event loop runs; generous here for a loaded test run.
-    static let lagBound = Duration.milliseconds(100)
+    /// and is read as soon as B's event loop runs. On a quiet machine that is at once (0 of 10,000
+    /// purges in `RedisBenchmarks near`); under the whole test suite's load on 2 cores, B's event
+    /// loop has been seen to run more than 100 ms late, so the bound here is generous.
+    static let lagBound = Duration.seconds(1)
 
     @Test("after a purge returns on A, B stops serving its copy within the lag bound, under traffic on both")
     func purgeOnAThenBComputesAnew() async throws {
@@ -202,5 +204,73 @@ struct NearCacheTests {
         #expect(afterRestart.computed && afterRestart.value == "after restart")
         try await Self.waitUntilLive(b)
         #expect(try await Self.holdNear(b, "/k", user: "k2", value: "unused") == "after restart")
+    }
+
+    @Test("a near copy never outlives its entry's deadline in Redis")
+    func neverPastDeadline() async throws {
+        let server = try await RedisServer()
+        let b = try RedisFixture(server, configuration: Self.configuration())
+        try await Self.waitUntilLive(b)
+        _ = try await b.read("/short", user: "d", value: "v1", ttl: .milliseconds(400))
+        #expect(try await Self.holdNear(b, "/short", user: "d", value: "unused") == "v1")
+        try await Task.sleep(for: .milliseconds(500))
+        let after = try await b.read("/short", user: "d", value: "v2")
+        #expect(after.computed && after.value == "v2", "past its deadline, the copy is not served")
+    }
+
+    @Test("the near cache stays within its bytes, the least recently used going first")
+    func boundedByBytes() async throws {
+        let server = try await RedisServer()
+        var configuration = Self.configuration()
+        configuration.nearCacheBytes = 64 << 10
+        let b = try RedisFixture(server, configuration: configuration)
+        try await Self.waitUntilLive(b)
+        let value = String(repeating: "x", count: 2_048)
+        for user in 0..<100 {
+            _ = try await b.read("/big", user: "lru\(user)", value: value)
+            _ = try await b.read("/big", user: "lru\(user)", value: value)
+        }
+        let figures = try #require(b.store.nearCacheFigures)
+        #expect(figures.bytes <= 64 << 10, "\(figures)")
+        #expect(figures.entries > 10 && figures.entries < 100, "\(figures)")
+        let hits = b.store.nearHitsCounted
+        _ = try await b.read("/big", user: "lru99", value: value)
+        #expect(b.store.nearHitsCounted == hits + 1, "the last one read is held")
+        _ = try await b.read("/big", user: "lru0", value: value)
+        #expect(b.store.nearHitsCounted == hits + 1, "the first one read went")
+    }
+
+    @Test("on a cluster each instance tracks every primary, and a purge on A reaches B's copies on any of them")
+    func clusterTracksEveryPrimary() async throws {
+        try await ClusterResilienceTests.withCluster { cluster in
+            let a = try RedisFixture(cluster.servers[0], url: cluster.url, configuration: Self.configuration())
+            let b = try RedisFixture(cluster.servers[0], url: cluster.url, configuration: Self.configuration())
+            try await Self.waitUntilLive(a)
+            try await Self.waitUntilLive(b)
+            for port in cluster.primaryPorts {
+                guard let server = cluster.servers.first(where: { $0.port == port }) else { continue }
+                let raw = try await RawRedis(server)
+                let clients = try await raw.run("CLIENT", "LIST").string ?? ""
+                await raw.close()
+                let tracking = clients.split(whereSeparator: \.isNewline).filter { $0.contains("-near ") }
+                #expect(tracking.count == 2, "primary \(port): one tracking connection per instance")
+            }
+            var slots = Set<Int>()
+            for round in 0..<30 {
+                let user = "c\(round)"
+                slots.insert(HashSlot.slot(of: CachePrefix(namespace: "api", user: user).rawValue) / 5462)
+                _ = try await Self.holdNear(b, "/k", user: user, value: "old")
+                _ = try await a.cache.purge(user: user)
+                let returned = ContinuousClock.now
+                while true {
+                    let read = try await b.read("/k", user: user, value: "new")
+                    if read.computed { break }
+                    let since = returned.duration(to: .now)
+                    #expect(since <= Self.lagBound, "\(user): B served its copy \(since) after A's purge")
+                    if since > Self.lagBound { break }
+                }
+            }
+            #expect(slots.count == 3, "the users are on every primary")
+        }
     }
 }
