@@ -22,13 +22,6 @@ final class NearCache: Sendable {
         var prefixEpoch: UInt64
     }
 
-    /// What the near cache holds, for an instance's figures.
-    struct Figures: Sendable, Equatable {
-        var entries: Int
-        var bytes: Int
-        var live: Bool
-    }
-
     private struct Key: Hashable {
         var prefix: String
         var route: String
@@ -135,11 +128,13 @@ final class NearCache: Sendable {
         }
     }
 
-    /// Drops every copy of `prefix` and voids the tickets of fills in flight for it.
-    func invalidate(prefix: String) {
+    /// Drops every copy of `prefix` and voids the tickets of fills in flight for it; `fromRedis`
+    /// when Redis's invalidation says so (counted for ``awaitInvalidation(of:since:within:)``).
+    func invalidate(prefix: String, fromRedis: Bool = false) {
         let cell = Self.cell(prefix)
         state.withLockedValue { state in
             state.prefixEpochs[cell] &+= 1
+            if fromRedis { state.heard[cell] &+= 1 }
             guard let routes = state.routes[prefix] else { return }
             for route in routes {
                 if let slot = state.index[Key(prefix: prefix, route: route)] { Self.remove(slot, from: &state) }
@@ -159,12 +154,6 @@ final class NearCache: Sendable {
         }
     }
 
-    /// Counts an invalidation of `prefix` that came from Redis (see ``awaitInvalidation(of:since:within:)``).
-    func heard(prefix: String) {
-        let cell = Self.cell(prefix)
-        state.withLockedValue { $0.heard[cell] &+= 1 }
-    }
-
     /// How many invalidations of `prefix`'s cell came from Redis so far.
     func heardCount(_ prefix: String) -> UInt64 {
         let cell = Self.cell(prefix)
@@ -182,8 +171,9 @@ final class NearCache: Sendable {
         }
     }
 
-    var figures: Figures {
-        state.withLockedValue { Figures(entries: $0.index.count, bytes: $0.bytes, live: $0.live) }
+    /// What it holds now, with the near hits the store counted.
+    func figures(hits: UInt64) -> NearCacheFigures {
+        state.withLockedValue { NearCacheFigures(hits: hits, entries: $0.index.count, bytes: $0.bytes, live: $0.live) }
     }
 
     // MARK: The list

@@ -21,6 +21,9 @@ final class NearTracking: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
+    /// Whether ``start(_:)`` would start it: not running, not stopped.
+    var needsStart: Bool { state.withLockedValue { $0.task == nil && !$0.stopped } }
+
     /// Starts tracking unless it runs (or was stopped for good).
     func start(_ body: @escaping @Sendable () async -> Void) {
         state.withLockedValue { state in
@@ -77,7 +80,7 @@ extension RedisStore {
     /// Starts the near cache's tracking on first use (see ``NearTracking``). The task holds what it
     /// needs, not the store, so a store dropped without ``close()`` goes (its deinit cancels it).
     func startNearTracking() {
-        guard near.isEnabled else { return }
+        guard near.isEnabled, nearTracking.needsStart else { return }
         let link = NearLink(near: near, pool: pool, names: names, tracking: nearTracking)
         nearTracking.start { await link.track() }
     }
@@ -96,9 +99,8 @@ struct NearLink: Sendable {
     /// Tracks until stopped: connects to every primary, then waits for a connection to close or
     /// the primaries to change, and starts again (50 ms after a failure, doubling up to 2 s).
     func track() async {
-        let nearTracking = tracking
         var delay = Duration.milliseconds(50)
-        while !Task.isCancelled, !nearTracking.isStopped {
+        while !Task.isCancelled, !tracking.isStopped {
             near.dropAll(live: false)
             do {
                 let nodes = try await pool.primaries()
@@ -114,7 +116,7 @@ struct NearLink: Sendable {
                     for connection in connections { await connection.close() }
                     throw error
                 }
-                guard nearTracking.hold(connections) else {
+                guard tracking.hold(connections) else {
                     for connection in connections { await connection.close() }
                     return
                 }
@@ -166,8 +168,7 @@ struct NearLink: Sendable {
             }
             for key in keys {
                 if let prefix = key.string.flatMap(names.prefix(ofSignal:)) {
-                    near.invalidate(prefix: prefix)
-                    near.heard(prefix: prefix)
+                    near.invalidate(prefix: prefix, fromRedis: true)
                 }
             }
         }

@@ -134,8 +134,9 @@ public final class RedisStore: CacheStore {
 
     public func lookup(_ key: CacheKey) async throws -> CacheLookup {
         let prefix = key.prefix.rawValue
-        if near.isEnabled, let value = near.hit(prefix, route: key.route, now: clock.now()) {
-            pending.withLockedValue { $0.count(prefix, at: clock.now(), hit: key.route, near: true) }
+        let now = clock.now()
+        if near.isEnabled, let value = near.hit(prefix, route: key.route, now: now) {
+            pending.withLockedValue { $0.count(prefix, at: now, hit: key.route, near: true) }
             return .hit(value)
         }
         try await ready(.hit)
@@ -390,10 +391,7 @@ public final class RedisStore: CacheStore {
 
     /// What the near cache holds now and served since the store started; `nil` without one.
     public var nearCacheFigures: NearCacheFigures? {
-        guard near.isEnabled else { return nil }
-        let figures = near.figures
-        return NearCacheFigures(
-            hits: nearHitsCounted, entries: figures.entries, bytes: figures.bytes, live: figures.live)
+        near.isEnabled ? near.figures(hits: nearHitsCounted) : nil
     }
 
     /// How long a purge waits for Redis's invalidation of its prefix to reach this instance.
