@@ -9,7 +9,12 @@ import Foundation
 public final class RedisServer: Sendable {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
-        public init(description: String) { self.description = description }
+        /// Whether the server exited because another process held its port.
+        public var portTaken: Bool
+        public init(description: String, portTaken: Bool = false) {
+            self.description = description
+            self.portTaken = portTaken
+        }
     }
 
     public let port: Int
@@ -35,28 +40,52 @@ public final class RedisServer: Sendable {
                 FileManager.default.isExecutableFile(atPath: $0)
             })
         else { throw Failure(description: "redis-server is not installed: run `make test`, which installs it") }
-        self.port = try port ?? Self.freePort()
-        let port = self.port
         let directory =
             directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent(
                 "cachemon-redis-\(UInt64.random(in: 0...UInt64.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
-        process = try SpawnedProcess(
+        // A free port can be taken by another test's server before this one binds it: then this one
+        // exits, and (unless the port was asked for) another port is tried, five at most.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let chosen = try port ?? Self.freePort()
+            do {
+                process = try await Self.launch(
+                    binary, port: chosen, directory: directory, password: password, arguments: arguments,
+                    readyPort: readyPort)
+                self.port = chosen
+                return
+            } catch let failure as Failure where failure.portTaken && port == nil && attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    /// Starts `redis-server` on `port`; ready when the process says so and its port accepts
+    /// connections, at most 10 s.
+    private static func launch(
+        _ binary: String, port: Int, directory: URL, password: String?, arguments: [String], readyPort: Int?
+    ) async throws -> SpawnedProcess {
+        let process = try SpawnedProcess(
             [
                 binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--daemonize", "no", "--dir", directory.path,
             ] + (password.map { ["--requirepass", $0] } ?? []) + arguments)
-        // Ready when this process says so and its port accepts connections: at most 10 s. Another
-        // test's server that took the port first would accept too; this one then exits (it cannot
-        // bind), which is reported so that the caller can try another port.
+        // Another test's server that took the port first would accept too; this one then exits (it
+        // cannot bind), which is reported so that the caller can try another port.
         for _ in 0..<200 {
             if let status = process.exitStatus() {
                 let said = process.output.split(whereSeparator: \.isNewline).suffix(2).joined(separator: " / ")
-                throw Failure(description: "redis-server on port \(port) exited (\(status)): \(said)")
+                throw Failure(
+                    description: "redis-server on port \(port) exited (\(status)): \(said)",
+                    portTaken: said.contains("Address already in use"))
             }
-            if process.output.contains("Ready to accept connections"), Self.accepts(port: readyPort ?? port) { return }
+            if process.output.contains("Ready to accept connections"), accepts(port: readyPort ?? port) {
+                return process
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         process.signal(SIGKILL)
