@@ -14,9 +14,23 @@ public struct CacheEvent: Codable, Sendable, Equatable {
         case staleSetRejected
         /// The store failed; the request was served uncached.
         case storeError
+        /// A computed value was stored (kept in the prefix's timeline only).
+        case stored
+        /// An entry was served for the first time since it was stored (timeline only).
+        case firstHit
+
+        /// Whether the store-wide event ring carries it too; the others, one per stored value or
+        /// first hit, would drown it, and are kept only in their prefix's timeline.
+        public var isInRing: Bool {
+            switch self {
+            case .stored, .firstHit: false
+            default: true
+            }
+        }
     }
 
-    /// Increases by one for every event; ``EventPage`` uses it to page and to count what was missed.
+    /// Increases by one for every event of the ring; ``EventPage`` uses it to page and to count
+    /// what was missed. 0 for an event kept only in a prefix's timeline.
     public var seq: UInt64
     /// When it happened, by the server's clock.
     public var time: Date
@@ -30,6 +44,14 @@ public struct CacheEvent: Codable, Sendable, Equatable {
     public var key: String?
     /// How many entries went (purged).
     public var count: Int?
+    /// The generation of the entry (stored, firstHit) or the prefix's new one (purged).
+    public var generation: UInt64?
+    /// Why (purged): see ``PurgeReason``.
+    public var reason: String?
+    /// Who asked (purged): see ``PurgeReason``.
+    public var origin: String?
+    /// The instance that did it (purged).
+    public var instance: String?
     /// How long it took, in seconds (purged).
     public var durationSeconds: Double?
     /// A human-readable explanation (storeError).
@@ -38,7 +60,8 @@ public struct CacheEvent: Codable, Sendable, Equatable {
     /// Creates an event.
     public init(
         seq: UInt64, time: Date, kind: Kind, prefix: String? = nil, user: String? = nil, key: String? = nil,
-        count: Int? = nil, durationSeconds: Double? = nil, message: String? = nil
+        count: Int? = nil, durationSeconds: Double? = nil, message: String? = nil, generation: UInt64? = nil,
+        reason: PurgeReason? = nil
     ) {
         self.seq = seq
         self.time = time
@@ -49,5 +72,9 @@ public struct CacheEvent: Codable, Sendable, Equatable {
         self.count = count
         self.durationSeconds = durationSeconds
         self.message = message
+        self.generation = generation
+        self.reason = reason?.reason
+        self.origin = reason?.origin
+        self.instance = reason?.instance
     }
 }

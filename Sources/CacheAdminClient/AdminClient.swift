@@ -84,14 +84,36 @@ public struct AdminClient: Sendable {
         try await get("/_cache/instances", [])
     }
 
-    /// Purges a user's prefix.
-    public func purge(user: String) async throws(AdminClientError) -> PurgeResult {
-        try await post("/_cache/purge", body: ["user": user])
+    /// The latest events of a prefix, newest first: stored, first hits, purges with their reason.
+    public func timeline(prefix: String, limit: Int = 100) async throws(AdminClientError) -> PrefixTimeline {
+        try await get("/_cache/prefixes/\(Self.pathSegment(prefix))/events", [("limit", "\(limit)")])
     }
 
-    /// Purges a prefix given as text.
-    public func purge(prefix: String) async throws(AdminClientError) -> PurgeResult {
-        try await post("/_cache/purge", body: ["prefix": prefix])
+    /// Purges a user's prefix, saying why and who asked (see ``PurgeReason``).
+    public func purge(user: String, reason: String? = nil, origin: String? = nil) async throws(AdminClientError)
+        -> PurgeResult
+    {
+        try await post("/_cache/purge", body: Self.purgeBody(["user": user], reason: reason, origin: origin))
+    }
+
+    /// Purges a prefix given as text, saying why and who asked.
+    public func purge(prefix: String, reason: String? = nil, origin: String? = nil) async throws(AdminClientError)
+        -> PurgeResult
+    {
+        try await post("/_cache/purge", body: Self.purgeBody(["prefix": prefix], reason: reason, origin: origin))
+    }
+
+    private static func purgeBody(_ target: [String: String], reason: String?, origin: String?) -> [String: String] {
+        var body = target
+        if let reason { body["reason"] = reason }
+        if let origin { body["origin"] = origin }
+        return body
+    }
+
+    /// Who runs this process, for a purge's origin: `$USER`, or `$LOGNAME`, or `unknown`.
+    public static var loginName: String {
+        let environment = ProcessInfo.processInfo.environment
+        return [environment["USER"], environment["LOGNAME"]].compactMap { $0 }.first { !$0.isEmpty } ?? "unknown"
     }
 
     // MARK: Transport

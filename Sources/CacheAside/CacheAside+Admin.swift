@@ -5,16 +5,23 @@ extension CacheAside {
     /// ```swift
     /// router.post("api/users/:user/orders") { request, context in
     ///     try await saveOrder(request)
-    ///     try await cache.purge(user: context.parameters.require("user"))
+    ///     try await cache.purge(user: context.parameters.require("user"), reason: "order created")
     ///     return HTTPResponse.Status.created
     /// }
     /// ```
     ///
+    /// - Parameters:
+    ///   - reason: why, shown in the prefix's timeline and the monitor's events (at most
+    ///     ``PurgeReason/maximumLength`` bytes, no control characters).
+    ///   - origin: who asked; `application` unless said otherwise.
     /// - Throws: ``CacheAsideError/storeUnavailable(_:)`` when the store fails: a purge never
-    ///   fails open, because a silent failure would leave stale data in place.
+    ///   fails open, because a silent failure would leave stale data in place;
+    ///   ``CacheAsideError/invalidReason(_:)`` for a reason that cannot be stored (nothing is purged).
     @discardableResult
-    public func purge(user: String?) async throws(CacheAsideError) -> PurgeResult {
-        try await purge(prefix(user: user))
+    public func purge(user: String?, reason: String? = nil, origin: String? = nil) async throws(CacheAsideError)
+        -> PurgeResult
+    {
+        try await purge(prefix(user: user), reason: reason, origin: origin)
     }
 
     /// Purges a prefix given as text, as the admin API receives it (for example `api:{u:42}`).
@@ -22,18 +29,46 @@ extension CacheAside {
     /// - Throws: ``CacheAsideError/invalidPrefix(_:reason:)`` when `prefix` is not one of this
     ///   cache's prefixes (nothing is purged), or ``CacheAsideError/storeUnavailable(_:)``.
     @discardableResult
-    public func purge(prefix text: String) async throws(CacheAsideError) -> PurgeResult {
-        try await purge(try CachePrefix(parsing: text, namespace: configuration.namespace))
+    public func purge(prefix text: String, reason: String? = nil, origin: String? = nil) async throws(CacheAsideError)
+        -> PurgeResult
+    {
+        try await purge(try CachePrefix(parsing: text, namespace: configuration.namespace), reason: reason, origin: origin)
     }
 
     /// Purges `prefix`.
     @discardableResult
-    public func purge(_ prefix: CachePrefix) async throws(CacheAsideError) -> PurgeResult {
+    public func purge(_ prefix: CachePrefix, reason: String? = nil, origin: String? = nil) async throws(CacheAsideError)
+        -> PurgeResult
+    {
+        let cause = PurgeReason(reason: reason, origin: origin ?? "application", instance: instance)
+        if let problem = cause.problem { throw .invalidReason(problem) }
         do {
-            return try await store.purge(prefix)
+            return try await store.purge(prefix, reason: cause)
         } catch {
             storeFailed(error, operation: "purge", prefix: prefix)
             throw .storeUnavailable("purge of \(prefix) failed: \(error)")
+        }
+    }
+
+    /// The most events one timeline request may ask for.
+    public static let maximumTimeline = 1000
+
+    /// Up to `limit` of the latest events of `user`'s prefix, newest first: what was stored and
+    /// when, first hits, purges with their reason and origin, expirations, evictions, rejected stale
+    /// writes. Empty if the store knows nothing of the prefix.
+    public func timeline(user: String?, limit: Int = 100) async throws(CacheAsideError) -> [CacheEvent] {
+        try await timeline(of: prefix(user: user), limit: limit) ?? []
+    }
+
+    /// The latest events of `prefix`, newest first, or `nil` if the store knows nothing of it.
+    public func timeline(of prefix: CachePrefix, limit: Int = 100) async throws(CacheAsideError) -> [CacheEvent]? {
+        guard (1...Self.maximumTimeline).contains(limit) else {
+            throw .invalidQuery("limit must be between 1 and \(Self.maximumTimeline), got \(limit)")
+        }
+        do {
+            return try await store.timeline(of: prefix, limit: limit)
+        } catch {
+            throw .storeUnavailable("timeline failed: \(error)")
         }
     }
 

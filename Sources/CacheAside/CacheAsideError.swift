@@ -6,6 +6,8 @@ public enum CacheAsideError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidQuery(String)
     /// The store failed while doing something that cannot fail open, such as a purge.
     case storeUnavailable(String)
+    /// A purge's reason or origin cannot be stored (too long, or with control characters).
+    case invalidReason(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum CacheAsideError: Error, Sendable, Equatable, CustomStringConvertible
             "invalid query: \(reason)"
         case .storeUnavailable(let reason):
             "the cache store is unavailable: \(reason)"
+        case .invalidReason(let reason):
+            "invalid purge reason: \(reason)"
         }
     }
 }

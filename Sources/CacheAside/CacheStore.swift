@@ -18,8 +18,9 @@ public protocol CacheStore: Sendable {
     /// otherwise drops it and counts a rejected stale write.
     func store(_ value: [UInt8], for key: CacheKey, ttl: Duration, generation: UInt64) async throws -> StoreOutcome
 
-    /// Moves the prefix to a new generation and removes its entries.
-    func purge(_ prefix: CachePrefix) async throws -> PurgeResult
+    /// Moves the prefix to a new generation and removes its entries; its `purged` event carries
+    /// `reason`.
+    func purge(_ prefix: CachePrefix, reason: PurgeReason) async throws -> PurgeResult
 
     /// Totals and one page of prefixes, sorted, filtered and paged by the store.
     func statistics(_ query: StatsQuery) async throws -> StoreStatistics
@@ -29,6 +30,11 @@ public protocol CacheStore: Sendable {
 
     /// Events after sequence number `after`, oldest first.
     func events(after: UInt64, limit: Int) async throws -> EventPage
+
+    /// Up to `limit` of the latest events of `prefix` (stored, first hit, purged with its reason,
+    /// expired, evicted, rejected stale writes, errors), newest first; `nil` if the store knows
+    /// nothing of the prefix.
+    func timeline(of prefix: CachePrefix, limit: Int) async throws -> [CacheEvent]?
 
     /// Counts a failed store operation and records a `storeError` event; it must not fail itself.
     func recordStoreError(_ message: String, prefix: CachePrefix?)

@@ -12,6 +12,11 @@ extension MemoryStorage {
         markChanged(Int(record))
         slots[Int(slot)].hits += 1
         touch(slot)
+        if slots[Int(slot)].hits == 1 {
+            emit(
+                .firstHit, record: Int(record), key: key.route, generation: slots[Int(slot)].generation, now: now,
+                clock: clock)
+        }
         return .hit(slots[Int(slot)].value)
     }
 
@@ -33,12 +38,13 @@ extension MemoryStorage {
             route: key.route, value: value, record: record, ttl: ttl, generation: generation, now: now, cost: cost)
         records[Int(record)].counters[.sets] += 1
         totals[.sets] += 1
+        emit(.stored, record: Int(record), key: key.route, generation: generation, now: now, clock: clock)
         evictToBudget(now: now, clock: clock)
         compactHeapIfNeeded()
         return .stored
     }
 
-    mutating func purge(_ prefix: CachePrefix, now: Int64, clock: CacheClock) -> PurgeResult {
+    mutating func purge(_ prefix: CachePrefix, reason: PurgeReason, now: Int64, clock: CacheClock) -> PurgeResult {
         let record = Int(recordIndex(for: prefix, now: now))
         lastGeneration += 1
         records[record].generation = lastGeneration
@@ -53,7 +59,9 @@ extension MemoryStorage {
         totals[.purges] += 1
         totals[.purgedKeys] += UInt64(doomed.count)
         let duration = Double(clock.now() - now) / 1e9
-        emit(.purged, record: record, count: doomed.count, duration: duration, now: now, clock: clock)
+        emit(
+            .purged, record: record, count: doomed.count, duration: duration, generation: lastGeneration,
+            reason: reason, now: now, clock: clock)
         return PurgeResult(
             prefix: prefix.rawValue, user: prefix.user, removedKeys: doomed.count, removedBytes: removedBytes,
             generation: lastGeneration, durationSeconds: duration)

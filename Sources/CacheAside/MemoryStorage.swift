@@ -56,6 +56,7 @@ struct MemoryStorage: Sendable {
     /// Generations are drawn from one store-wide sequence, so a generation is never reused by any prefix.
     var lastGeneration: UInt64 = 0
     var events: EventRing
+    var timelines: PrefixTimelines
     /// Where the next search for idle prefixes starts.
     var reclaimCursor = 0
     /// Sorted views of the prefixes by ``indexSlot(_:_:)``, made when a query first needs one.
@@ -68,6 +69,7 @@ struct MemoryStorage: Sendable {
     init(configuration: MemoryStore.Configuration) {
         self.configuration = configuration
         self.events = EventRing(capacity: configuration.eventCapacity)
+        self.timelines = PrefixTimelines(perPrefix: configuration.timelineLength, total: configuration.timelineCapacity)
     }
 
     // MARK: Prefixes
@@ -223,15 +225,19 @@ struct MemoryStorage: Sendable {
 
     mutating func emit(
         _ kind: CacheEvent.Kind, record: Int?, key: String? = nil, count: Int? = nil, duration: Double? = nil,
-        message: String? = nil, now: Int64, clock: CacheClock
+        message: String? = nil, generation: UInt64? = nil, reason: PurgeReason? = nil, now: Int64, clock: CacheClock
     ) {
         let prefix = record.map { records[$0].prefix }
-        let time = clock.date(at: now)
-        events.append { seq in
-            CacheEvent(
-                seq: seq, time: time, kind: kind, prefix: prefix?.rawValue, user: prefix?.user, key: key, count: count,
-                durationSeconds: duration, message: message)
+        var event = CacheEvent(
+            seq: 0, time: clock.date(at: now), kind: kind, prefix: prefix?.rawValue, user: prefix?.user, key: key,
+            count: count, durationSeconds: duration, message: message, generation: generation, reason: reason)
+        if kind.isInRing {
+            events.append { seq in
+                event.seq = seq
+                return event
+            }
         }
+        timelines.append(event)
     }
 
     // MARK: Recency list

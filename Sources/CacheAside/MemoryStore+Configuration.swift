@@ -14,16 +14,24 @@ extension MemoryStore {
         /// How long a prefix that holds no entries is remembered after its last use (with its
         /// per-prefix counters and last purge time); the totals keep counting it.
         public var idlePrefixRetention: Duration
+        /// How many events each prefix's timeline keeps (stored, first hit, purged with its
+        /// reason, expired, evicted…).
+        public var timelineLength: Int
+        /// How many timeline events are kept in all; the oldest of the store goes first.
+        public var timelineCapacity: Int
 
         /// Creates a configuration; by default 64 MiB, a 60 s horizon, a sweep every second, 10,000
-        /// events, and empty prefixes forgotten after an idle hour.
+        /// events, empty prefixes forgotten after an idle hour, and timelines of 100 events per
+        /// prefix, 100,000 in all.
         public init(
             maxBytes: Int = 64 * 1024 * 1024,
             expiringSoonHorizon: Duration = .seconds(60),
             sweepInterval: Duration = .seconds(1),
             sweepBatchSize: Int = 10_000,
             eventCapacity: Int = 10_000,
-            idlePrefixRetention: Duration = .seconds(3600)
+            idlePrefixRetention: Duration = .seconds(3600),
+            timelineLength: Int = 100,
+            timelineCapacity: Int = 100_000
         ) {
             self.maxBytes = maxBytes
             self.expiringSoonHorizon = expiringSoonHorizon
@@ -31,6 +39,8 @@ extension MemoryStore {
             self.sweepBatchSize = max(1, sweepBatchSize)
             self.eventCapacity = eventCapacity
             self.idlePrefixRetention = idlePrefixRetention
+            self.timelineLength = max(1, timelineLength)
+            self.timelineCapacity = max(1, timelineCapacity)
         }
 
         var horizonNanoseconds: Int64 { CacheClock.nanoseconds(expiringSoonHorizon) }

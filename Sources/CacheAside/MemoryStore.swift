@@ -48,9 +48,9 @@ public final class MemoryStore: CacheStore {
         }
     }
 
-    public func purge(_ prefix: CachePrefix) -> PurgeResult {
+    public func purge(_ prefix: CachePrefix, reason: PurgeReason) -> PurgeResult {
         let now = clock.now()
-        return state.withLockedValue { $0.purge(prefix, now: now, clock: clock) }
+        return state.withLockedValue { $0.purge(prefix, reason: reason, now: now, clock: clock) }
     }
 
     public func statistics(_ query: StatsQuery) -> StoreStatistics {
@@ -65,6 +65,13 @@ public final class MemoryStore: CacheStore {
 
     public func events(after: UInt64, limit: Int) -> EventPage {
         state.withLockedValue { $0.events.page(after: after, limit: limit) }
+    }
+
+    public func timeline(of prefix: CachePrefix, limit: Int) -> [CacheEvent]? {
+        state.withLockedValue { storage in
+            storage.timelines.events(of: prefix.rawValue, limit: limit)
+                ?? (storage.prefixIndex[prefix.rawValue] == nil ? nil : [])
+        }
     }
 
     public func recordStoreError(_ message: String, prefix: CachePrefix?) {

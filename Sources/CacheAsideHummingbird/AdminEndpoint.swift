@@ -7,6 +7,7 @@ import Hummingbird
 public enum AdminEndpoint: CaseIterable, Sendable {
     case stats
     case keys
+    case timeline
     case events
     case instances
     case purge
@@ -27,6 +28,7 @@ public enum AdminEndpoint: CaseIterable, Sendable {
         switch self {
         case .stats: "/_cache/stats"
         case .keys: "/_cache/prefixes/{prefix}/keys"
+        case .timeline: "/_cache/prefixes/{prefix}/events"
         case .events: "/_cache/events"
         case .instances: "/_cache/instances"
         case .purge: "/_cache/purge"

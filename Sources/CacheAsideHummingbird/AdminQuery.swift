@@ -41,6 +41,11 @@ package enum AdminQuery {
         return (limit, offset)
     }
 
+    /// `GET /_cache/prefixes/{prefix}/events?limit=`.
+    package static func timelineLimit(_ parameters: QueryParameters) throws -> Int {
+        try parameters.integer("limit", default: 100)
+    }
+
     /// `GET /_cache/events?after=&limit=`.
     package static func events(_ parameters: QueryParameters) throws -> (after: UInt64, limit: Int) {
         let after = try parameters.unsigned("after", default: 0)

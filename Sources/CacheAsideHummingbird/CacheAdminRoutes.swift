@@ -16,9 +16,10 @@ import NIOCore
 /// |---|---|
 /// | `GET /_cache/stats?sort=&order=&limit=&offset=&filter=` | ``StatsSnapshot`` |
 /// | `GET /_cache/prefixes/{prefix}/keys?limit=&offset=` | `[KeyInfo]` |
+/// | `GET /_cache/prefixes/{prefix}/events?limit=` | ``PrefixTimeline``: the prefix's latest events |
 /// | `GET /_cache/events?after=&limit=` | ``EventPage`` |
 /// | `GET /_cache/instances` | ``InstanceList``: every instance sharing the store |
-/// | `POST /_cache/purge` with `{"user": "42"}` or `{"prefix": "api:{u:42}"}` | ``PurgeResult`` |
+/// | `POST /_cache/purge` with `{"user": "42"}` or `{"prefix": "api:{u:42}"}`, and optionally `reason` and `origin` | ``PurgeResult`` |
 /// | `GET /metrics` (no token) | Prometheus text |
 ///
 /// Bad input gets a 4xx with an ``APIError`` body and changes nothing. An admin path asked with a
@@ -74,6 +75,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         switch endpoint {
         case .stats: return try await stats(request)
         case .keys: return try await keys(request, context: context)
+        case .timeline: return try await timeline(request, context: context)
         case .events: return try await events(request)
         case .instances: return try await instances()
         case .purge: return try await purge(request)
@@ -98,6 +100,16 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         return try json(keys)
     }
 
+    func timeline(_ request: Request, context: Context) async throws -> Response {
+        let prefix = try AdminQuery.keysPrefix(
+            try context.parameters.require("prefix"), namespace: cache.configuration.namespace)
+        let limit = try AdminQuery.timelineLimit(QueryParameters(request))
+        guard let events = try await admin({ try await cache.timeline(of: prefix, limit: limit) }) else {
+            throw AdminError.notFound("no prefix \(prefix.rawValue) in this cache")
+        }
+        return try json(PrefixTimeline(prefix: prefix.rawValue, user: prefix.user, events: events))
+    }
+
     func events(_ request: Request) async throws -> Response {
         let (after, limit) = try AdminQuery.events(QueryParameters(request))
         return try json(try await admin { try await cache.events(after: after, limit: limit) })
@@ -117,12 +129,15 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
                 .contentTooLarge, code: "payload_too_large",
                 message: "the request body is over \(Self.maxBodyBytes / 1024) KiB")
         }
-        let target = try PurgeRequest(json: Array(buffer: body))
+        let purge = try PurgeRequest(json: Array(buffer: body))
+        let origin = purge.origin ?? "admin API"
         let result = try await admin {
-            switch target {
-            case .user(let user): try await cache.purge(user: user)
+            switch purge.target {
+            case .user(let user): try await cache.purge(user: user, reason: purge.reason, origin: origin)
             case .prefix(let text):
-                try await cache.purge(try AdminQuery.knownPrefix(text, namespace: cache.configuration.namespace))
+                try await cache.purge(
+                    try AdminQuery.knownPrefix(text, namespace: cache.configuration.namespace), reason: purge.reason,
+                    origin: origin)
             }
         }
         return try json(result)
@@ -134,7 +149,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
             return try await body()
         } catch let error as CacheAsideError {
             switch error {
-            case .invalidPrefix, .invalidQuery:
+            case .invalidPrefix, .invalidQuery, .invalidReason:
                 throw AdminError.badRequest(error.description)
             case .storeUnavailable:
                 throw AdminError(.serviceUnavailable, code: "store_unavailable", message: error.description)

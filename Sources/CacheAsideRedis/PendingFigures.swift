@@ -30,9 +30,12 @@ struct PendingFigures: Sendable {
     var countedHere = CounterValues()
     /// Events without their sequence numbers, which the shared ring gives them.
     var events: [CacheEvent] = []
+    /// Events for their prefixes' timelines (every event of a prefix, including the ones the ring
+    /// does not carry).
+    var timeline: [CacheEvent] = []
 
     var isEmpty: Bool {
-        counts.isEmpty && unattributedErrors == 0 && events.isEmpty
+        counts.isEmpty && unattributedErrors == 0 && events.isEmpty && timeline.isEmpty
     }
 
     /// Counts a hit (of `route`, from the near cache if `near`), a miss, an error or a store refused for memory of `prefix` at
@@ -64,9 +67,19 @@ struct PendingFigures: Sendable {
         return taken
     }
 
-    mutating func emit(_ event: CacheEvent, capacity: Int) {
-        events.append(event)
-        if events.count > capacity { events.removeFirst(events.count - capacity) }
+    /// Batches an event for the ring (if it goes there, and unless `ring` is false: it is there
+    /// already) and for its prefix's timeline; at most
+    /// `capacity` of each wait, the oldest go first.
+    mutating func emit(_ event: CacheEvent, capacity: Int, ring: Bool = true) {
+        if ring, event.kind.isInRing {
+            events.append(event)
+            if events.count > capacity { events.removeFirst(events.count - capacity) }
+        }
+        if event.prefix != nil {
+            timeline.append(event)
+            // Trimmed by a quarter at a time: a burst of stores pays for one move, not one each.
+            if timeline.count > capacity + capacity / 4 { timeline.removeFirst(timeline.count - capacity) }
+        }
     }
 
     /// Puts back what a failed flush took, ahead of anything counted since.
@@ -74,5 +87,6 @@ struct PendingFigures: Sendable {
         for (prefix, counts) in earlier.counts { self.counts[prefix, default: Counts()].add(counts) }
         unattributedErrors += earlier.unattributedErrors
         events = Array((earlier.events + events).suffix(capacity))
+        timeline = Array((earlier.timeline + timeline).suffix(capacity))
     }
 }

@@ -14,7 +14,8 @@ import RESP
 ///
 /// Per prefix `P` in partition `p` with tag `t`, six keys: `{t}P#m` (generation, epoch, gauges and
 /// counters), `{t}P#v` (values), `{t}P#x` (deadlines: the sweeper's index), `{t}P#a` (store times),
-/// `{t}P#h` (hits per entry) and `{t}P#k` (routes in name order: the keys page's index).
+/// `{t}P#h` (hits per entry) and `{t}P#k` (routes in name order: the keys page's index); and its
+/// timeline, `{t}P#e` (its latest events, kept apart from the others: a purge does not remove it).
 ///
 /// Per partition, under `{t}#<name>:`: `due` (each prefix's next deadline, for the sweeper),
 /// `by:user` (every prefix, as `<user>\0<prefix>` with score 0: the list of prefixes and the user
@@ -146,6 +147,9 @@ struct RedisKeys: Sendable {
 
     func meta(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#m" }
     func deadlines(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#x" }
+    /// The prefix's timeline: its latest events, oldest first, outside the nineteen script keys
+    /// (a purge keeps it).
+    func timeline(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#e" }
 
     /// The member of `by:user` for a prefix: the user (empty for the public prefix), a zero byte,
     /// the prefix. Users sort first, prefixes break ties.

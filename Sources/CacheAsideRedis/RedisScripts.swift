@@ -154,7 +154,8 @@ enum RedisScripts {
         """
 
     /// KEYS the nineteen of a prefix; ARGV time, epoch, route.
-    /// `{1, value, ms left}` a hit, `{0, generation}` a miss (a provisional generation, the time now, for
+    /// `{1, value, ms left}` a hit (`{1, value, ms left, generation}` if no hit of the entry is
+    /// counted yet), `{0, generation}` a miss (a provisional generation, the time now, for
     /// a prefix that has none yet: this script never creates one), `{2, generation}` a miss on an
     /// entry that had just expired (removed and counted here), `{3, epoch}` when the instance's
     /// epoch is behind.
@@ -167,7 +168,10 @@ enum RedisScripts {
             if not deadline then return {0, gen} end
             if tonumber(deadline) > now then
               local value = redis.call('HGET', KEYS[2], ARGV[3])
-              if value then return {1, value, tonumber(deadline) - now} end
+              if value then
+                if redis.call('HEXISTS', KEYS[5], ARGV[3]) == 0 then return {1, value, tonumber(deadline) - now, gen} end
+                return {1, value, tonumber(deadline) - now}
+              end
               return {0, gen}
             end
             remove_entry(ARGV[3])

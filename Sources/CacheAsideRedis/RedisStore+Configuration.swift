@@ -67,12 +67,17 @@ extension RedisStore {
         /// read, so hits on them need no round trip (see ``NearCache`` and `docs/redis.md`); 0,
         /// the default here, keeps none. `cachemon serve --redis` keeps 64 MiB by default.
         public var nearCacheBytes: Int
+        /// How many events each prefix's timeline keeps (stored, first hit, purged with its
+        /// reason, expired, rejected stale writes), in a list in the prefix's slot.
+        public var timelineLength: Int
+        /// How long a prefix's timeline is kept after its last event.
+        public var timelineLifetime: Duration
 
         /// Creates a configuration; by default 4 connections for the hit path and 2 more, 500 ms
         /// timeouts, a flush every second, a 60 s horizon, 10,000 events, values up to 16 MiB,
         /// sweeps of at most 100 ms, empty prefixes forgotten after an idle hour, a backstop of a
         /// day, purges confirmed by one replica within a second when there are replicas, and user filters
-        /// answered within 400 ms.
+        /// answered within 400 ms, and timelines of 100 events kept a day after their last.
         public init(
             name: String = "cachemon",
             maximumConnections: Int = 4,
@@ -94,9 +99,13 @@ extension RedisStore {
             filterBudget: Duration = .milliseconds(400),
             mode: RedisClient.Mode = .automatic,
             clusterPartitions: Int = 32,
-            nearCacheBytes: Int = 0
+            nearCacheBytes: Int = 0,
+            timelineLength: Int = 100,
+            timelineLifetime: Duration = .seconds(86_400)
         ) {
             self.nearCacheBytes = max(0, nearCacheBytes)
+            self.timelineLength = max(1, timelineLength)
+            self.timelineLifetime = max(.seconds(1), timelineLifetime)
             self.name = name
             self.mode = mode
             self.maximumConnections = max(1, maximumConnections)

@@ -91,6 +91,14 @@ extension RedisStore {
                 firstFailure = firstFailure ?? error
             }
         }
+        if !taken.timeline.isEmpty {
+            do {
+                try await appendTimelines(taken.timeline)
+            } catch {
+                failed.timeline = taken.timeline
+                firstFailure = firstFailure ?? error
+            }
+        }
         guard let firstFailure else { return }
         pending.withLockedValue { $0.restore(failed, capacity: capacity) }
         throw firstFailure

@@ -165,8 +165,16 @@ public final class RedisStore: CacheStore {
                 // Never past the entry's deadline in Redis: counted from before the read was sent.
                 near.insert(prefix, route: key.route, value: value, deadline: sentAt + left * 1_000_000, ticket: ticket)
             }
+            // `{1, value, ms left, generation}`: nobody had counted a hit of the entry yet.
+            let firstHit = parts.count > 3 ? parts[3].string.flatMap(UInt64.init) : nil
             pending.withLockedValue { pending in
+                let counted = pending.counts[prefix]?.entryHits[key.route] != nil
                 pending.count(prefix, at: clock.now(), hit: key.route)
+                if let firstHit, !counted {
+                    pending.emit(
+                        event(.firstHit, prefix: key.prefix, key: key.route, generation: firstHit),
+                        capacity: configuration.eventCapacity)
+                }
             }
             return .hit(value)
         }
@@ -208,11 +216,11 @@ public final class RedisStore: CacheStore {
         }
         // The script lists the prefix in its partition's indexes itself.
         switch answer.int {
-        case 1:
-            return .stored
-        case 2:
+        case 1, 2:
             // A live entry replaced: its near copy here goes now; other instances are told by Redis.
-            near.invalidate(prefix: prefix)
+            if answer.int == 2 { near.invalidate(prefix: prefix) }
+            let stored = event(.stored, prefix: key.prefix, key: key.route, generation: generation)
+            pending.withLockedValue { $0.emit(stored, capacity: configuration.eventCapacity) }
             return .stored
         case 0:
             let rejected = event(.staleSetRejected, prefix: key.prefix, key: key.route)
@@ -227,7 +235,7 @@ public final class RedisStore: CacheStore {
         }
     }
 
-    public func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
+    public func purge(_ prefix: CachePrefix, reason: PurgeReason) async throws -> PurgeResult {
         try await ready()
         // This instance's own copies go at once, before (voiding fills in flight) and after (any
         // filled meanwhile); other instances' go when Redis's invalidation reaches them.
@@ -246,7 +254,7 @@ public final class RedisStore: CacheStore {
         while true {
             attempt += 1
             do {
-                let result = try await purgeOnPrimary(prefix, started: started)
+                let result = try await purgeOnPrimary(prefix, reason: reason, started: started)
                 // Until Redis's invalidation reaches this instance too (sent to every instance at
                 // once), bounded: the other instances' near caches hear of it as soon as they can.
                 await near.awaitInvalidation(of: prefix.rawValue, since: heard, within: Self.nearEchoWait)
@@ -264,19 +272,23 @@ public final class RedisStore: CacheStore {
         }
     }
 
-    private func purgeOnPrimary(_ prefix: CachePrefix, started: ContinuousClock.Instant) async throws -> PurgeResult {
+    private func purgeOnPrimary(
+        _ prefix: CachePrefix, reason: PurgeReason, started: ContinuousClock.Instant
+    ) async throws -> PurgeResult {
         // The connection of the primary that holds the prefix (on a cluster, its slot's).
         let slotKey = names.scriptKeys(prefix.rawValue)[0]
         let shared = try await backgroundPool.connection(forKey: slotKey)
         let replicas = configuration.purgeReplicas > 0 ? try await replicaCount(on: shared) : 0
-        guard replicas > 0 else { return try await purge(prefix, on: shared, replicas: 0, started: started) }
+        guard replicas > 0 else {
+            return try await purge(prefix, reason: reason, on: shared, replicas: 0, started: started)
+        }
         // WAIT blocks the connection it is sent on: a purge that waits for replicas gets a
         // connection of its own, so flushes, sweeps and other purges are not held up behind it.
         let own = try await RedisConnection.connect(
             to: backgroundPool.url(forKey: slotKey), options: backgroundPool.options)
         do {
             try await refreshEpochs(of: [names.partition(of: prefix.rawValue)], on: own)
-            let result = try await purge(prefix, on: own, replicas: replicas, started: started)
+            let result = try await purge(prefix, reason: reason, on: own, replicas: replicas, started: started)
             await own.close()
             return result
         } catch {
@@ -286,7 +298,8 @@ public final class RedisStore: CacheStore {
     }
 
     private func purge(
-        _ prefix: CachePrefix, on connection: RedisConnection, replicas: Int, started: ContinuousClock.Instant
+        _ prefix: CachePrefix, reason: PurgeReason, on connection: RedisConnection, replicas: Int,
+        started: ContinuousClock.Instant
     ) async throws -> PurgeResult {
         // The connection is the purge's own when it waits for replicas: WAIT counts its writes.
         let keys = names.scriptKeys(prefix.rawValue)
@@ -308,9 +321,12 @@ public final class RedisStore: CacheStore {
         let elapsed = started.duration(to: .now)
         let seconds = Double(CacheClock.nanoseconds(elapsed)) / 1e9
         // The purge is done; its event is written now, or with the next flush if that fails.
-        let purged = event(.purged, prefix: prefix, count: Int(removed), duration: seconds)
+        let purged = event(
+            .purged, prefix: prefix, count: Int(removed), duration: seconds, generation: UInt64(clamping: generation),
+            reason: reason)
         do {
             _ = try await appendEvents([purged])
+            pending.withLockedValue { $0.emit(purged, capacity: configuration.eventCapacity, ring: false) }
         } catch {
             pending.withLockedValue { $0.emit(purged, capacity: configuration.eventCapacity) }
         }
@@ -445,11 +461,12 @@ public final class RedisStore: CacheStore {
 
     func event(
         _ kind: CacheEvent.Kind, prefix: CachePrefix?, key: String? = nil, count: Int? = nil,
-        duration: Double? = nil, message: String? = nil
+        duration: Double? = nil, message: String? = nil, generation: UInt64? = nil, reason: PurgeReason? = nil
     ) -> CacheEvent {
         CacheEvent(
             seq: 0, time: clock.date(at: clock.now()), kind: kind, prefix: prefix?.rawValue, user: prefix?.user,
-            key: key, count: count, durationSeconds: duration, message: message)
+            key: key, count: count, durationSeconds: duration, message: message, generation: generation,
+            reason: reason)
     }
 
     static func argument(_ value: Int64) -> ByteBuffer { ByteBuffer(string: String(value)) }

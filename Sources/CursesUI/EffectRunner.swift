@@ -34,11 +34,15 @@ public struct EffectRunner: Sendable {
             }
         case .fetchKeys(let prefix):
             Task {
+                // The timeline is a second request beside the keys; a server without timelines
+                // (an older release) just shows none.
+                async let timeline = try? await client.timeline(prefix: prefix, limit: 100)
                 do throws(AdminClientError) {
                     queue.push(.keysLoaded(prefix: prefix, try await client.keys(prefix: prefix, limit: 1000)))
                 } catch {
                     queue.push(.keysFailed(prefix: prefix, error))
                 }
+                if let events = await timeline?.events { queue.push(.timelineLoaded(prefix: prefix, events)) }
             }
         case .fetchInstances:
             Task {
@@ -51,7 +55,8 @@ public struct EffectRunner: Sendable {
         case .purge(let prefix):
             Task {
                 do throws(AdminClientError) {
-                    let result = try await client.purge(prefix: prefix)
+                    let result = try await client.purge(
+                        prefix: prefix, origin: "monitor (\(AdminClient.loginName))")
                     queue.push(.purgeFinished(prefix: prefix, .success(result), at: Date()))
                 } catch {
                     queue.push(.purgeFinished(prefix: prefix, .failure(error), at: Date()))

@@ -67,7 +67,7 @@ public enum DemoRoutes {
                 ? NewOrder() : try JSONDecoder().decode(NewOrder.self, from: Data(body.readableBytesView))
             let order = database.addOrder(for: user, amount: new.amount)
             // The post-save hook: the user's cached pages are stale now.
-            try await cache.purge(user: user)
+            try await cache.purge(user: user, reason: "order created")
             return try json(order, status: .created)
         }
         CacheAdminRoutes(cache: cache, token: token, metrics: metrics).register(on: router)

@@ -80,6 +80,8 @@ public struct MonitorState: Sendable {
     public var mode: Mode = .table
     public var keys: [KeyInfo] = []
     public var keysScroll = 0
+    /// The latest events of the prefix the keys view shows, newest first.
+    public var timeline: [CacheEvent] = []
     /// The last instances list, shown by the instances view and refreshed with every poll while it is open.
     public var instances: InstanceList?
     /// The first instance row on screen.

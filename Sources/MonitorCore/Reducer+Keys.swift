@@ -82,6 +82,7 @@ private func handleTableKey(_ state: inout MonitorState, _ key: KeyPress) -> [Ef
         guard let selected = state.selected else { return [] }
         state.mode = .keys(prefix: selected.prefix)
         state.keys = []
+        state.timeline = []
         state.keysScroll = 0
         return [.fetchKeys(prefix: selected.prefix)]
     case .character("d"), .delete:
@@ -115,6 +116,7 @@ private func handleKeysViewKey(_ state: inout MonitorState, _ key: KeyPress, pre
     case .escape, .character("q"), .backspace:
         state.mode = .table
         state.keys = []
+        state.timeline = []
     case .down, .character("j"):
         state.keysScroll = min(state.keysScroll + 1, max(0, state.keys.count - 1))
     case .up, .character("k"):

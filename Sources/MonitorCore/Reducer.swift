@@ -40,6 +40,10 @@ public func reduce(_ state: inout MonitorState, _ action: Action) -> [Effect] {
         state.keys = keys
         state.keysScroll = min(state.keysScroll, max(0, keys.count - 1))
         return []
+    case .timelineLoaded(let prefix, let events):
+        guard state.mode == .keys(prefix: prefix) else { return [] }
+        state.timeline = events
+        return []
     case .keysFailed(let prefix, let error):
         guard state.mode == .keys(prefix: prefix) else { return [] }
         state.status = .init(text: "keys of \(prefix): \(error)", kind: .error)

@@ -31,7 +31,15 @@ func renderKeys(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout,
             DisplayWidth.pad(title, to: width, alignRight: true), row: layout.tableTop - 1, column: header, style: .bold
         )
     }
-    let rows = layout.footer - 1 - layout.tableTop
+    let area = layout.footer - 1 - layout.tableTop
+    // Once there is room for both, the timeline follows the keys: it keeps at least half the area
+    // when the keys need more, and takes what the keys leave when they are few.
+    var rows = area
+    if area >= 8, !state.timeline.isEmpty {
+        rows = min(max(state.keys.count, 1) + 1, area - min(state.timeline.count + 1, area / 2))
+        let timelineRows = min(state.timeline.count + 1, area - rows)
+        renderTimeline(&screen, state, painter, top: layout.tableTop + rows, rows: timelineRows)
+    }
     guard !state.keys.isEmpty else {
         screen.write("  no live entries", row: layout.tableTop, column: 0, style: painter.style(.dim))
         return
@@ -52,4 +60,33 @@ func renderKeys(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout,
                 style: stale && width == 6 ? painter.style(.red, bold: true) : .plain)
         }
     }
+}
+
+/// The prefix's latest events under its keys, newest first: a separator row, then one event a row.
+func renderTimeline(_ screen: inout Screen, _ state: MonitorState, _ painter: Painter, top: Int, rows: Int) {
+    screen.fill(row: top, with: "─", style: painter.style(.dim))
+    screen.write(" timeline, newest first ", row: top, column: 1, style: painter.style(.dim))
+    for (index, event) in state.timeline.prefix(rows - 1).enumerated() {
+        let row = top + 1 + index
+        var column = screen.write(
+            "  " + Format.clock(event.time, timeZone: state.configuration.timeZone) + "  ", row: row, column: 0,
+            style: painter.style(.dim))
+        let (name, style) = eventKind(event.kind, painter)
+        column = screen.write(DisplayWidth.pad(name, to: 22), row: row, column: column, style: style)
+        let generation = event.generation.map { "gen \($0)" } ?? ""
+        column = screen.write(DisplayWidth.pad(generation, to: 14) + " ", row: row, column: column)
+        screen.write(timelineDetail(event), row: row, column: column)
+    }
+}
+
+/// What a timeline row says after the kind and generation: the route, or for a purge, how many
+/// keys went, why and who asked.
+func timelineDetail(_ event: CacheEvent) -> String {
+    guard event.kind == .purged else { return eventDetail(event) }
+    var parts = [Format.count(event.count ?? 0, "key")]
+    if let reason = event.reason { parts.append(reason) }
+    if let origin = event.origin {
+        parts.append("by " + origin + (event.instance.map { " on \($0)" } ?? ""))
+    }
+    return parts.joined(separator: " · ")
 }

@@ -118,6 +118,8 @@ func eventKind(_ kind: CacheEvent.Kind, _ painter: Painter) -> (String, CellStyl
     case .purged: ("purged", painter.style(.cyan, bold: true))
     case .staleSetRejected: ("stale write rejected", painter.style(.yellow, bold: true))
     case .storeError: ("store error", painter.style(.red, bold: true))
+    case .stored: ("stored", painter.style(.green))
+    case .firstHit: ("first hit", .plain)
     }
 }
 
@@ -125,7 +127,8 @@ func eventDetail(_ event: CacheEvent) -> String {
     switch event.kind {
     case .purged:
         let time = event.durationSeconds.map { "   " + Format.milliseconds($0) } ?? ""
-        return Format.count(event.count ?? 0, "key") + time
+        let reason = event.reason.map { "   " + $0 } ?? ""
+        return Format.count(event.count ?? 0, "key") + time + reason
     case .storeError:
         return event.message ?? ""
     default:

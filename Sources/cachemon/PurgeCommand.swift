@@ -17,6 +17,15 @@ struct PurgeCommand: AsyncParsableCommand {
     @Flag(help: "Purge without asking.")
     var yes = false
 
+    @Option(help: "Why: kept with the purge in the prefix's timeline (at most 200 characters).")
+    var reason: String?
+
+    func validate() throws {
+        if let reason, let problem = PurgeReason.problem(with: reason, field: "--reason") {
+            throw ValidationError(problem)
+        }
+    }
+
     func run() async throws {
         let client = try connection.client()
         let prefix = target.resolvedPrefix
@@ -34,10 +43,11 @@ struct PurgeCommand: AsyncParsableCommand {
                 }
             }
             let result: PurgeResult
+            let origin = "cli (\(AdminClient.loginName))"
             if let user = target.user {
-                result = try await client.purge(user: user)
+                result = try await client.purge(user: user, reason: reason, origin: origin)
             } else {
-                result = try await client.purge(prefix: prefix)
+                result = try await client.purge(prefix: prefix, reason: reason, origin: origin)
             }
             print(
                 "purged \(result.prefix): \(Format.count(result.removedKeys, "key")), \(TextReport.bytes(result.removedBytes)) in "

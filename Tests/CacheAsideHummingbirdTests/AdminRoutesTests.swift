@@ -15,6 +15,7 @@ struct AdminRoutesTests {
     static let protectedRoutes: [(method: HTTPRequest.Method, path: String)] = [
         (.get, "/_cache/stats"), (.head, "/_cache/stats"),
         (.get, "/_cache/prefixes/api%3A%7Bu%3A1%7D/keys"), (.head, "/_cache/prefixes/api%3A%7Bu%3A1%7D/keys"),
+        (.get, "/_cache/prefixes/api%3A%7Bu%3A1%7D/events"), (.head, "/_cache/prefixes/api%3A%7Bu%3A1%7D/events"),
         (.get, "/_cache/events"), (.head, "/_cache/events"),
         (.get, "/_cache/instances"), (.head, "/_cache/instances"),
         (.post, "/_cache/purge"),
@@ -160,6 +161,9 @@ struct AdminRoutesTests {
         arguments: [
             "not json", "[]", #"{}"#, #"{"user":"1","prefix":"api:{u:1}"}"#, #"{"user":1}"#,
             #"{"user":"1","force":true}"#, #"{"prefix":""}"#, #"{"user":null}"#,
+            #"{"user":"1","reason":7}"#, #"{"user":"1","reason":"two\nlines"}"#,
+            #"{"user":"1","origin":"\u001b[2J"}"#,
+            #"{"user":"1","reason":""# + String(repeating: "r", count: 201) + #""}"#,
         ])
     func badPurges(body: String) async throws {
         let (cache, app) = try await populated()
@@ -170,6 +174,53 @@ struct AdminRoutesTests {
         }
         let totals = try await cache.stats().totals
         #expect(totals[.purges] == 0 && totals.keys == 16)
+    }
+
+    @Test("a purge's reason and origin show in the prefix's timeline, newest first; the origin defaults to admin API")
+    func purgeReasonInTimeline() async throws {
+        let (cache, app) = try await populated()
+        try await app.test(.router) { client in
+            let body = #"{"user":"2","reason":"order created","origin":"billing job"}"#
+            let first = try await client.execute(
+                uri: "/_cache/purge", method: .post, headers: Self.auth, body: ByteBuffer(string: body))
+            #expect(first.status == .ok)
+            let second = try await client.execute(
+                uri: "/_cache/purge", method: .post, headers: Self.auth,
+                body: ByteBuffer(string: #"{"prefix":"api:{u:2}","reason":"profile renamed"}"#))
+            let generation = try decode(PurgeResult.self, second).generation
+            let response = try await client.execute(
+                uri: "/_cache/prefixes/api%3A%7Bu%3A2%7D/events?limit=3", method: .get, headers: Self.auth)
+            #expect(response.status == .ok)
+            let timeline = try decode(PrefixTimeline.self, response)
+            #expect(timeline.prefix == "api:{u:2}")
+            #expect(timeline.user == "2")
+            #expect(timeline.events.map(\.kind) == [.purged, .purged, .stored])
+            #expect(timeline.events.map(\.reason) == ["profile renamed", "order created", nil])
+            #expect(timeline.events.map(\.origin) == ["admin API", "billing job", nil])
+            #expect(timeline.events.first?.instance == cache.instance)
+            #expect(timeline.events.first?.generation == generation)
+        }
+    }
+
+    @Test("the timeline of an unknown or foreign prefix is 404; a bad limit is 400")
+    func badTimelines() async throws {
+        let (_, app) = try await populated()
+        try await app.test(.router) { client in
+            try expectError(
+                try await client.execute(
+                    uri: "/_cache/prefixes/api%3A%7Bu%3A99%7D/events", method: .get, headers: Self.auth),
+                .notFound, code: "not_found")
+            try expectError(
+                try await client.execute(
+                    uri: "/_cache/prefixes/other%3A%7Bu%3A1%7D/events", method: .get, headers: Self.auth),
+                .notFound, code: "not_a_prefix")
+            for query in ["limit=0", "limit=1001", "limit=x"] {
+                try expectError(
+                    try await client.execute(
+                        uri: "/_cache/prefixes/api%3A%7Bu%3A1%7D/events?\(query)", method: .get, headers: Self.auth),
+                    .badRequest, code: "bad_request")
+            }
+        }
     }
 
     @Test("a purge body over 64 KiB is refused with 413")

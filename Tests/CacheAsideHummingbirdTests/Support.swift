@@ -69,7 +69,8 @@ struct DownStore: CacheStore {
     func store(_ value: [UInt8], for key: CacheKey, ttl: Duration, generation: UInt64) async throws -> StoreOutcome {
         throw Down()
     }
-    func purge(_ prefix: CachePrefix) async throws -> PurgeResult { throw Down() }
+    func purge(_ prefix: CachePrefix, reason: PurgeReason) async throws -> PurgeResult { throw Down() }
+    func timeline(of prefix: CachePrefix, limit: Int) async throws -> [CacheEvent]? { throw Down() }
     func statistics(_ query: StatsQuery) async throws -> StoreStatistics { inner.statistics(query) }
     func keys(in prefix: CachePrefix, limit: Int, offset: Int) async throws -> [KeyInfo]? { throw Down() }
     func events(after: UInt64, limit: Int) async throws -> EventPage { inner.events(after: after, limit: limit) }

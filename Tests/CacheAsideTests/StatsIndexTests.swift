@@ -41,7 +41,7 @@ struct StatsIndexTests {
                         generation: generation)
                 }
             case 5: store.recordUncachedRequest(prefix)
-            case 6: _ = store.purge(prefix)
+            case 6: _ = store.purge(prefix, reason: PurgeReason())
             case 7:
                 clock.advance(by: .seconds(Int64(random.next() % 7)))
                 store.sweep()

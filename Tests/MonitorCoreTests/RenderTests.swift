@@ -77,6 +77,39 @@ struct RenderTests {
         try expectGolden(render(state, size: state.size), "keys-120x40")
     }
 
+    @Test("the keys view shows the user's timeline under the keys, newest first, with the purge's reason")
+    func keysTimeline() throws {
+        var state = Fixtures.liveState()
+        _ = reduce(&state, .key(.enter, at: Fixtures.start.addingTimeInterval(1)))
+        let route = "GET /api/users/42/dashboard/summary"
+        _ = reduce(
+            &state,
+            .keysLoaded(
+                prefix: "api:{u:42}",
+                [KeyInfo(key: route, size: 10_035, ageSeconds: 12, ttlLeftSeconds: 288, hits: 0, generation: 8)]))
+        let at = { (seconds: Double) in Fixtures.start.addingTimeInterval(seconds) }
+        let purge = PurgeReason(reason: "order created", origin: "application", instance: "web-1")
+        _ = reduce(
+            &state,
+            .timelineLoaded(
+                prefix: "api:{u:42}",
+                [
+                    CacheEvent(seq: 0, time: at(-12), kind: .stored, prefix: "api:{u:42}", user: "42", key: route, generation: 8),
+                    CacheEvent(
+                        seq: 9, time: at(-13), kind: .purged, prefix: "api:{u:42}", user: "42", count: 2,
+                        durationSeconds: 0.0004, generation: 8, reason: purge),
+                    CacheEvent(seq: 0, time: at(-70), kind: .firstHit, prefix: "api:{u:42}", user: "42", key: route, generation: 7),
+                    CacheEvent(seq: 0, time: at(-74), kind: .stored, prefix: "api:{u:42}", user: "42", key: route, generation: 7),
+                ]))
+        let screen = render(state, size: state.size)
+        try expectGolden(screen, "keys-timeline-120x40")
+        let lines = screen.text.split(separator: "\n").map(String.init)
+        let purged = try #require(lines.firstIndex { $0.contains("purged") && $0.contains("gen 8") })
+        let stored = try #require(lines.firstIndex { $0.contains("stored") && $0.contains("gen 8") })
+        #expect(stored < purged, "newest first")
+        #expect(lines[purged].contains("2 keys · order created · by application on web-1"))
+    }
+
     @Test("the purge confirmation names the user, the prefix, and how many keys and bytes go")
     func confirmation() throws {
         var state = Fixtures.liveState()

@@ -42,9 +42,9 @@ final class FaultyStore: CacheStore {
         return try await inner.store(value, for: key, ttl: ttl, generation: generation)
     }
 
-    func purge(_ prefix: CachePrefix) async throws -> PurgeResult {
+    func purge(_ prefix: CachePrefix, reason: PurgeReason) async throws -> PurgeResult {
         try attempt()
-        return try await inner.purge(prefix)
+        return try await inner.purge(prefix, reason: reason)
     }
 
     func statistics(_ query: StatsQuery) async throws -> StoreStatistics { try await inner.statistics(query) }
@@ -55,6 +55,10 @@ final class FaultyStore: CacheStore {
 
     func events(after: UInt64, limit: Int) async throws -> EventPage {
         try await inner.events(after: after, limit: limit)
+    }
+
+    func timeline(of prefix: CachePrefix, limit: Int) async throws -> [CacheEvent]? {
+        try await inner.timeline(of: prefix, limit: limit)
     }
 
     func recordStoreError(_ message: String, prefix: CachePrefix?) { inner.recordStoreError(message, prefix: prefix) }

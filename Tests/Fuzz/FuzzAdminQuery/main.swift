@@ -69,11 +69,13 @@ func checkPurge(_ body: [UInt8]) {
     } catch {
         return
     }
-    let object: [String: String] =
-        switch request {
+    var object: [String: String] =
+        switch request.target {
         case .user(let user): ["user": user]
         case .prefix(let prefix): ["prefix": prefix]
         }
+    if let reason = request.reason { object["reason"] = reason }
+    if let origin = request.origin { object["origin"] = origin }
     guard let again = try? JSONSerialization.data(withJSONObject: object),
         (try? PurgeRequest(json: Array(again))) == request
     else {

@@ -1,0 +1,28 @@
+import RESP
+
+/// The scripts of the per-prefix timelines: one list per prefix, `{t}P#e`, oldest first, in the
+/// prefix's slot.
+extension RedisScripts {
+    /// KEYS the timeline; ARGV length, lifetime (ms), event….
+    /// Appends the events and keeps the last `length`; the list goes `lifetime` after its last event.
+    static let appendTimeline = RedisScript(
+        """
+        #!lua flags=allow-oom
+        for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+        redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return redis.call('LLEN', KEYS[1])
+        """)
+
+    /// KEYS the timeline, the prefix's meta; ARGV limit.
+    /// `{known (0 or 1), event…}`: the last `limit` events, oldest first; known when the prefix has
+    /// either.
+    static let readTimeline = RedisScript(
+        """
+        #!lua flags=no-writes
+        local events = redis.call('LRANGE', KEYS[1], -tonumber(ARGV[1]), -1)
+        local known = (#events > 0 or redis.call('EXISTS', KEYS[2]) == 1) and 1 or 0
+        table.insert(events, 1, known)
+        return events
+        """)
+}

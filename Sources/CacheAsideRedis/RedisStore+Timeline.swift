@@ -1,0 +1,44 @@
+import CacheAside
+import Foundation
+import NIOCore
+import RESP
+
+extension RedisStore {
+    public func timeline(of prefix: CachePrefix, limit: Int) async throws -> [CacheEvent]? {
+        try await ready()
+        let answer = try await evaluate(
+            RedisScripts.readTimeline, keys: [names.timeline(prefix.rawValue), names.meta(prefix.rawValue)],
+            arguments: [Self.argument(Int64(limit))])
+        guard case .array(let parts) = answer, let known = parts.first?.int else {
+            throw RedisError.protocolError("timeline answered \(answer)")
+        }
+        guard known == 1 else { return nil }
+        let decoder = WireFormat.decoder()
+        // An entry this release cannot read (written by another one) is left out, not fatal.
+        return parts.dropFirst().reversed().compactMap { part in
+            guard case .bulkString(let buffer) = part else { return nil }
+            return try? decoder.decode(CacheEvent.self, from: Data(buffer.readableBytesView))
+        }
+    }
+
+    /// Appends events to their prefixes' timelines, one script per prefix, pipelined.
+    func appendTimelines(_ events: [CacheEvent]) async throws {
+        var byPrefix: [String: [CacheEvent]] = [:]
+        for event in events {
+            guard let prefix = event.prefix else { continue }
+            byPrefix[prefix, default: []].append(event)
+        }
+        guard !byPrefix.isEmpty else { return }
+        let encoder = WireFormat.encoder()
+        let length = Self.argument(Int64(configuration.timelineLength))
+        let lifetime = Self.argument(Self.milliseconds(configuration.timelineLifetime))
+        let calls = try byPrefix.map { prefix, events in
+            let encoded = try events.suffix(configuration.timelineLength).map {
+                ByteBuffer(bytes: try encoder.encode($0))
+            }
+            return (keys: [names.timeline(prefix)], arguments: [length, lifetime] + encoded)
+        }
+        let answers = try await evaluateAll(RedisScripts.appendTimeline, calls: calls)
+        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
+    }
+}
