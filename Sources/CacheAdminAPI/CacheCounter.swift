@@ -35,6 +35,10 @@ public enum CacheCounter: String, CaseIterable, Codable, Sendable {
     case purgedKeys
     /// Store operations that failed (the request was still served, uncached).
     case errors
+    /// Entries compared with a fresh computation, by a verify or by sampling hits.
+    case verifications
+    /// Verifications that found the cached value stale.
+    case staleVerifications
 
     /// One sentence for people: the Prometheus help text and the documentation.
     public var help: String {
@@ -50,6 +54,8 @@ public enum CacheCounter: String, CaseIterable, Codable, Sendable {
         case .purges: "Prefix purges."
         case .purgedKeys: "Entries removed by purges."
         case .errors: "Store operations that failed."
+        case .verifications: "Cached entries compared with a fresh computation."
+        case .staleVerifications: "Verifications that found the cached value stale."
         }
     }
 

@@ -18,6 +18,12 @@ public struct CacheEvent: Codable, Sendable, Equatable {
         case stored
         /// An entry was served for the first time since it was stored (timeline only).
         case firstHit
+        /// A prefix's entries were computed again and compared (`message` says how many were
+        /// fresh and stale; `count` is the stale ones).
+        case verified
+        /// A hit, verified in the background after it was served, was stale: the cached answer
+        /// no longer matched what the route computes.
+        case staleHit
 
         /// Whether the store-wide event ring carries it too; the others, one per stored value or
         /// first hit, would drown it, and are kept only in their prefix's timeline.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Cache-aside for an API: compute once, store the serialized result under the user's prefix, serve
 /// it until it expires or the user's prefix is purged.
@@ -28,6 +29,8 @@ public final class CacheAside: Sendable {
     let flights = SingleFlight<FlightKey>()
     /// This instance's own figures, for its heartbeat.
     let reporter: InstanceReporter
+    /// The ways registered to compute entries again for verification, tried in order.
+    let verifiers = NIOLockedValueBox<[Verifier]>([])
 
     /// Creates a cache over `store`.
     ///

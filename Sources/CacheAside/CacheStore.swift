@@ -36,6 +36,14 @@ public protocol CacheStore: Sendable {
     /// nothing of the prefix.
     func timeline(of prefix: CachePrefix, limit: Int) async throws -> [CacheEvent]?
 
+    /// The stored value of `key`, without counting a lookup (for verification); `nil` if there is
+    /// no live entry.
+    func value(of key: CacheKey) async throws -> [UInt8]?
+
+    /// Counts `verified` entries of `prefix` compared with a fresh computation, `stale` of them
+    /// found stale, and records `event` (a `verified` or `staleHit` event); it must not fail itself.
+    func recordVerification(of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent)
+
     /// Counts a failed store operation and records a `storeError` event; it must not fail itself.
     func recordStoreError(_ message: String, prefix: CachePrefix?)
 

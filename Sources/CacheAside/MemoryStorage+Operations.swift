@@ -81,6 +81,18 @@ extension MemoryStorage {
         }
     }
 
+    mutating func recordVerification(
+        of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent, now: Int64
+    ) {
+        let record = Int(recordIndex(for: prefix, now: now))
+        records[record].counters[.verifications] += UInt64(verified)
+        records[record].counters[.staleVerifications] += UInt64(stale)
+        totals[.verifications] += UInt64(verified)
+        totals[.staleVerifications] += UInt64(stale)
+        markChanged(record)
+        append(event)
+    }
+
     mutating func recordStoreError(_ message: String, prefix: CachePrefix?, now: Int64, clock: CacheClock) {
         let record = prefix.map { Int(recordIndex(for: $0, now: now)) }
         if let record { records[record].counters[.errors] += 1 }

@@ -228,10 +228,16 @@ struct MemoryStorage: Sendable {
         message: String? = nil, generation: UInt64? = nil, reason: PurgeReason? = nil, now: Int64, clock: CacheClock
     ) {
         let prefix = record.map { records[$0].prefix }
-        var event = CacheEvent(
-            seq: 0, time: clock.date(at: now), kind: kind, prefix: prefix?.rawValue, user: prefix?.user, key: key,
-            count: count, durationSeconds: duration, message: message, generation: generation, reason: reason)
-        if kind.isInRing {
+        append(
+            CacheEvent(
+                seq: 0, time: clock.date(at: now), kind: kind, prefix: prefix?.rawValue, user: prefix?.user, key: key,
+                count: count, durationSeconds: duration, message: message, generation: generation, reason: reason))
+    }
+
+    /// Numbers `event` into the ring if it goes there, and adds it to its prefix's timeline.
+    mutating func append(_ event: CacheEvent) {
+        var event = event
+        if event.kind.isInRing {
             events.append { seq in
                 event.seq = seq
                 return event

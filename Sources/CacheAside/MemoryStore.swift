@@ -74,6 +74,21 @@ public final class MemoryStore: CacheStore {
         }
     }
 
+    public func value(of key: CacheKey) -> [UInt8]? {
+        let now = clock.now()
+        return state.withLockedValue { storage in
+            guard let record = storage.prefixIndex[key.prefix.rawValue],
+                let slot = storage.records[Int(record)].entries[key.route], storage.slots[Int(slot)].expiresAt > now
+            else { return nil }
+            return storage.slots[Int(slot)].value
+        }
+    }
+
+    public func recordVerification(of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent) {
+        let now = clock.now()
+        state.withLockedValue { $0.recordVerification(of: prefix, verified: verified, stale: stale, event: event, now: now) }
+    }
+
     public func recordStoreError(_ message: String, prefix: CachePrefix?) {
         let now = clock.now()
         state.withLockedValue { $0.recordStoreError(message, prefix: prefix, now: now, clock: clock) }

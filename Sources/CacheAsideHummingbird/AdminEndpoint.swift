@@ -8,6 +8,7 @@ public enum AdminEndpoint: CaseIterable, Sendable {
     case stats
     case keys
     case timeline
+    case verify
     case events
     case instances
     case purge
@@ -15,7 +16,7 @@ public enum AdminEndpoint: CaseIterable, Sendable {
 
     /// The HTTP method.
     public var method: HTTPRequest.Method {
-        self == .purge ? .post : .get
+        self == .purge || self == .verify ? .post : .get
     }
 
     /// The methods served: ``method``, and HEAD as well for a GET (the `Allow` of a 405 lists these).
@@ -29,6 +30,7 @@ public enum AdminEndpoint: CaseIterable, Sendable {
         case .stats: "/_cache/stats"
         case .keys: "/_cache/prefixes/{prefix}/keys"
         case .timeline: "/_cache/prefixes/{prefix}/events"
+        case .verify: "/_cache/prefixes/{prefix}/verify"
         case .events: "/_cache/events"
         case .instances: "/_cache/instances"
         case .purge: "/_cache/purge"

@@ -46,6 +46,17 @@ package enum AdminQuery {
         try parameters.integer("limit", default: 100)
     }
 
+    /// `POST /_cache/prefixes/{prefix}/verify?limit=&concurrency=&timeout=`: range checks of the
+    /// counts are the cache's.
+    package static func verify(
+        _ parameters: QueryParameters
+    ) throws -> (limit: Int, concurrency: Int, timeout: Duration) {
+        let limit = try parameters.integer("limit", default: 100)
+        let concurrency = try parameters.integer("concurrency", default: 4)
+        let seconds = try parameters.seconds("timeout", default: 10, in: 0.001...60)
+        return (limit, concurrency, .nanoseconds(Int64(seconds * 1e9)))
+    }
+
     /// `GET /_cache/events?after=&limit=`.
     package static func events(_ parameters: QueryParameters) throws -> (after: UInt64, limit: Int) {
         let after = try parameters.unsigned("after", default: 0)

@@ -17,6 +17,7 @@ import NIOCore
 /// | `GET /_cache/stats?sort=&order=&limit=&offset=&filter=` | ``StatsSnapshot`` |
 /// | `GET /_cache/prefixes/{prefix}/keys?limit=&offset=` | `[KeyInfo]` |
 /// | `GET /_cache/prefixes/{prefix}/events?limit=` | ``PrefixTimeline``: the prefix's latest events |
+/// | `POST /_cache/prefixes/{prefix}/verify?limit=&concurrency=&timeout=` | ``VerifyReport``: each entry computed again and compared |
 /// | `GET /_cache/events?after=&limit=` | ``EventPage`` |
 /// | `GET /_cache/instances` | ``InstanceList``: every instance sharing the store |
 /// | `POST /_cache/purge` with `{"user": "42"}` or `{"prefix": "api:{u:42}"}`, and optionally `reason` and `origin` | ``PurgeResult`` |
@@ -57,9 +58,11 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     public func register(on router: Router<Context>) {
         router.add(middleware: AdminMethodMiddleware(endpoints: endpoints))
         let guarded = router.group().add(middleware: AdminTokenMiddleware(token: token))
+        let replay = ReplayResponder(router: router)
         for endpoint in endpoints {
             let respond: @Sendable (Request, Context) async throws -> Response = { request, context in
-                try await handle(endpoint, request, context)
+                if endpoint == .verify { return try await verify(request, context: context, replay: replay) }
+                return try await handle(endpoint, request, context)
             }
             for method in endpoint.servedMethods {
                 if endpoint.requiresToken {
@@ -76,6 +79,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         case .stats: return try await stats(request)
         case .keys: return try await keys(request, context: context)
         case .timeline: return try await timeline(request, context: context)
+        case .verify: throw AdminError.notFound("verify is answered with the router's responder")
         case .events: return try await events(request)
         case .instances: return try await instances()
         case .purge: return try await purge(request)
@@ -109,6 +113,24 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         }
         return try json(PrefixTimeline(prefix: prefix.rawValue, user: prefix.user, events: events))
     }
+
+    /// Replays each entry of the prefix through the application's router, in a copy of this
+    /// request's context, and compares.
+    func verify(_ request: Request, context: Context, replay: ReplayResponder<Context>) async throws -> Response {
+        let prefix = try AdminQuery.keysPrefix(
+            try context.parameters.require("prefix"), namespace: cache.configuration.namespace)
+        let (limit, concurrency, timeout) = try AdminQuery.verify(QueryParameters(request))
+        let verifier = Replay.verifier(replay.responder, context: context, maxBodyBytes: Self.maxReplayBytes)
+        let report = try await admin {
+            try await cache.verify(
+                prefix, limit: limit, concurrency: concurrency, timeout: timeout, using: verifier)
+        }
+        guard let report else { throw AdminError.notFound("no prefix \(prefix.rawValue) in this cache") }
+        return try json(report)
+    }
+
+    /// The largest fresh body a verification reads.
+    static var maxReplayBytes: Int { 16 * 1024 * 1024 }
 
     func events(_ request: Request) async throws -> Response {
         let (after, limit) = try AdminQuery.events(QueryParameters(request))

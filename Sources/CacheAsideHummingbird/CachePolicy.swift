@@ -1,3 +1,4 @@
+import CacheAside
 import HTTPTypes
 import Hummingbird
 
@@ -23,6 +24,9 @@ public struct CachePolicy<Context: RequestContext>: Sendable {
     public var allowsPublic: Bool
     /// Responses with larger bodies are served but not stored.
     public var maxBodyBytes: Int
+    /// How verification compares a stored body with a fresh one: `.json(ignoring: ["computedAt"])`
+    /// for bodies that carry their own computation time.
+    public var comparison: BodyComparison
 
     /// Creates a policy for per-user routes.
     ///
@@ -32,17 +36,21 @@ public struct CachePolicy<Context: RequestContext>: Sendable {
         user: @escaping @Sendable (Request, Context) throws -> String?,
         vary: [String] = [],
         allowsPublic: Bool = false,
-        maxBodyBytes: Int = 4 * 1024 * 1024
+        maxBodyBytes: Int = 4 * 1024 * 1024,
+        comparison: BodyComparison = .exact
     ) {
         self.ttl = ttl
         self.user = user
         self.vary = vary.compactMap { HTTPField.Name($0) }
         self.allowsPublic = allowsPublic
         self.maxBodyBytes = maxBodyBytes
+        self.comparison = comparison
     }
 
     /// A policy for routes whose responses are the same for everyone, cached in the public prefix.
-    public static func publicRoute(ttl: Duration? = nil, vary: [String] = []) -> Self {
-        Self(ttl: ttl, user: { _, _ in nil }, vary: vary, allowsPublic: true)
+    public static func publicRoute(
+        ttl: Duration? = nil, vary: [String] = [], comparison: BodyComparison = .exact
+    ) -> Self {
+        Self(ttl: ttl, user: { _, _ in nil }, vary: vary, allowsPublic: true, comparison: comparison)
     }
 }

@@ -1,11 +1,31 @@
+import CacheAside
 import HTTPTypes
 
-/// A cacheable response as stored: when it was stored, the headers worth replaying, and the body.
+/// A cacheable response as stored: when it was stored, the headers worth replaying, the request
+/// that made it (to compute it again for verification), and the body.
 ///
 /// The layout is private to this module: a version byte, the store time in milliseconds since
-/// 1970, the header count, each header as length-prefixed name and value, then the body.
+/// 1970, the header count, each header as length-prefixed name and value; from version 2 the
+/// request target, the count and pairs of the varying request headers, and the fields the
+/// comparison ignores (a count, 0 for a byte comparison, or one more than their number for a JSON
+/// comparison); then the body. Version 1 (no request) is still read.
 package struct CachedResponse: Equatable, Sendable {
-    static let formatVersion: UInt8 = 1
+    static let formatVersion: UInt8 = 2
+
+    /// What made the response: replayed to verify it.
+    package struct Origin: Equatable, Sendable {
+        /// The path and sorted query, as in the route key: `/api/users/42/orders?page=2`.
+        var target: String
+        /// The request's values of the route's `Vary` headers.
+        var vary: [Pair]
+        /// How a fresh body is compared with this one.
+        var comparison: BodyComparison
+    }
+
+    struct Pair: Equatable, Sendable {
+        var name: String
+        var value: String
+    }
 
     /// Headers that are not stored: they describe one transfer (`Date`, `Content-Length`, `Connection`…),
     /// one client (`Set-Cookie`), or the cache's own answer (`Age`, `X-Cache`), not the response itself.
@@ -16,19 +36,22 @@ package struct CachedResponse: Equatable, Sendable {
 
     var storedAtMilliseconds: UInt64
     var headers: [(name: String, value: String)]
+    /// The request that made it; `nil` for an entry of format 1.
+    package var origin: Origin?
     /// The response body as stored.
     package var body: [UInt8]
 
     package static func == (lhs: CachedResponse, rhs: CachedResponse) -> Bool {
         lhs.storedAtMilliseconds == rhs.storedAtMilliseconds && lhs.body == rhs.body
             && lhs.headers.map(\.name) == rhs.headers.map(\.name)
-            && lhs.headers.map(\.value) == rhs.headers.map(\.value)
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value) && lhs.origin == rhs.origin
     }
 
-    init(storedAtMilliseconds: UInt64, headers: HTTPFields, body: [UInt8]) {
+    init(storedAtMilliseconds: UInt64, headers: HTTPFields, origin: Origin? = nil, body: [UInt8]) {
         self.storedAtMilliseconds = storedAtMilliseconds
         self.headers = headers.filter { !Self.excludedHeaders.contains($0.name) }
             .map { (name: $0.name.rawName, value: $0.value) }
+        self.origin = origin
         self.body = body
     }
 
@@ -42,6 +65,20 @@ package struct CachedResponse: Equatable, Sendable {
             appendString(header.name, to: &bytes)
             appendString(header.value, to: &bytes)
         }
+        let origin = origin ?? Origin(target: "", vary: [], comparison: .exact)
+        appendString(origin.target, to: &bytes)
+        append(UInt64(origin.vary.count), to: &bytes)
+        for pair in origin.vary {
+            appendString(pair.name, to: &bytes)
+            appendString(pair.value, to: &bytes)
+        }
+        switch origin.comparison {
+        case .exact:
+            append(0, to: &bytes)
+        case .json(let ignoring):
+            append(UInt64(ignoring.count + 1), to: &bytes)
+            for field in ignoring.sorted() { appendString(field, to: &bytes) }
+        }
         bytes.append(contentsOf: body)
         return bytes
     }
@@ -49,8 +86,8 @@ package struct CachedResponse: Equatable, Sendable {
     /// Decodes ``encoded()``; `nil` for bytes in another layout.
     package init?(decoding bytes: [UInt8]) {
         var reader = Reader(bytes: bytes)
-        guard reader.byte() == Self.formatVersion, let storedAt = reader.integer(), let count = reader.integer(),
-            count < 10_000
+        guard let version = reader.byte(), version == 1 || version == Self.formatVersion,
+            let storedAt = reader.integer(), let count = reader.integer(), count < 10_000
         else { return nil }
         var headers: [(name: String, value: String)] = []
         for _ in 0..<count {
@@ -59,6 +96,24 @@ package struct CachedResponse: Equatable, Sendable {
         }
         self.storedAtMilliseconds = storedAt
         self.headers = headers
+        if version == 1 {
+            self.origin = nil
+        } else {
+            guard let target = reader.string(), let varyCount = reader.integer(), varyCount < 10_000 else { return nil }
+            var vary: [Pair] = []
+            for _ in 0..<varyCount {
+                guard let name = reader.string(), let value = reader.string() else { return nil }
+                vary.append(Pair(name: name, value: value))
+            }
+            guard let ignoredCount = reader.integer(), ignoredCount < 10_000 else { return nil }
+            var ignored: Set<String> = []
+            for _ in 0..<max(0, Int(ignoredCount) - 1) {
+                guard let field = reader.string() else { return nil }
+                ignored.insert(field)
+            }
+            let comparison: BodyComparison = ignoredCount == 0 ? .exact : .json(ignoring: ignored)
+            self.origin = target.isEmpty ? nil : Origin(target: target, vary: vary, comparison: comparison)
+        }
         self.body = reader.rest()
     }
 

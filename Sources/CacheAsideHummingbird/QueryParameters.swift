@@ -31,6 +31,16 @@ package struct QueryParameters {
         return number
     }
 
+    /// A number of seconds, such as `0.5`, within `range`.
+    func seconds(_ name: Substring, default value: Double, in range: ClosedRange<Double>) throws -> Double {
+        guard let text = parameters[name] else { return value }
+        guard let number = Double(text), number.isFinite, range.contains(number) else {
+            throw AdminError.badRequest(
+                "\(name) must be a number of seconds from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+        }
+        return number
+    }
+
     func enumeration<T: RawRepresentable & CaseIterable>(_ name: Substring, default value: T) throws -> T
     where T.RawValue == String {
         guard let text = parameters[name] else { return value }

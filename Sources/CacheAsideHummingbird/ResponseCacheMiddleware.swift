@@ -36,6 +36,8 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
         guard request.method == .get || request.method == .head, let scope = try scope(of: request, context) else {
             return try await next(request, context)
         }
+        // A verification computing the entry again: the route itself, without the cache.
+        if Replay.isReplay(request) { return try await next(request, context) }
         let user: String? =
             switch scope {
             case .user(let id): id
@@ -44,7 +46,8 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
         let key = RouteKeyBuilder.key(for: request, vary: policy.vary)
         var ownResponse: Response?
         let result = try await cache.lookupOrCompute(key: key, user: user, ttl: policy.ttl) {
-            let (response, entry) = try await collect(try await next(request, context), isHead: request.method == .head)
+            let (response, entry) = try await collect(
+                try await next(request, context), isHead: request.method == .head, origin: origin(of: request))
             ownResponse = response
             return ComputedValue(bytes: entry?.encoded() ?? [], isCacheable: entry != nil)
         }
@@ -74,7 +77,21 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
     }
 
     /// Reads the route's response whole, and says what to store of it, if anything.
-    private func collect(_ response: Response, isHead: Bool) async throws -> (Response, CachedResponse?) {
+    /// What a verification replays: the target and varying headers the key was made of.
+    private func origin(of request: Request) -> CachedResponse.Origin {
+        var vary: [CachedResponse.Pair] = []
+        for name in policy.vary {
+            for value in request.headers[values: name] {
+                vary.append(CachedResponse.Pair(name: name.canonicalName, value: value))
+            }
+        }
+        return CachedResponse.Origin(
+            target: RouteKeyBuilder.target(of: request), vary: vary, comparison: policy.comparison)
+    }
+
+    private func collect(
+        _ response: Response, isHead: Bool, origin: CachedResponse.Origin
+    ) async throws -> (Response, CachedResponse?) {
         let collector = BodyCollector(limit: policy.maxBodyBytes)
         var response = response
         try await response.body.write(collector)
@@ -82,7 +99,9 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
         response.body = ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         guard !isHead, !collector.overflowed, Self.isCacheable(response) else { return (response, nil) }
         let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
-        return (response, CachedResponse(storedAtMilliseconds: now, headers: response.headers, body: body))
+        return (
+            response, CachedResponse(storedAtMilliseconds: now, headers: response.headers, origin: origin, body: body)
+        )
     }
 
     static func isCacheable(_ response: Response) -> Bool {

@@ -9,16 +9,20 @@ import HummingbirdCore
 enum RouteKeyBuilder {
     static func key(for request: Request, vary: [HTTPField.Name]) -> String {
         // HEAD is answered from the entry of GET: same resource, same headers.
-        var key = "GET " + normalizedPath(request.uri.path)
-        if let query = request.uri.query, !query.isEmpty {
-            key += "?" + sortedQuery(query)
-        }
+        var key = "GET " + target(of: request)
         // Only the headers the request sends: a plain request keeps a plain, readable key.
         for name in vary {
             let values = request.headers[values: name]
             if !values.isEmpty { key += " " + name.canonicalName + "=" + values.joined(separator: ",") }
         }
         return key
+    }
+
+    /// The normalized path and sorted query: `/api/users/42/orders?page=2&sort=date`.
+    static func target(of request: Request) -> String {
+        let path = normalizedPath(request.uri.path)
+        guard let query = request.uri.query, !query.isEmpty else { return path }
+        return path + "?" + sortedQuery(query)
     }
 
     /// Collapses repeated slashes and drops a trailing one (but not the root's).

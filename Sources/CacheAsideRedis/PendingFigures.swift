@@ -59,6 +59,13 @@ struct PendingFigures: Sendable {
         countedHere.add(counted)
     }
 
+    /// Adds counters of `prefix` counted at `now` (verifications).
+    mutating func add(_ counted: CounterValues, to prefix: String, at now: Int64) {
+        counts[prefix, default: Counts()].counters.add(counted)
+        counts[prefix, default: Counts()].lastUsed = max(counts[prefix]?.lastUsed ?? .min, now)
+        countedHere.add(counted)
+    }
+
     /// What a flush takes: everything but ``countedHere``.
     mutating func take() -> PendingFigures {
         let taken = self

@@ -14,6 +14,18 @@ extension RedisScripts {
         return redis.call('LLEN', KEYS[1])
         """)
 
+    /// KEYS the prefix's values and deadlines; ARGV route.
+    /// The entry's value if it is live, without counting a lookup; nil otherwise.
+    static let peek = RedisScript(
+        """
+        #!lua flags=no-writes
+        local deadline = redis.call('ZSCORE', KEYS[2], ARGV[1])
+        if not deadline then return false end
+        local time = redis.call('TIME')
+        if tonumber(deadline) <= tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) then return false end
+        return redis.call('HGET', KEYS[1], ARGV[1])
+        """)
+
     /// KEYS the timeline, the prefix's meta; ARGV limit.
     /// `{known (0 or 1), event…}`: the last `limit` events, oldest first; known when the prefix has
     /// either.

@@ -1,5 +1,6 @@
 import CacheAside
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import RESP
 
@@ -18,6 +19,26 @@ extension RedisStore {
         return parts.dropFirst().reversed().compactMap { part in
             guard case .bulkString(let buffer) = part else { return nil }
             return try? decoder.decode(CacheEvent.self, from: Data(buffer.readableBytesView))
+        }
+    }
+
+    public func value(of key: CacheKey) async throws -> [UInt8]? {
+        try await ready()
+        let keys = names.prefixKeys(key.prefix.rawValue)
+        let answer = try await evaluate(
+            RedisScripts.peek, keys: [keys[1], keys[2]], arguments: [ByteBuffer(string: key.route)])
+        guard case .bulkString(let buffer) = answer else { return nil }
+        return Array(buffer: buffer)
+    }
+
+    public func recordVerification(of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent) {
+        let now = clock.now()
+        pending.withLockedValue { pending in
+            var counted = CounterValues()
+            counted[.verifications] = UInt64(verified)
+            counted[.staleVerifications] = UInt64(stale)
+            pending.add(counted, to: prefix.rawValue, at: now)
+            pending.emit(event, capacity: configuration.eventCapacity)
         }
     }
 

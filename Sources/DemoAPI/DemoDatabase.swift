@@ -9,6 +9,7 @@ public final class DemoDatabase: Sendable {
     /// How much arithmetic a read does; about 2–4 ms on the development machine.
     let workRounds: Int
     private let orders = NIOLockedValueBox<[String: [DemoOrder]]>([:])
+    private let displayNames = NIOLockedValueBox<[String: String]>([:])
     private static let epoch = Date(timeIntervalSince1970: 1_780_000_000)
 
     /// Creates the database.
@@ -42,6 +43,16 @@ public final class DemoDatabase: Sendable {
         }
     }
 
+    /// The name the dashboard shows for `user`: `User 42` until renamed.
+    public func displayName(of user: String) -> String {
+        displayNames.withLockedValue { $0[user] } ?? "User \(user)"
+    }
+
+    /// Renames `user`; the summary shows the new name.
+    public func rename(_ user: String, to name: String) {
+        displayNames.withLockedValue { $0[user] = name }
+    }
+
     public func summary(of user: String) -> DashboardSummary {
         // Taken before the orders are read: a summary of data read before a purge never carries a
         // time after it, so a reader can tell a stale body from a fresh one.
@@ -49,7 +60,7 @@ public final class DemoDatabase: Sendable {
         let list = orders(of: user)
         let revenue = list.reduce(0) { $0 + $1.amount }
         return DashboardSummary(
-            user: user, orders: list.count, revenue: revenue,
+            user: user, displayName: displayName(of: user), orders: list.count, revenue: revenue,
             averageOrder: list.isEmpty ? 0 : revenue / Double(list.count),
             openOrders: list.filter { $0.status == "open" }.count, lastOrderAt: list.first?.createdAt,
             fingerprint: fingerprint(of: list), computedAt: computedAt)

@@ -11,6 +11,8 @@ public struct DemoOrder: Codable, Sendable, Equatable {
 /// `GET /api/users/{user}/dashboard/summary`.
 public struct DashboardSummary: Codable, Sendable, Equatable {
     public var user: String
+    /// Changed by `PATCH /api/users/{user}/profile`, which forgets to purge (the demo's bug).
+    public var displayName: String
     public var orders: Int
     public var revenue: Double
     public var averageOrder: Double
@@ -41,4 +43,9 @@ public struct DemoAlert: Codable, Sendable, Equatable {
 /// The body of `POST /api/users/{user}/orders`; every field is optional.
 public struct NewOrder: Codable, Sendable {
     public var amount: Double?
+}
+
+/// The body of `PATCH /api/users/{user}/profile`.
+public struct ProfileChange: Codable, Sendable {
+    public var displayName: String?
 }

@@ -24,6 +24,7 @@ public enum DemoRoutes {
     /// | `GET /api/users/{user}/orders?page=N` | per user, 2 min (``ordersTTL``) |
     /// | `GET /api/users/{user}/alerts` | per user, 30 s (``alertsTTL``; `[]` for most users: still a hit) |
     /// | `POST /api/users/{user}/orders` | no: adds an order and purges the user's entries |
+    /// | `PATCH /api/users/{user}/profile` | no: renames the user and, on purpose, forgets to purge |
     /// | `GET /healthz` | no |
     public static func router(
         cache: CacheAside, database: DemoDatabase, token: String, metrics: CacheMetrics?, cachesResponses: Bool = true
@@ -45,7 +46,9 @@ public enum DemoRoutes {
                     cache: cache,
                     policy: .init(
                         ttl: ttl, user: { _, context in context.parameters.get("user") },
-                        vary: ["Accept", "Accept-Language"])))
+                        vary: ["Accept", "Accept-Language"],
+                        // The summary carries the time it was computed: verification leaves it out.
+                        comparison: .json(ignoring: ["computedAt"]))))
         }
         cached(for: summaryTTL).get("dashboard/summary") { _, context in
             try json(database.summary(of: try context.parameters.require("user")))
@@ -69,6 +72,23 @@ public enum DemoRoutes {
             // The post-save hook: the user's cached pages are stale now.
             try await cache.purge(user: user, reason: "order created")
             return try json(order, status: .created)
+        }
+        users.patch("profile") { request, context in
+            let user = try context.parameters.require("user")
+            var request = request
+            let body = try await request.collectBody(upTo: 16 * 1024)
+            let change =
+                body.readableBytes == 0
+                ? ProfileChange() : try JSONDecoder().decode(ProfileChange.self, from: Data(body.readableBytesView))
+            let name = change.displayName ?? "User \(user) (renamed \(Int.random(in: 100...999)))"
+            guard !name.isEmpty, name.count <= 100 else {
+                throw HTTPError(.badRequest, message: "displayName must be 1 to 100 characters")
+            }
+            database.rename(user, to: name)
+            // The bug this demo carries on purpose, as real code does: the summary shows the name,
+            // and this write forgets to purge. Cached summaries stay stale until they expire;
+            // verification (`v` in the monitor) finds them, and the timeline shows no purge.
+            return try json(ProfileChange(displayName: name))
         }
         CacheAdminRoutes(cache: cache, token: token, metrics: metrics).register(on: router)
         return router

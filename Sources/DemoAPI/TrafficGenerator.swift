@@ -19,16 +19,19 @@ public struct TrafficGenerator: Service {
         public var users: Int
         /// The share of requests that are writes (which purge the user's entries).
         public var writeShare: Double
+        /// The share of requests that rename the user (`PATCH …/profile`), which forgets to purge.
+        public var renameShare: Double
         /// How long to send for; `nil` until stopped.
         public var duration: Duration?
         /// Requests allowed in flight at once; beyond it, ticks are skipped rather than queued.
         public var maxInFlight: Int
 
-        /// Creates a configuration; by default 200 requests/s over 1,000 users, 1% writes.
+        /// Creates a configuration; by default 200 requests/s over 1,000 users, 1% writes, 0.2% renames.
         public init(
-            rate: Double = 200, users: Int = 1_000, writeShare: Double = 0.01, duration: Duration? = nil,
-            maxInFlight: Int = 64
+            rate: Double = 200, users: Int = 1_000, writeShare: Double = 0.01, renameShare: Double = 0.002,
+            duration: Duration? = nil, maxInFlight: Int = 64
         ) {
+            self.renameShare = min(max(renameShare, 0), 1)
             self.rate = rate
             self.users = max(1, users)
             self.writeShare = min(max(writeShare, 0), 1)
@@ -119,7 +122,13 @@ public struct TrafficGenerator: Service {
         base: String, user: Int, page: Int, generator: inout SystemRandomNumberGenerator
     ) -> HTTPClientRequest {
         let path = "\(base)/api/users/\(user)"
-        if Double.random(in: 0..<1, using: &generator) < configuration.writeShare {
+        let draw = Double.random(in: 0..<1, using: &generator)
+        if draw < configuration.renameShare {
+            var request = HTTPClientRequest(url: path + "/profile")
+            request.method = .PATCH
+            return request
+        }
+        if draw < configuration.renameShare + configuration.writeShare {
             var request = HTTPClientRequest(url: path + "/orders")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -120,6 +120,8 @@ func eventKind(_ kind: CacheEvent.Kind, _ painter: Painter) -> (String, CellStyl
     case .storeError: ("store error", painter.style(.red, bold: true))
     case .stored: ("stored", painter.style(.green))
     case .firstHit: ("first hit", .plain)
+    case .verified: ("verified", painter.style(.cyan))
+    case .staleHit: ("STALE hit", painter.style(.red, bold: true))
     }
 }
 
@@ -130,6 +132,8 @@ func eventDetail(_ event: CacheEvent) -> String {
         let reason = event.reason.map { "   " + $0 } ?? ""
         return Format.count(event.count ?? 0, "key") + time + reason
     case .storeError:
+        return event.message ?? ""
+    case .verified:
         return event.message ?? ""
     default:
         return event.key ?? ""

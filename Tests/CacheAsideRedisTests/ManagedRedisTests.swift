@@ -40,6 +40,7 @@ struct ManagedRedisTests {
         try await fixture.store.sweep()
         #expect(try await fixture.cache.stats(StatsQuery()).totals[.purges] == 1)
         #expect(try await fixture.cache.events(after: 0, limit: 10).events.contains { $0.kind == .purged })
+        #expect(try await fixture.cache.timeline(user: "42").map(\.kind).contains(.purged), "timelines are allowed")
         #expect(try await fixture.totals()[.errors] == 0)
         // The fleet registry: a heartbeat (thrown if refused, unlike the service's), and the list.
         let report = InstanceInfo(id: "web-1", version: "1", startedAt: Date(), uptimeSeconds: 0, lastSeen: Date())

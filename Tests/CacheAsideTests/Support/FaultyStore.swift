@@ -61,6 +61,15 @@ final class FaultyStore: CacheStore {
         try await inner.timeline(of: prefix, limit: limit)
     }
 
+    func value(of key: CacheKey) async throws -> [UInt8]? {
+        try attempt()
+        return try await inner.value(of: key)
+    }
+
+    func recordVerification(of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent) {
+        inner.recordVerification(of: prefix, verified: verified, stale: stale, event: event)
+    }
+
     func recordStoreError(_ message: String, prefix: CachePrefix?) { inner.recordStoreError(message, prefix: prefix) }
 
     func recordUncachedRequest(_ prefix: CachePrefix) { inner.recordUncachedRequest(prefix) }

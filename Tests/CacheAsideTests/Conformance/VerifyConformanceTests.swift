@@ -1,0 +1,94 @@
+import CacheAside
+import Foundation
+import TestSupport
+import Testing
+
+/// Every store serves what verification needs: the stored bytes without counting a hit, the
+/// verification counters, and a `verified` event in the events and the prefix's timeline.
+@Suite("Verify conformance", .timeLimit(.minutes(2)))
+struct VerifyConformanceTests {
+    @Test("verify computes each entry again and says which are fresh, stale or unverifiable",
+        arguments: StoreKind.allCases)
+    func verify(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        _ = try await fixture.read("/fresh", user: "42", value: Array(#"{"n":1,"computedAt":"10:00"}"#.utf8))
+        _ = try await fixture.read("/stale", user: "42", value: Array("old".utf8))
+        _ = try await fixture.read("/other", user: "42", value: Array("x".utf8))
+        let before = try await fixture.totals()
+        fixture.cache.registerRecompute(comparison: .json(ignoring: ["computedAt"])) { key, user in
+            #expect(user == "42")
+            switch key {
+            case "/fresh": return Array(#"{"computedAt":"10:05", "n": 1}"#.utf8)
+            case "/stale": return Array("new".utf8)
+            default: return nil
+            }
+        }
+        fixture.clock.advance(by: .seconds(30))
+        let report = try await fixture.cache.verify(user: "42")
+        #expect(report.results.map(\.key) == ["/fresh", "/other", "/stale"])
+        #expect(report.results.map(\.state) == [.fresh, .unverifiable, .stale])
+        #expect(report.results.last?.ageSeconds == 30, "stale for at most its age")
+        #expect(report.summary == "1 fresh, 1 stale, 1 unverifiable")
+        #expect(!report.timedOut)
+
+        let after = try await fixture.totals()
+        #expect(after[.verifications] - before[.verifications] == 2, "fresh and stale were compared")
+        #expect(after[.staleVerifications] - before[.staleVerifications] == 1)
+        #expect(after[.hits] == before[.hits], "reading the stored values is not a hit")
+        #expect(after[.misses] == before[.misses])
+        let timeline = try await fixture.cache.timeline(user: "42")
+        #expect(timeline.first?.kind == .verified)
+        #expect(timeline.first?.message == report.summary)
+        #expect(try await fixture.events().contains { $0.kind == .verified })
+        #expect(try await fixture.read("/stale", user: "42").computed == false, "verify changes no entry")
+    }
+
+    @Test("verify of an empty prefix answers no results; of an unknown one, nil; bad limits are refused",
+        arguments: StoreKind.allCases)
+    func emptyAndUnknown(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        _ = try await fixture.read("/a", user: "7")
+        try await fixture.cache.purge(user: "7")
+        let empty = try #require(try await fixture.cache.verify(fixture.cache.prefix(user: "7")))
+        #expect(empty.results.isEmpty)
+        #expect(try await fixture.cache.verify(fixture.cache.prefix(user: "never-seen")) == nil)
+        for (limit, concurrency) in [(0, 4), (1001, 4), (10, 0), (10, 65)] {
+            await #expect(throws: CacheAsideError.self) {
+                try await fixture.cache.verify(user: "7", limit: limit, concurrency: concurrency)
+            }
+        }
+    }
+}
+
+@Suite("Verify")
+struct VerifyTests {
+    @Test("a computation past the deadline is an error, the ones not started are skipped, and the answer comes in time")
+    func deadline() async throws {
+        let cache = CacheAside(store: MemoryStore(), configuration: .init(namespace: "api", ttlJitter: 0))
+        for key in 0..<6 { _ = try await cache.cachedBytes(key: "/k\(key)", user: "1") { [1] } }
+        let released = Gate()
+        cache.registerRecompute { _, _ in
+            // Never answers until the test ends, and ignores cancellation.
+            await released.wait()
+            return [1]
+        }
+        let started = ContinuousClock.now
+        let report = try await cache.verify(user: "1", concurrency: 2, timeout: .milliseconds(300))
+        #expect(started.duration(to: .now) < .seconds(5), "answered at the deadline, not when the work ends")
+        #expect(report.timedOut)
+        #expect(report.results.count == 2)
+        #expect(report.results.allSatisfy { $0.state == .error })
+        #expect(report.skipped == 4)
+        released.open()
+    }
+
+    @Test("JSON comparison ignores the named fields at any depth, key order and spacing; other bodies compare bytes")
+    func comparison() {
+        let comparison = BodyComparison.json(ignoring: ["computedAt"])
+        #expect(comparison.matches(Array(#"{"a":1,"b":{"computedAt":1,"c":[1]}}"#.utf8), Array(#"{ "b": {"c": [1], "computedAt": 2}, "a": 1 }"#.utf8)))
+        #expect(!comparison.matches(Array(#"{"a":1}"#.utf8), Array(#"{"a":2}"#.utf8)))
+        #expect(!comparison.matches(Array("not json".utf8), Array("not json ".utf8)))
+        #expect(BodyComparison.exact.matches([1, 2], [1, 2]))
+        #expect(!BodyComparison.exact.matches(Array(#"{"a":1}"#.utf8), Array(#"{ "a":1}"#.utf8)))
+    }
+}
