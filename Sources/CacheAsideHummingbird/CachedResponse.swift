@@ -15,14 +15,14 @@ package struct CachedResponse: Equatable, Sendable {
     /// What made the response: replayed to verify it.
     package struct Origin: Equatable, Sendable {
         /// The path and sorted query, as in the route key: `/api/users/42/orders?page=2`.
-        var target: String
+        package var target: String
         /// The request's values of the route's `Vary` headers.
-        var vary: [Pair]
+        package var vary: [Pair]
         /// How a fresh body is compared with this one.
-        var comparison: BodyComparison
+        package var comparison: BodyComparison
     }
 
-    struct Pair: Equatable, Sendable {
+    package struct Pair: Equatable, Sendable {
         var name: String
         var value: String
     }

@@ -1,24 +1,43 @@
+import CacheAside
 import CacheAsideHummingbird
 import HTTPTypes
 import Testing
 
 @Suite("Stored response envelope")
 struct CachedResponseTests {
-    /// The stored layout written by hand: version 1, store time, header count, headers, body.
-    static func stored(at milliseconds: UInt64, headers: [(String, String)], body: String) -> [UInt8] {
-        var bytes: [UInt8] = [1]
+    /// The stored layout written by hand: version, store time, header count, headers; from version
+    /// 2 the request target, the varying headers and the ignored fields (plus one, 0 for bytes);
+    /// then the body.
+    static func stored(
+        at milliseconds: UInt64, headers: [(String, String)], body: String, version: UInt8 = 2,
+        target: String = "/api/users/42/summary", vary: [(String, String)] = [("accept-language", "fr")],
+        ignoring: [String]? = ["computedAt"]
+    ) -> [UInt8] {
+        var bytes: [UInt8] = [version]
         func append(_ value: UInt64) {
             for shift in stride(from: 56, through: 0, by: -8) {
                 bytes.append(UInt8(truncatingIfNeeded: value >> shift))
             }
         }
+        func append(_ text: String) {
+            append(UInt64(text.utf8.count))
+            bytes += text.utf8
+        }
         append(milliseconds)
         append(UInt64(headers.count))
         for (name, value) in headers {
-            append(UInt64(name.utf8.count))
-            bytes += name.utf8
-            append(UInt64(value.utf8.count))
-            bytes += value.utf8
+            append(name)
+            append(value)
+        }
+        if version >= 2 {
+            append(target)
+            append(UInt64(vary.count))
+            for (name, value) in vary {
+                append(name)
+                append(value)
+            }
+            append(UInt64(ignoring.map { $0.count + 1 } ?? 0))
+            for field in ignoring ?? [] { append(field) }
         }
         return bytes + body.utf8
     }
@@ -51,6 +70,20 @@ struct CachedResponseTests {
             guard let entry = CachedResponse(decoding: bytes) else { continue }
             #expect(entry.encoded() == bytes, "cut at \(end)")
         }
+    }
+
+    @Test("an entry keeps the request that made it and how to compare it; one of version 1 has none and still replays")
+    func origin() throws {
+        let entry = try #require(CachedResponse(decoding: Self.altered))
+        let origin = try #require(entry.origin)
+        #expect(origin.target == "/api/users/42/summary")
+        #expect(origin.comparison == .json(ignoring: ["computedAt"]))
+        #expect(String(decoding: entry.body, as: UTF8.self) == "body")
+        let old = try #require(
+            CachedResponse(decoding: Self.stored(at: 1_000, headers: [("content-type", "text/plain")], body: "b", version: 1)))
+        #expect(old.origin == nil)
+        #expect(String(decoding: old.body, as: UTF8.self) == "b")
+        #expect(CachedResponse(decoding: Self.stored(at: 1_000, headers: [], body: "b", version: 3)) == nil)
     }
 
     @Test("a store time after now replays as Age 0")
