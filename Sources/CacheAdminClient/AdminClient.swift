@@ -89,6 +89,19 @@ public struct AdminClient: Sendable {
         try await get("/_cache/prefixes/\(Self.pathSegment(prefix))/events", [("limit", "\(limit)")])
     }
 
+    /// Computes each entry of a prefix again on the server, without the cache, and says which are
+    /// still true; waits up to `timeout` for the server's verification, plus this client's timeout.
+    public func verify(
+        prefix: String, limit: Int = 100, concurrency: Int = 4, timeout: Duration = .seconds(10)
+    ) async throws(AdminClientError) -> VerifyReport {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let query = [("limit", "\(limit)"), ("concurrency", "\(concurrency)"), ("timeout", "\(seconds)")]
+            .map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
+        var request = HTTPClientRequest(url: baseURL + "/_cache/prefixes/\(Self.pathSegment(prefix))/verify?" + query)
+        request.method = .POST
+        return try await send(request, timeout: self.timeout + .nanoseconds(Int64(seconds * 1e9)))
+    }
+
     /// Purges a user's prefix, saying why and who asked (see ``PurgeReason``).
     public func purge(user: String, reason: String? = nil, origin: String? = nil) async throws(AdminClientError)
         -> PurgeResult
@@ -134,13 +147,15 @@ public struct AdminClient: Sendable {
         return try await send(request)
     }
 
-    private func send<T: Decodable>(_ request: HTTPClientRequest) async throws(AdminClientError) -> T {
+    private func send<T: Decodable>(
+        _ request: HTTPClientRequest, timeout: TimeAmount? = nil
+    ) async throws(AdminClientError) -> T {
         var request = request
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let status: Int
         let body: ByteBuffer
         do {
-            let response = try await httpClient.execute(request, timeout: timeout)
+            let response = try await httpClient.execute(request, timeout: timeout ?? self.timeout)
             status = Int(response.status.code)
             body = try await response.body.collect(upTo: 64 * 1024 * 1024)
         } catch {

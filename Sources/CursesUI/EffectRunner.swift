@@ -62,6 +62,15 @@ public struct EffectRunner: Sendable {
                     queue.push(.purgeFinished(prefix: prefix, .failure(error), at: Date()))
                 }
             }
+        case .verify(let prefix):
+            Task {
+                do throws(AdminClientError) {
+                    let report = try await client.verify(prefix: prefix)
+                    queue.push(.verifyFinished(prefix: prefix, .success(report), at: Date()))
+                } catch {
+                    queue.push(.verifyFinished(prefix: prefix, .failure(error), at: Date()))
+                }
+            }
         case .quit:
             break
         }

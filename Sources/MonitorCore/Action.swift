@@ -16,4 +16,5 @@ public enum Action: Sendable {
     case instancesLoaded(InstanceList, at: Date)
     case instancesFailed(AdminClientError, at: Date)
     case purgeFinished(prefix: String, Result<PurgeResult, AdminClientError>, at: Date)
+    case verifyFinished(prefix: String, Result<VerifyReport, AdminClientError>, at: Date)
 }

@@ -7,5 +7,6 @@ public enum Effect: Equatable, Sendable {
     case fetchKeys(prefix: String)
     case fetchInstances
     case purge(prefix: String)
+    case verify(prefix: String)
     case quit
 }

@@ -96,6 +96,10 @@ public struct MonitorState: Sendable {
     public var nextPollAt: Date
     public var statsInFlight = false
     public var purgeInFlight = false
+    /// Whether a verification is running (one at a time).
+    public var verifyInFlight = false
+    /// The last verification of the prefix the keys view shows: its STATE column.
+    public var verification: VerifyReport?
 
     public init(configuration: Configuration, now: Date) {
         self.configuration = configuration

@@ -83,6 +83,7 @@ private func handleTableKey(_ state: inout MonitorState, _ key: KeyPress) -> [Ef
         state.mode = .keys(prefix: selected.prefix)
         state.keys = []
         state.timeline = []
+        state.verification = nil
         state.keysScroll = 0
         return [.fetchKeys(prefix: selected.prefix)]
     case .character("d"), .delete:
@@ -117,6 +118,13 @@ private func handleKeysViewKey(_ state: inout MonitorState, _ key: KeyPress, pre
         state.mode = .table
         state.keys = []
         state.timeline = []
+        state.verification = nil
+    case .character("v"):
+        // Allowed read-only: a verification computes again and compares; it changes nothing.
+        guard !state.verifyInFlight else { return [] }
+        state.verifyInFlight = true
+        state.status = .init(text: "verifying \(prefix): computing each entry again…", kind: .info)
+        return [.verify(prefix: prefix)]
     case .down, .character("j"):
         state.keysScroll = min(state.keysScroll + 1, max(0, state.keys.count - 1))
     case .up, .character("k"):

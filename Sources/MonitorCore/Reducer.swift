@@ -56,6 +56,19 @@ public func reduce(_ state: inout MonitorState, _ action: Action) -> [Effect] {
         state.now = now
         applyInstancesFailure(&state, error)
         return []
+    case .verifyFinished(let prefix, let result, let now):
+        state.now = now
+        state.verifyInFlight = false
+        switch result {
+        case .success(let report):
+            if state.mode == .keys(prefix: prefix) { state.verification = report }
+            let who = report.user.map { "user \($0)" } ?? prefix
+            state.status = .init(
+                text: "verified \(who): \(report.summary)", kind: report.count(.stale) > 0 ? .error : .success)
+        case .failure(let error):
+            state.status = .init(text: "verify of \(prefix) failed: \(error)", kind: .error)
+        }
+        return refreshNow(&state)
     case .purgeFinished(let prefix, let result, let now):
         state.now = now
         state.purgeInFlight = false

@@ -12,7 +12,7 @@ func renderFooter(_ screen: inout Screen, _ state: MonitorState, _ layout: Layou
     case .keys:
         hints =
             state.configuration.readOnly
-            ? " esc back  ↑↓ scroll  R refresh" : " esc back  ↑↓ scroll  d purge  R refresh"
+            ? " esc back  ↑↓ scroll  v verify  R refresh" : " esc back  ↑↓ scroll  v verify  d purge  R refresh"
     case .instances:
         hints = " esc back  ↑↓ scroll  R refresh"
     default:
@@ -81,7 +81,8 @@ func renderHelp(_ screen: inout Screen, _ state: MonitorState, _ painter: Painte
         ("q", "quit"), ("?", "this help"), ("↑ ↓  j k", "move"), ("PgUp PgDn Home End", "page, first, last"),
         ("/", "filter users (esc clears)"), ("g", "jump to a user by id"), ("s", "next sort column"),
         ("r", "reverse the order"), ("+ -", "refresh interval"), ("space", "pause"), ("R", "refresh now"),
-        ("⏎", "keys of the selected user"), ("i", "instances of the fleet"), ("esc", "back"),
+        ("⏎", "keys and timeline of a user"), ("v", "verify its keys (keys view)"),
+        ("i", "instances of the fleet"), ("esc", "back"),
         ("d  Delete", state.configuration.readOnly ? "purge (disabled: --read-only)" : "purge the selected user"),
     ]
     let lines =

@@ -22,7 +22,11 @@ func renderKeys(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout,
             style: painter.style(.dim))
     }
 
-    let fixed = [("SIZE", 10), ("AGE", 9), ("TTL LEFT", 10), ("HITS", 8), ("GEN", 6)]
+    let verified = state.verification.map { report in
+        Dictionary(report.results.map { ($0.key, $0.state) }, uniquingKeysWith: { first, _ in first })
+    }
+    var fixed = [("SIZE", 10), ("AGE", 9), ("TTL LEFT", 10), ("HITS", 8), ("GEN", 6)]
+    if verified != nil { fixed.append(("STATE", 8)) }
     let keyWidth = max(10, screen.size.columns - 2 - fixed.reduce(0) { $0 + $1.1 })
     var header = screen.write(
         "  " + DisplayWidth.pad("ROUTE KEY", to: keyWidth), row: layout.tableTop - 1, column: 0, style: .bold)
@@ -50,14 +54,22 @@ func renderKeys(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout,
         let stale = stats.map { key.generation != $0.generation } ?? false
         var column = screen.write(first + index == state.keysScroll ? "▶ " : "  ", row: row, column: 0, style: .bold)
         column = screen.write(DisplayWidth.pad(key.key, to: keyWidth), row: row, column: column)
-        let values = [
+        var values = [
             Format.bytes(key.size), Format.duration(key.ageSeconds), Format.duration(key.ttlLeftSeconds),
             Format.count(key.hits), "\(key.generation)",
         ]
-        for ((_, width), value) in zip(fixed, values) {
+        let state = verified.map { $0[key.key] }
+        if let state { values.append(verificationLabel(state)) }
+        for ((title, width), value) in zip(fixed, values) {
+            let style: CellStyle =
+                switch title {
+                case "GEN" where stale: painter.style(.red, bold: true)
+                case "STATE" where state == .stale: painter.style(.red, bold: true)
+                case "STATE" where state == .fresh: painter.style(.green)
+                default: .plain
+                }
             column = screen.write(
-                DisplayWidth.pad(value, to: width, alignRight: true), row: row, column: column,
-                style: stale && width == 6 ? painter.style(.red, bold: true) : .plain)
+                DisplayWidth.pad(value, to: width, alignRight: true), row: row, column: column, style: style)
         }
     }
 }
@@ -89,4 +101,16 @@ func timelineDetail(_ event: CacheEvent) -> String {
         parts.append("by " + origin + (event.instance.map { " on \($0)" } ?? ""))
     }
     return parts.joined(separator: " · ")
+}
+
+/// The STATE column: `fresh`, `STALE` (in capitals: it is the finding), `error`, `n/a`, or blank for
+/// an entry stored since the verification.
+func verificationLabel(_ state: VerifyResult.State??) -> String {
+    switch state {
+    case .some(.some(.fresh)): "fresh"
+    case .some(.some(.stale)): "STALE"
+    case .some(.some(.error)): "error"
+    case .some(.some(.unverifiable)): "n/a"
+    default: ""
+    }
 }

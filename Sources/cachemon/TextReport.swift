@@ -82,6 +82,19 @@ enum TextReport {
             + table(header: ["ROUTE KEY", "SIZE", "AGE", "TTL LEFT", "HITS", "GEN"], rows: rows, rightAligned: 1...5)
     }
 
+    /// One row per entry (STATE, route key, age, generation, why), then the summary.
+    static func verification(_ report: VerifyReport) -> String {
+        guard !report.results.isEmpty else { return "\(report.prefix) holds no entries to verify" }
+        let rows = report.results.map { result in
+            [
+                result.state == .stale ? "STALE" : result.state.rawValue, result.key, duration(result.ageSeconds),
+                "\(result.generation)", result.message ?? (result.state == .stale ? "wrong for at most its age" : ""),
+            ]
+        }
+        return table(header: ["STATE", "ROUTE KEY", "AGE", "GEN", "NOTE"], rows: rows, rightAligned: 2...3)
+            + "\n\(report.prefix): \(report.summary) in \(milliseconds(report.durationSeconds))"
+    }
+
     static func table(header: [String], rows: [[String]], rightAligned: ClosedRange<Int>) -> String {
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0

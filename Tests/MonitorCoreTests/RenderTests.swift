@@ -110,6 +110,41 @@ struct RenderTests {
         #expect(lines[purged].contains("2 keys · order created · by application on web-1"))
     }
 
+    @Test("v verifies the user's keys, read-only too: a STATE column says fresh or STALE, the status sums up")
+    func verification() throws {
+        var state = Fixtures.liveState()
+        state.configuration.readOnly = true
+        _ = reduce(&state, .key(.enter, at: Fixtures.start.addingTimeInterval(1)))
+        let summary = "GET /api/users/42/dashboard/summary"
+        let orders = "GET /api/users/42/orders?page=1"
+        _ = reduce(
+            &state,
+            .keysLoaded(
+                prefix: "api:{u:42}",
+                [
+                    KeyInfo(key: summary, size: 10_035, ageSeconds: 134, ttlLeftSeconds: 166, hits: 212, generation: 7),
+                    KeyInfo(key: orders, size: 4_198, ageSeconds: 51, ttlLeftSeconds: 249, hits: 37, generation: 7),
+                ]))
+        #expect(reduce(&state, .key(.character("v"), at: Fixtures.start.addingTimeInterval(2))) == [
+            .verify(prefix: "api:{u:42}")
+        ])
+        #expect(reduce(&state, .key(.character("v"), at: Fixtures.start.addingTimeInterval(2))) == [], "one at a time")
+        let report = VerifyReport(
+            prefix: "api:{u:42}", user: "42",
+            results: [
+                VerifyResult(key: summary, state: .stale, ageSeconds: 134, generation: 7),
+                VerifyResult(key: orders, state: .fresh, ageSeconds: 51, generation: 7),
+            ], skipped: 0, truncated: false, timedOut: false, durationSeconds: 0.012)
+        _ = reduce(&state, .verifyFinished(prefix: "api:{u:42}", .success(report), at: Fixtures.start.addingTimeInterval(3)))
+        let screen = render(state, size: state.size)
+        try expectGolden(screen, "keys-verified-120x40")
+        let lines = screen.text.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains(summary) && $0.hasSuffix("STALE") })
+        #expect(lines.contains { $0.contains(orders) && $0.hasSuffix("fresh") })
+        #expect(lines.contains { $0.contains("STATE") })
+        #expect(screen.text.contains("verified user 42: 1 fresh, 1 stale"))
+    }
+
     @Test("the purge confirmation names the user, the prefix, and how many keys and bytes go")
     func confirmation() throws {
         var state = Fixtures.liveState()
@@ -172,8 +207,8 @@ struct RenderTests {
             ("q", "quit"), ("?", "this help"), ("↑ ↓  j k", "move"), ("PgUp PgDn Home End", "page, first, last"),
             ("/", "filter users (esc clears)"), ("g", "jump to a user by id"), ("s", "next sort column"),
             ("r", "reverse the order"), ("+ -", "refresh interval"), ("space", "pause"), ("R", "refresh now"),
-            ("⏎", "keys of the selected user"), ("i", "instances of the fleet"), ("esc", "back"),
-            ("d  Delete", "purge the selected user"),
+            ("⏎", "keys and timeline of a user"), ("v", "verify its keys (keys view)"),
+            ("i", "instances of the fleet"), ("esc", "back"), ("d  Delete", "purge the selected user"),
         ]
         // Each key and its meaning on one line of the help's two columns.
         for (key, meaning) in entries {
