@@ -100,6 +100,32 @@ extension CacheAside {
             prefixes: statistics.prefixes, partial: statistics.partial)
     }
 
+    /// One page of route templates: hits, misses, entries held, what a miss costs and how much
+    /// computation the cache saves on each, with the totals of them all.
+    ///
+    /// ```swift
+    /// let costly = try await cache.routes(RoutesQuery(sort: .missCost, limit: 10))
+    /// print("saved \(costly.savedSeconds) s of computation")
+    /// ```
+    public func routes(_ query: RoutesQuery = RoutesQuery()) async throws(CacheAsideError) -> RoutesSnapshot {
+        do {
+            try query.validate()
+        } catch {
+            throw .invalidQuery(error.description)
+        }
+        let routes: [RouteStats]
+        do {
+            routes = try await store.routes()
+        } catch {
+            throw .storeUnavailable("routes failed: \(error)")
+        }
+        let (page, count) = query.apply(to: routes)
+        return RoutesSnapshot(
+            serverTime: clock.date(at: clock.now()), instance: instance, query: query, routeCount: count, routes: page,
+            savedSeconds: routes.reduce(0) { $0 + $1.savedSeconds },
+            computeSeconds: routes.reduce(0) { $0 + $1.computeSeconds })
+    }
+
     /// The live entries of `user`'s prefix, ordered by route key; empty if it holds none.
     public func keys(user: String?, limit: Int = 100, offset: Int = 0) async throws(CacheAsideError) -> [KeyInfo] {
         try await keys(in: prefix(user: user), limit: limit, offset: offset) ?? []

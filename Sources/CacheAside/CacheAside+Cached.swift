@@ -48,10 +48,14 @@ extension CacheAside {
     ///
     /// A computation that returns ``ComputedValue/isCacheable`` `false` is not stored, and the
     /// callers that were waiting for it compute their own value instead of receiving it.
+    ///
+    /// - Parameter route: the route template the key belongs to (`GET /api/users/{user}/orders`),
+    ///   which its figures count under in `GET /_cache/routes`; `nil` counts under `other`.
     public func lookupOrCompute(
-        key: String, user: String?, ttl: Duration? = nil, _ compute: () async throws -> ComputedValue
+        key: String, user: String?, ttl: Duration? = nil, route: String? = nil,
+        _ compute: () async throws -> ComputedValue
     ) async throws -> CachedBytes {
-        let cacheKey = CacheKey(prefix: prefix(user: user), route: RouteKey.normalized(key))
+        let cacheKey = CacheKey(prefix: prefix(user: user), route: RouteKey.normalized(key), template: template(route))
         // A caller retries only when the computation it waited for was cancelled with its leader.
         for _ in 0..<3 {
             guard breaker.allowsRequest(now: clock.now) else {
@@ -99,8 +103,10 @@ extension CacheAside {
             }
         case .leader(let flight):
             let computed: ComputedValue
+            let started = clock.now()
             do {
                 computed = try await compute()
+                store.recordComputation(of: flightKey.key, nanoseconds: clock.now() - started)
             } catch {
                 flights.finish(flightKey, flight, with: Task.isCancelled ? .abandoned : .failed(error))
                 throw error

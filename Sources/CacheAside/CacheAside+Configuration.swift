@@ -23,9 +23,13 @@ extension CacheAside {
         /// How often the instance sends its heartbeat to the store while it runs as a `Service`.
         /// It counts as alive for ``heartbeatTimeToLive``, three intervals.
         public var heartbeatInterval: Duration
+        /// How many route templates are counted apart; requests of any further template count
+        /// under ``RouteStats/other``, so a router with unbounded paths cannot grow the figures.
+        public var maximumRoutes: Int
 
         /// Creates a configuration; by default namespace `api`, five minutes ±10%, a breaker that
-        /// opens after 5 failures for 5 seconds, a generated instance id, and a heartbeat every second.
+        /// opens after 5 failures for 5 seconds, a generated instance id, a heartbeat every second,
+        /// and 100 route templates.
         public init(
             namespace: String = "api",
             defaultTTL: Duration = .seconds(300),
@@ -35,8 +39,10 @@ extension CacheAside {
             instanceID: String? = nil,
             advertisedURL: String? = nil,
             version: String = CacheAside.libraryVersion,
-            heartbeatInterval: Duration = .seconds(1)
+            heartbeatInterval: Duration = .seconds(1),
+            maximumRoutes: Int = 100
         ) {
+            self.maximumRoutes = max(1, maximumRoutes)
             self.namespace = namespace
             self.defaultTTL = defaultTTL
             self.ttlJitter = min(max(ttlJitter, 0), 1)

@@ -108,7 +108,7 @@ extension CacheAside {
             durationSeconds: Double(CacheClock.nanoseconds(begun.duration(to: .now))) / 1e9)
         let compared = report.count(.fresh) + report.count(.stale)
         store.recordVerification(
-            of: prefix, verified: compared, stale: report.count(.stale),
+            of: prefix, route: nil, verified: compared, stale: report.count(.stale),
             event: CacheEvent(
                 seq: 0, time: clock.date(at: clock.now()), kind: .verified, prefix: prefix.rawValue, user: prefix.user,
                 count: report.count(.stale), durationSeconds: report.durationSeconds, message: report.summary))

@@ -29,6 +29,8 @@ public final class CacheAside: Sendable {
     let flights = SingleFlight<FlightKey>()
     /// This instance's own figures, for its heartbeat.
     let reporter: InstanceReporter
+    /// The route templates counted apart so far (at most ``Configuration/maximumRoutes``).
+    let routeNames = NIOLockedValueBox<Set<String>>([])
     /// The ways registered to compute entries again for verification, tried in order.
     let verifiers = NIOLockedValueBox<[Verifier]>([])
 
@@ -61,6 +63,19 @@ public final class CacheAside: Sendable {
     /// The prefix of `user` in this cache's namespace; `nil` is the shared public prefix.
     public func prefix(user: String?) -> CachePrefix {
         CachePrefix(namespace: configuration.namespace, user: user)
+    }
+
+    /// The template `route` counts under: itself while there is room, ``RouteStats/other`` for
+    /// none and past ``Configuration/maximumRoutes``.
+    func template(_ route: String?) -> String {
+        guard let route, !route.isEmpty, route != RouteStats.other else { return RouteStats.other }
+        let limit = configuration.maximumRoutes
+        return routeNames.withLockedValue { names in
+            if names.contains(route) { return route }
+            guard names.count < limit else { return RouteStats.other }
+            names.insert(route)
+            return route
+        }
     }
 
     /// Whether the circuit breaker is skipping the store now.

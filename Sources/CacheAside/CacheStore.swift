@@ -40,9 +40,18 @@ public protocol CacheStore: Sendable {
     /// no live entry.
     func value(of key: CacheKey) async throws -> [UInt8]?
 
-    /// Counts `verified` entries of `prefix` compared with a fresh computation, `stale` of them
-    /// found stale, and records `event` (a `verified` or `staleHit` event); it must not fail itself.
-    func recordVerification(of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent)
+    /// Counts `verified` entries of `prefix` (of the route template `route`, if known) compared
+    /// with a fresh computation, `stale` of them found stale, and records `event` (a `verified` or
+    /// `staleHit` event); it must not fail itself.
+    func recordVerification(of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent)
+
+    /// Counts one computation of `key` (a miss that ran its route) that took `nanoseconds`, under
+    /// its template; it must not fail itself.
+    func recordComputation(of key: CacheKey, nanoseconds: Int64)
+
+    /// The figures of every route template counted (hits, misses, computations, entries held,
+    /// verifications), in no particular order.
+    func routes() async throws -> [RouteStats]
 
     /// Counts a failed store operation and records a `storeError` event; it must not fail itself.
     func recordStoreError(_ message: String, prefix: CachePrefix?)

@@ -4,11 +4,13 @@ extension MemoryStorage {
         guard let slot = liveSlot(route: key.route, record: record, now: now, clock: clock) else {
             records[Int(record)].counters[.misses] += 1
             totals[.misses] += 1
+            routeFigures[key.template, default: RouteFigures()].misses += 1
             markChanged(Int(record))
             return .miss(generation: records[Int(record)].generation)
         }
         records[Int(record)].counters[.hits] += 1
         totals[.hits] += 1
+        routeFigures[key.template, default: RouteFigures()].hits += 1
         markChanged(Int(record))
         slots[Int(slot)].hits += 1
         touch(slot)
@@ -35,7 +37,8 @@ extension MemoryStorage {
         if let existing = records[Int(record)].entries[key.route] { remove(existing) }
         guard ttl > 0 else { return .stored }
         _ = insert(
-            route: key.route, value: value, record: record, ttl: ttl, generation: generation, now: now, cost: cost)
+            route: key.route, template: key.template, value: value, record: record, ttl: ttl, generation: generation,
+            now: now, cost: cost)
         records[Int(record)].counters[.sets] += 1
         totals[.sets] += 1
         emit(.stored, record: Int(record), key: key.route, generation: generation, now: now, clock: clock)
@@ -82,9 +85,13 @@ extension MemoryStorage {
     }
 
     mutating func recordVerification(
-        of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent, now: Int64
+        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent, now: Int64
     ) {
         let record = Int(recordIndex(for: prefix, now: now))
+        if let route {
+            routeFigures[route, default: RouteFigures()].verifications += UInt64(verified)
+            routeFigures[route, default: RouteFigures()].staleVerifications += UInt64(stale)
+        }
         records[record].counters[.verifications] += UInt64(verified)
         records[record].counters[.staleVerifications] += UInt64(stale)
         totals[.verifications] += UInt64(verified)

@@ -7,6 +7,8 @@ struct MemoryStorage: Sendable {
     struct Slot: Sendable {
         var prefix: Int32 = -1
         var route: String = ""
+        /// The route template it counts under.
+        var template: String = ""
         var value: [UInt8] = []
         var storedAt: Int64 = 0
         var expiresAt: Int64 = 0
@@ -57,6 +59,8 @@ struct MemoryStorage: Sendable {
     var lastGeneration: UInt64 = 0
     var events: EventRing
     var timelines: PrefixTimelines
+    /// The figures of each route template.
+    var routeFigures: [String: RouteFigures] = [:]
     /// Where the next search for idle prefixes starts.
     var reclaimCursor = 0
     /// Sorted views of the prefixes by ``indexSlot(_:_:)``, made when a query first needs one.
@@ -140,7 +144,8 @@ struct MemoryStorage: Sendable {
     }
 
     mutating func insert(
-        route: String, value: [UInt8], record: Int32, ttl: Int64, generation: UInt64, now: Int64, cost: Int
+        route: String, template: String, value: [UInt8], record: Int32, ttl: Int64, generation: UInt64, now: Int64,
+        cost: Int
     ) -> Int32 {
         let slot: Int32
         if let free = freeSlots.popLast() {
@@ -152,8 +157,10 @@ struct MemoryStorage: Sendable {
         let expiresAt = now.addingReportingOverflow(ttl).overflow ? .max : now + ttl
         let incarnation = slots[Int(slot)].incarnation
         slots[Int(slot)] = Slot(
-            prefix: record, route: route, value: value, storedAt: now, expiresAt: expiresAt, generation: generation,
-            cost: cost, incarnation: incarnation, live: true)
+            prefix: record, route: route, template: template, value: value, storedAt: now, expiresAt: expiresAt,
+            generation: generation, cost: cost, incarnation: incarnation, live: true)
+        routeFigures[template, default: RouteFigures()].keys += 1
+        routeFigures[template, default: RouteFigures()].bytes += cost
         records[Int(record)].entries[route] = slot
         records[Int(record)].bytes += cost
         markChanged(Int(record))
@@ -187,6 +194,8 @@ struct MemoryStorage: Sendable {
         }
         keys -= 1
         bytes -= cost
+        routeFigures[slots[index].template]?.keys -= 1
+        routeFigures[slots[index].template]?.bytes -= cost
         let incarnation = slots[index].incarnation &+ 1
         slots[index] = Slot(incarnation: incarnation & 0x7FFF_FFFF)
         freeSlots.append(slot)

@@ -84,9 +84,21 @@ public final class MemoryStore: CacheStore {
         }
     }
 
-    public func recordVerification(of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent) {
+    public func recordVerification(
+        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent
+    ) {
         let now = clock.now()
-        state.withLockedValue { $0.recordVerification(of: prefix, verified: verified, stale: stale, event: event, now: now) }
+        state.withLockedValue {
+            $0.recordVerification(of: prefix, route: route, verified: verified, stale: stale, event: event, now: now)
+        }
+    }
+
+    public func recordComputation(of key: CacheKey, nanoseconds: Int64) {
+        state.withLockedValue { $0.routeFigures[key.template, default: RouteFigures()].countComputation(nanoseconds: nanoseconds) }
+    }
+
+    public func routes() -> [RouteStats] {
+        state.withLockedValue { storage in storage.routeFigures.map { $0.value.stats(route: $0.key) } }
     }
 
     public func recordStoreError(_ message: String, prefix: CachePrefix?) {

@@ -6,6 +6,7 @@ import Hummingbird
 /// against `docs/openapi.yaml`.
 public enum AdminEndpoint: CaseIterable, Sendable {
     case stats
+    case routes
     case keys
     case timeline
     case verify
@@ -28,6 +29,7 @@ public enum AdminEndpoint: CaseIterable, Sendable {
     public var path: String {
         switch self {
         case .stats: "/_cache/stats"
+        case .routes: "/_cache/routes"
         case .keys: "/_cache/prefixes/{prefix}/keys"
         case .timeline: "/_cache/prefixes/{prefix}/events"
         case .verify: "/_cache/prefixes/{prefix}/verify"

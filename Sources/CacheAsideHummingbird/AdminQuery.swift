@@ -19,6 +19,16 @@ package enum AdminQuery {
             focus: parameters.text("focus"))
     }
 
+    /// `GET /_cache/routes?sort=&order=&limit=&offset=&filter=`.
+    package static func routes(_ parameters: QueryParameters) throws -> RoutesQuery {
+        RoutesQuery(
+            sort: try parameters.enumeration("sort", default: .saved),
+            order: try parameters.enumeration("order", default: .descending),
+            limit: try parameters.integer("limit", default: 50),
+            offset: try parameters.integer("offset", default: 0),
+            filter: parameters.text("filter"))
+    }
+
     /// The prefix of `GET /_cache/prefixes/{prefix}/keys`, from its path segment as routed.
     package static func keysPrefix(_ raw: String, namespace: String) throws -> CachePrefix {
         try knownPrefix(raw.removingPercentEncoding ?? raw, namespace: namespace)

@@ -15,6 +15,7 @@ import NIOCore
 /// | route | answer |
 /// |---|---|
 /// | `GET /_cache/stats?sort=&order=&limit=&offset=&filter=` | ``StatsSnapshot`` |
+/// | `GET /_cache/routes?sort=&order=&limit=&offset=&filter=` | ``RoutesSnapshot``: per route template |
 /// | `GET /_cache/prefixes/{prefix}/keys?limit=&offset=` | `[KeyInfo]` |
 /// | `GET /_cache/prefixes/{prefix}/events?limit=` | ``PrefixTimeline``: the prefix's latest events |
 /// | `POST /_cache/prefixes/{prefix}/verify?limit=&concurrency=&timeout=` | ``VerifyReport``: each entry computed again and compared |
@@ -77,6 +78,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     private func handle(_ endpoint: AdminEndpoint, _ request: Request, _ context: Context) async throws -> Response {
         switch endpoint {
         case .stats: return try await stats(request)
+        case .routes: return try await routes(request)
         case .keys: return try await keys(request, context: context)
         case .timeline: return try await timeline(request, context: context)
         case .verify: throw AdminError.notFound("verify is answered with the router's responder")
@@ -92,6 +94,11 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     func stats(_ request: Request) async throws -> Response {
         let query = try AdminQuery.stats(QueryParameters(request))
         return try json(try await admin { try await cache.stats(query) })
+    }
+
+    func routes(_ request: Request) async throws -> Response {
+        let query = try AdminQuery.routes(QueryParameters(request))
+        return try json(try await admin { try await cache.routes(query) })
     }
 
     func keys(_ request: Request, context: Context) async throws -> Response {

@@ -45,7 +45,9 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
             }
         let key = RouteKeyBuilder.key(for: request, vary: policy.vary)
         var ownResponse: Response?
-        let result = try await cache.lookupOrCompute(key: key, user: user, ttl: policy.ttl) {
+        // The matched route (`/api/users/{user}/orders`), so figures add up per endpoint, not per URL.
+        let template = context.endpointPath.map { "GET " + $0 }
+        let result = try await cache.lookupOrCompute(key: key, user: user, ttl: policy.ttl, route: template) {
             let (response, entry) = try await collect(
                 try await next(request, context), isHead: request.method == .head, origin: origin(of: request))
             ownResponse = response

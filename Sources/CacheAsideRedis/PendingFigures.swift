@@ -33,9 +33,11 @@ struct PendingFigures: Sendable {
     /// Events for their prefixes' timelines (every event of a prefix, including the ones the ring
     /// does not carry).
     var timeline: [CacheEvent] = []
+    /// Counters per route template (entries held are the scripts' to count).
+    var routes: [String: RouteFigures] = [:]
 
     var isEmpty: Bool {
-        counts.isEmpty && unattributedErrors == 0 && events.isEmpty && timeline.isEmpty
+        counts.isEmpty && unattributedErrors == 0 && events.isEmpty && timeline.isEmpty && routes.isEmpty
     }
 
     /// Counts a hit (of `route`, from the near cache if `near`), a miss, an error or a store refused for memory of `prefix` at
@@ -95,5 +97,6 @@ struct PendingFigures: Sendable {
         unattributedErrors += earlier.unattributedErrors
         events = Array((earlier.events + events).suffix(capacity))
         timeline = Array((earlier.timeline + timeline).suffix(capacity))
+        for (route, figures) in earlier.routes { routes[route, default: RouteFigures()].add(figures) }
     }
 }

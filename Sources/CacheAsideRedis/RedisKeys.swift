@@ -14,7 +14,8 @@ import RESP
 ///
 /// Per prefix `P` in partition `p` with tag `t`, six keys: `{t}P#m` (generation, epoch, gauges and
 /// counters), `{t}P#v` (values), `{t}P#x` (deadlines: the sweeper's index), `{t}P#a` (store times),
-/// `{t}P#h` (hits per entry) and `{t}P#k` (routes in name order: the keys page's index); and its
+/// `{t}P#h` (hits per entry), `{t}P#k` (routes in name order: the keys page's index) and `{t}P#r`
+/// (each entry's route template); and its
 /// timeline, `{t}P#e` (its latest events, kept apart from the others: a purge does not remove it).
 ///
 /// Per partition, under `{t}#<name>:`: `due` (each prefix's next deadline, for the sweeper),
@@ -80,7 +81,7 @@ struct RedisKeys: Sendable {
 
     /// Every store-wide key: each gets a Redis expiry, renewed by every flush and sweep, so the keys
     /// of a cache no instance uses any more go by themselves.
-    var storeWide: [String] { [info, layoutKey, events, seq] }
+    var storeWide: [String] { [info, layoutKey, events, seq, routeCounters] }
 
     /// The partition of a prefix: the slot of its hash tag, divided by the slots per partition
     /// (512 with 32 partitions).
@@ -124,8 +125,19 @@ struct RedisKeys: Sendable {
     /// What every prefix script takes: the prefix's six keys, its partition's twelve, and its
     /// signal key (see ``RedisScripts``).
     func scriptKeys(_ prefix: String) -> [String] {
-        prefixKeys(prefix) + partitionKeys(partition(of: prefix)).all + [signal(prefix)]
+        let partition = partition(of: prefix)
+        return prefixKeys(prefix) + partitionKeys(partition).all + [
+            signal(prefix), tag(partition) + prefix + "#r", routes(partition),
+        ]
     }
+
+    /// The entries held per route template in `partition`: fields `<template>\0k` (keys) and
+    /// `<template>\0y` (bytes), kept by the prefix scripts.
+    func routes(_ partition: Int) -> String { tag(partition) + "#" + name + ":routes" }
+
+    /// The route templates' counters of the whole store (hits, misses, computations and their
+    /// time, verifications), added to by each instance's flush: `<template>\0<field>`.
+    var routeCounters: String { "{\(name)}:routes" }
 
     /// What every signal key starts with: the prefix instances track (`CLIENT TRACKING ON BCAST
     /// PREFIX`) to hear of purges.

@@ -14,6 +14,15 @@ extension RedisScripts {
         return redis.call('LLEN', KEYS[1])
         """)
 
+    /// KEYS the store's route counters; ARGV lifetime (ms), then field and increment pairs.
+    static let addRouteCounters = RedisScript(
+        """
+        #!lua flags=allow-oom
+        for i = 2, #ARGV - 1, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[1])
+        return 1
+        """)
+
     /// KEYS the prefix's values and deadlines; ARGV route.
     /// The entry's value if it is live, without counting a lookup; nil otherwise.
     static let peek = RedisScript(

@@ -5,13 +5,15 @@ import RESP
 /// prefix and of the prefix's partition, which share the partition's hash tag and so one Redis
 /// Cluster slot (see ``RedisKeys``); keys are always passed in `KEYS`, never named inside a script.
 ///
-/// Every prefix script takes the same nineteen keys, in this order: the prefix's `#m` meta hash
+/// Every prefix script takes the same twenty-one keys, in this order: the prefix's `#m` meta hash
 /// (generation, epoch, gauges, counters), `#v` values by route, `#x` deadlines by route (the
 /// sweeper's index), `#a` store times by route, `#h` hits by route, `#k` routes in name order (all
 /// scores 0: the keys page's index); then its partition's `due`, `by:user`, `by:hits`,
 /// `by:misses`, `by:ratio`, `by:keys`, `by:bytes`, `by:purge`, `totals`, `part`, `by:soon` and
 /// `soon`; last the prefix's signal key, which a purge, a reset or a store that replaces an entry
-/// writes and unlinks, so the instances that track it drop their near copies (see ``NearCache``).
+/// writes and unlinks, so the instances that track it drop their near copies (see ``NearCache``);
+/// then the prefix's `#r` (each entry's route template) and its partition's `routes` (entries and
+/// bytes held per route template).
 ///
 /// Every prefix script takes `ARGV[1]` = the time to use instead of Redis's (empty in
 /// production; a test's hand-moved clock, see ``RedisStore``) and `ARGV[2]` = the epoch of the
@@ -93,6 +95,25 @@ enum RedisScripts {
           if held ~= 0 then count('soon', 0 - held) end
           redis.call('ZREM', KEYS[18], prefix)
         end
+        -- Adds to the entries and bytes held by a route template in the partition.
+        local function route_held(template, keys, bytes)
+          redis.call('HINCRBY', KEYS[21], template .. '\\0k', keys)
+          redis.call('HINCRBY', KEYS[21], template .. '\\0y', bytes)
+        end
+        -- Takes every entry of the prefix off its route template's figures (before they all go at
+        -- once) and forgets their templates.
+        local function release_routes()
+          local entries = redis.call('HGETALL', KEYS[20])
+          local held = {}
+          for i = 1, #entries, 2 do
+            local route, template = entries[i], entries[i + 1]
+            local size = redis.call('HSTRLEN', KEYS[2], route) + #route
+            local sum = held[template] or {0, 0}
+            held[template] = {sum[1] + 1, sum[2] + size}
+          end
+          for template, sum in next, held do route_held(template, -sum[1], -sum[2]) end
+          redis.call('UNLINK', KEYS[20])
+        end
         local function remove_entry(route)
           local deadline = redis.call('ZSCORE', KEYS[3], route)
           if deadline and tonumber(deadline) <= tonumber(redis.call('HGET', KEYS[1], 'soonTo') or '0') then
@@ -106,6 +127,11 @@ enum RedisScripts {
           redis.call('ZREM', KEYS[6], route)
           count('bytes', -(size + #route))
           count('keys', -1)
+          local template = redis.call('HGET', KEYS[20], route)
+          if template then
+            redis.call('HDEL', KEYS[20], route)
+            route_held(template, -1, -(size + #route))
+          end
         end
         -- Tells the instances that track signal keys that the prefix's entries changed: written
         -- and unlinked, so Redis sends an invalidation and keeps nothing.
@@ -141,6 +167,7 @@ enum RedisScripts {
           if tonumber(epoch or '0') > tonumber(ARGV[2]) then return nil end
           reset_keys, reset_bytes = tonumber(meta[3] or '0'), tonumber(meta[4] or '0')
           clear_soon()
+          release_routes()
           redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
           gen = digits(math.max(tonumber(gen) + 1, now * 1000))
           redis.call('HSET', KEYS[1], 'gen', gen, 'epoch', ARGV[2], 'keys', 0, 'bytes', 0)
@@ -153,7 +180,7 @@ enum RedisScripts {
 
         """
 
-    /// KEYS the nineteen of a prefix; ARGV time, epoch, route.
+    /// KEYS the twenty-one of a prefix; ARGV time, epoch, route.
     /// `{1, value, ms left}` a hit (`{1, value, ms left, generation}` if no hit of the entry is
     /// counted yet), `{0, generation}` a miss (a provisional generation, the time now, for
     /// a prefix that has none yet: this script never creates one), `{2, generation}` a miss on an
@@ -180,8 +207,8 @@ enum RedisScripts {
             return {2, gen}
             """)
 
-    /// KEYS the nineteen of a prefix; ARGV time, epoch, route, value, ttl (ms), generation,
-    /// idle retention (ms), backstop (ms), expiring-soon horizon (ms).
+    /// KEYS the twenty-one of a prefix; ARGV time, epoch, route, value, ttl (ms), generation,
+    /// idle retention (ms), backstop (ms), expiring-soon horizon (ms), route template.
     /// Stores only if the prefix is still in `generation` (1 stored, 2 stored in place of a live
     /// entry, 0 rejected as stale, 3 the instance's epoch is behind) and, in the same step, records the deadline for the sweeper
     /// and updates the partition's figures. Every key gets a Redis expiry past its last deadline,
@@ -201,7 +228,9 @@ enum RedisScripts {
             if not gen then return 3 end
             -- Partition keys, renewed by every epoch check, expire even if none ever comes.
             local function finish(result)
-              for i = 7, 18 do redis.call('PEXPIRE', KEYS[i], digits(retention + backstop), 'NX') end
+              for _, i in ipairs({7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 21}) do
+                redis.call('PEXPIRE', KEYS[i], digits(retention + backstop), 'NX')
+              end
               return result
             end
             local provisional = new and tonumber(ARGV[6]) >= (now - retention) * 1000
@@ -232,15 +261,18 @@ enum RedisScripts {
             count('bytes', #ARGV[4] + #ARGV[3])
             count('keys', 1)
             count('\(CacheCounter.sets.rawValue)', 1)
+            redis.call('HSET', KEYS[20], ARGV[3], ARGV[10])
+            route_held(ARGV[10], 1, #ARGV[4] + #ARGV[3])
             redis.call('ZADD', KEYS[7], 'LT', digits(deadline), prefix)
             refresh_soon(now + tonumber(ARGV[9]))
             index()
             for i = 2, 6 do expire_at_least(KEYS[i], deadline + backstop) end
+            expire_at_least(KEYS[20], deadline + backstop)
             expire_at_least(KEYS[1], math.max(now + retention, deadline) + backstop)
             return finish(stored)
             """)
 
-    /// KEYS the nineteen of a prefix; ARGV time, epoch, meta lifetime (ms).
+    /// KEYS the twenty-one of a prefix; ARGV time, epoch, meta lifetime (ms).
     /// Moves the prefix to a new generation and unlinks its entries in one step, and counts the
     /// purge in its partition's `part` (`seq`, which a Redis gone back in time has lower):
     /// `{keys, bytes, generation, epoch behind (0 or 1)}`.
@@ -256,6 +288,7 @@ enum RedisScripts {
             local keys = redis.call('ZCARD', KEYS[3]) + reset_keys
             local bytes = held_bytes + reset_bytes
             clear_soon()
+            release_routes()
             redis.call('UNLINK', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
             redis.call('HSET', KEYS[1], 'gen', gen, 'bytes', 0, 'keys', 0, 'lastPurge', digits(now), 'used', digits(now))
             redis.call('HINCRBY', KEYS[15], 'keys', 0 - held_keys)
@@ -266,11 +299,11 @@ enum RedisScripts {
             signal()
             index()
             -- Partition keys, renewed by every epoch check, expire even if none ever comes.
-            for i = 7, 18 do redis.call('PEXPIRE', KEYS[i], ARGV[3], 'NX') end
+            for _, i in ipairs({7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 21}) do redis.call('PEXPIRE', KEYS[i], ARGV[3], 'NX') end
             return {keys, bytes, gen, 0}
             """)
 
-    /// KEYS the nineteen of a prefix; ARGV time, epoch, limit.
+    /// KEYS the twenty-one of a prefix; ARGV time, epoch, limit.
     /// Removes up to `limit` expired entries, counts them, and moves the prefix in the due set to
     /// its next deadline (or out of it): `{more due now (0 or 1), route…}`.
     static let sweep = RedisScript(
@@ -296,7 +329,7 @@ enum RedisScripts {
             return result
             """)
 
-    /// KEYS the nineteen of a prefix; ARGV time, epoch, horizon (ms).
+    /// KEYS the twenty-one of a prefix; ARGV time, epoch, horizon (ms).
     /// Counts the prefix's entries that end within the horizon as expiring soon, for a prefix
     /// whose next deadline came within it (listed in its partition's `soon` set): 1, or 0 for a
     /// prefix that is gone (taken out of the set).
@@ -313,7 +346,7 @@ enum RedisScripts {
             return 1
             """)
 
-    /// KEYS the nineteen of a prefix; ARGV time, meta lifetime (ms), idle (ms since the instance
+    /// KEYS the twenty-one of a prefix; ARGV time, meta lifetime (ms), idle (ms since the instance
     /// last used the prefix), n, then n counter name and increment pairs, then route and hit count
     /// pairs. Adds one instance's batched counters, each to the field of its name, in the prefix
     /// and in its partition's totals; hits of entries purged meanwhile are dropped. Marks when the
@@ -355,7 +388,7 @@ enum RedisScripts {
         return 1
         """
 
-    /// KEYS the nineteen of a prefix; ARGV time, epoch, retention (ms).
+    /// KEYS the twenty-one of a prefix; ARGV time, epoch, retention (ms).
     /// Forgets a prefix that holds nothing and was last used more than `retention` ago, and takes
     /// it out of its partition's indexes; its counters stay in the partition's totals, so totals
     /// never go down. A listed prefix whose meta key Redis already dropped is taken out too.
@@ -374,11 +407,11 @@ enum RedisScripts {
             if redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
             local cutoff = now_ms() - tonumber(ARGV[3])
             if tonumber(redis.call('HGET', KEYS[1], 'used') or '0') >= cutoff then return 0 end
-            redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+            redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[20])
             return unlist()
             """)
 
-    /// KEYS the nineteen of a prefix; ARGV time, epoch, offset, limit.
+    /// KEYS the twenty-one of a prefix; ARGV time, epoch, offset, limit.
     /// One page of the live entries in route order, read by rank from the name index:
     /// `{generation, now, route, deadline, stored at, hits, size, …}`, or null for a prefix never
     /// seen. Entries of the page that expired but are not swept yet are left out.

@@ -91,6 +91,14 @@ extension RedisStore {
                 firstFailure = firstFailure ?? error
             }
         }
+        if !taken.routes.isEmpty {
+            do {
+                try await writeRoutes(taken.routes)
+            } catch {
+                failed.routes = taken.routes
+                firstFailure = firstFailure ?? error
+            }
+        }
         if !taken.timeline.isEmpty {
             do {
                 try await appendTimelines(taken.timeline)

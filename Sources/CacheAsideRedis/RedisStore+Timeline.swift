@@ -31,9 +31,15 @@ extension RedisStore {
         return Array(buffer: buffer)
     }
 
-    public func recordVerification(of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent) {
+    public func recordVerification(
+        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent
+    ) {
         let now = clock.now()
         pending.withLockedValue { pending in
+            if let route {
+                pending.routes[route, default: RouteFigures()].verifications += UInt64(verified)
+                pending.routes[route, default: RouteFigures()].staleVerifications += UInt64(stale)
+            }
             var counted = CounterValues()
             counted[.verifications] = UInt64(verified)
             counted[.staleVerifications] = UInt64(stale)

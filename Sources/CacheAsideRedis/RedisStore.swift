@@ -136,7 +136,10 @@ public final class RedisStore: CacheStore {
         let prefix = key.prefix.rawValue
         let now = clock.now()
         if near.isEnabled, let value = near.hit(prefix, route: key.route, now: now) {
-            pending.withLockedValue { $0.count(prefix, at: now, hit: key.route, near: true) }
+            pending.withLockedValue { pending in
+                pending.count(prefix, at: now, hit: key.route, near: true)
+                pending.routes[key.template, default: RouteFigures()].hits += 1
+            }
             return .hit(value)
         }
         try await ready(.hit)
@@ -170,6 +173,7 @@ public final class RedisStore: CacheStore {
             pending.withLockedValue { pending in
                 let counted = pending.counts[prefix]?.entryHits[key.route] != nil
                 pending.count(prefix, at: clock.now(), hit: key.route)
+                pending.routes[key.template, default: RouteFigures()].hits += 1
                 if let firstHit, !counted {
                     pending.emit(
                         event(.firstHit, prefix: key.prefix, key: key.route, generation: firstHit),
@@ -184,6 +188,7 @@ public final class RedisStore: CacheStore {
         let expired = kind == 2 ? event(.expired, prefix: key.prefix, key: key.route) : nil
         pending.withLockedValue { pending in
             pending.count(prefix, at: clock.now(), miss: true)
+            pending.routes[key.template, default: RouteFigures()].misses += 1
             if let expired { pending.emit(expired, capacity: configuration.eventCapacity) }
         }
         return .miss(generation: generation)
@@ -206,6 +211,7 @@ public final class RedisStore: CacheStore {
                     Self.argument(Self.milliseconds(configuration.idlePrefixRetention)),
                     Self.argument(Self.milliseconds(configuration.expiryBackstop)),
                     Self.argument(Self.milliseconds(configuration.expiringSoonHorizon)),
+                    ByteBuffer(string: key.template),
                 ], lane: .hit)
         } catch {
             guard case .server(let message) = error, message.hasPrefix("OOM") else { throw error }

@@ -14,7 +14,7 @@ struct ManagedRedisTests {
     static let aclRule =
         "on >s3cret:@ resetkeys ~{*}api:* ~{*}#cachemon:* ~{cachemon}:* ~#cachemon:i:* resetchannels -@all +ping +select +hello +client|tracking "
         + "+client|setname +info|server +info|cluster +cluster|shards +cluster|slots +asking +role +wait +time "
-        + "+script|load +evalsha +eval +hsetnx +hincrby +hget +hset +hdel +hmget +hstrlen +hexists "
+        + "+script|load +evalsha +eval +hsetnx +hincrby +hget +hgetall +hset +hdel +hmget +hstrlen +hexists "
         + "+zadd +zrem +zrange +zrangebyscore +zremrangebyscore +zcount +zcard +zscore +unlink +exists "
         + "+rpush +incrby +ltrim +llen +lrange +get +set +pexpire +pexpireat +pexpiretime"
 

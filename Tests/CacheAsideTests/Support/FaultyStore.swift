@@ -66,9 +66,15 @@ final class FaultyStore: CacheStore {
         return try await inner.value(of: key)
     }
 
-    func recordVerification(of prefix: CachePrefix, verified: Int, stale: Int, event: CacheEvent) {
-        inner.recordVerification(of: prefix, verified: verified, stale: stale, event: event)
+    func recordVerification(of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent) {
+        inner.recordVerification(of: prefix, route: route, verified: verified, stale: stale, event: event)
     }
+
+    func recordComputation(of key: CacheKey, nanoseconds: Int64) {
+        inner.recordComputation(of: key, nanoseconds: nanoseconds)
+    }
+
+    func routes() async throws -> [RouteStats] { try await inner.routes() }
 
     func recordStoreError(_ message: String, prefix: CachePrefix?) { inner.recordStoreError(message, prefix: prefix) }
 

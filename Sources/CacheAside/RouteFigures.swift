@@ -1,0 +1,68 @@
+/// What a store counts per route template: lookups, computations and their time (with a
+/// log-scale histogram for the median), entries held, verifications. Sums of these merge across
+/// instances, so a fleet's figures are the sums of its members'.
+package struct RouteFigures: Sendable, Equatable {
+    /// Histogram buckets: bucket `i` holds computations of 2^i to 2^(i+1) microseconds (the
+    /// first also shorter ones, the last also longer ones).
+    package static let bucketCount = 32
+
+    package var hits: UInt64 = 0
+    package var misses: UInt64 = 0
+    package var computations: UInt64 = 0
+    package var computeNanoseconds: UInt64 = 0
+    package var buckets = [UInt64](repeating: 0, count: RouteFigures.bucketCount)
+    package var keys = 0
+    package var bytes = 0
+    package var verifications: UInt64 = 0
+    package var staleVerifications: UInt64 = 0
+
+    package init() {}
+
+    /// Counts one computation of `nanoseconds`.
+    package mutating func countComputation(nanoseconds: Int64) {
+        let duration = UInt64(max(0, nanoseconds))
+        computations += 1
+        computeNanoseconds &+= duration
+        buckets[Self.bucket(of: duration)] += 1
+    }
+
+    /// The histogram bucket of a computation that took `nanoseconds`.
+    package static func bucket(of nanoseconds: UInt64) -> Int {
+        let microseconds = nanoseconds / 1000
+        guard microseconds > 1 else { return 0 }
+        return min(bucketCount - 1, UInt64.bitWidth - 1 - microseconds.leadingZeroBitCount)
+    }
+
+    package mutating func add(_ other: RouteFigures) {
+        hits &+= other.hits
+        misses &+= other.misses
+        computations &+= other.computations
+        computeNanoseconds &+= other.computeNanoseconds
+        for index in buckets.indices { buckets[index] &+= other.buckets[index] }
+        keys += other.keys
+        bytes += other.bytes
+        verifications &+= other.verifications
+        staleVerifications &+= other.staleVerifications
+    }
+
+    /// The median computation time in seconds, the geometric middle of its bucket; `nil` before
+    /// the first computation.
+    package var medianSeconds: Double? {
+        guard computations > 0 else { return nil }
+        let half = (computations + 1) / 2
+        var seen: UInt64 = 0
+        for (index, count) in buckets.enumerated() {
+            seen += count
+            if seen >= half { return Double(1 << index) * 2.0.squareRoot() / 1e6 }
+        }
+        return nil
+    }
+
+    /// The wire form, for `route`.
+    package func stats(route: String) -> RouteStats {
+        RouteStats(
+            route: route, hits: hits, misses: misses, keys: max(0, keys), bytes: max(0, bytes),
+            computations: computations, computeSeconds: Double(computeNanoseconds) / 1e9,
+            missCostP50Seconds: medianSeconds, verifications: verifications, staleVerifications: staleVerifications)
+    }
+}
