@@ -49,11 +49,14 @@ extension CacheAside {
     /// A computation that returns ``ComputedValue/isCacheable`` `false` is not stored, and the
     /// callers that were waiting for it compute their own value instead of receiving it.
     ///
-    /// - Parameter route: the route template the key belongs to (`GET /api/users/{user}/orders`),
-    ///   which its figures count under in `GET /_cache/routes`; `nil` counts under `other`.
+    /// - Parameters:
+    ///   - route: the route template the key belongs to (`GET /api/users/{user}/orders`), which its
+    ///     figures count under in `GET /_cache/routes`; `nil` counts under `other`.
+    ///   - verifier: when hits are sampled (``Configuration/verifySample``) and this one is picked,
+    ///     how to compute it again, tried before the registered ones; asked only then.
     public func lookupOrCompute(
         key: String, user: String?, ttl: Duration? = nil, route: String? = nil,
-        _ compute: () async throws -> ComputedValue
+        verifier: () -> Verifier? = { nil }, _ compute: () async throws -> ComputedValue
     ) async throws -> CachedBytes {
         let cacheKey = CacheKey(prefix: prefix(user: user), route: RouteKey.normalized(key), template: template(route))
         // A caller retries only when the computation it waited for was cancelled with its leader.
@@ -76,6 +79,9 @@ extension CacheAside {
             switch lookup {
             case .hit(let bytes):
                 reporter.countHit()
+                if sampler.isOn, sampler.selects(now: clock.now()) {
+                    sample(cacheKey, user: user, bytes, verifier())
+                }
                 return CachedBytes(bytes: bytes, source: .hit)
             case .miss(let generation):
                 reporter.countMiss()

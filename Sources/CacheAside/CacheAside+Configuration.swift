@@ -26,10 +26,16 @@ extension CacheAside {
         /// How many route templates are counted apart; requests of any further template count
         /// under ``RouteStats/other``, so a router with unbounded paths cannot grow the figures.
         public var maximumRoutes: Int
+        /// The share of hits verified in the background after they are served (0.01 for one in a
+        /// hundred; 0, the default, for none): computed again without the cache and compared, so a
+        /// stale hit is found and counted (``CacheCounter/staleVerifications``, a `staleHit` event).
+        public var verifySample: Double
+        /// The most sampled verifications started per second, whatever the share.
+        public var verifySampleRate: Int
 
         /// Creates a configuration; by default namespace `api`, five minutes ±10%, a breaker that
         /// opens after 5 failures for 5 seconds, a generated instance id, a heartbeat every second,
-        /// and 100 route templates.
+        /// 100 route templates, and no sampling of hits (at most 10 a second when on).
         public init(
             namespace: String = "api",
             defaultTTL: Duration = .seconds(300),
@@ -40,8 +46,12 @@ extension CacheAside {
             advertisedURL: String? = nil,
             version: String = CacheAside.libraryVersion,
             heartbeatInterval: Duration = .seconds(1),
-            maximumRoutes: Int = 100
+            maximumRoutes: Int = 100,
+            verifySample: Double = 0,
+            verifySampleRate: Int = 10
         ) {
+            self.verifySample = min(max(verifySample.isFinite ? verifySample : 0, 0), 1)
+            self.verifySampleRate = max(1, verifySampleRate)
             self.maximumRoutes = max(1, maximumRoutes)
             self.namespace = namespace
             self.defaultTTL = defaultTTL

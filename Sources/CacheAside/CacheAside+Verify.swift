@@ -143,6 +143,39 @@ extension CacheAside {
 
     static let deadlineMessage = "no answer before the deadline"
 
+    /// How long a sampled verification may take.
+    static let sampleTimeout = Duration.seconds(10)
+
+    /// Verifies a hit in the background, off the request's path, and counts what it found: a
+    /// stale one also leaves a `staleHit` event. A hit nothing can compute again is not counted.
+    func sample(_ key: CacheKey, user: String?, _ bytes: [UInt8], _ verifier: Verifier?) {
+        let verifiers = (verifier.map { [$0] } ?? []) + self.verifiers.withLockedValue { $0 }
+        guard !verifiers.isEmpty else {
+            sampler.finished()
+            return
+        }
+        Task {
+            defer { sampler.finished() }
+            let entry = VerifyEntry(key: key.route, user: user, stored: bytes)
+            let outcome = await Self.first(of: verifiers, entry, deadline: .now + Self.sampleTimeout)
+            let stale: Bool
+            switch outcome {
+            case .fresh: stale = false
+            case .stale: stale = true
+            case .failed, .unverifiable: return
+            }
+            let event =
+                stale
+                ? CacheEvent(
+                    seq: 0, time: clock.date(at: clock.now()), kind: .staleHit, prefix: key.prefix.rawValue,
+                    user: key.prefix.user, key: key.route,
+                    message: "a sampled hit no longer matched what \(key.template) computes")
+                : nil
+            store.recordVerification(
+                of: key.prefix, route: key.template, verified: 1, stale: stale ? 1 : 0, event: event)
+        }
+    }
+
     /// The first verifier's outcome that is not `unverifiable`, or a failure at the deadline.
     private static func first(
         of verifiers: [Verifier], _ entry: VerifyEntry, deadline: ContinuousClock.Instant

@@ -31,6 +31,11 @@ public final class CacheAside: Sendable {
     let reporter: InstanceReporter
     /// The route templates counted apart so far (at most ``Configuration/maximumRoutes``).
     let routeNames = NIOLockedValueBox<Set<String>>([])
+    /// What the Hummingbird admin routes install to replay requests through the application's
+    /// router, by request context type: the middleware uses it to verify sampled hits.
+    package let replays = NIOLockedValueBox<[ObjectIdentifier: any Sendable]>([:])
+    /// Picks the hits verified in the background.
+    let sampler: HitSampler
     /// The ways registered to compute entries again for verification, tried in order.
     let verifiers = NIOLockedValueBox<[Verifier]>([])
 
@@ -56,6 +61,7 @@ public final class CacheAside: Sendable {
         let configured = configuration.instanceID ?? ""
         let id = configured.isEmpty ? InstanceReporter.defaultID() : configured
         self.instance = id
+        self.sampler = HitSampler(share: configuration.verifySample, perSecond: configuration.verifySampleRate)
         self.reporter = InstanceReporter(
             id: id, version: configuration.version, url: configuration.advertisedURL, startedAt: wrapped.date(at: 0))
     }

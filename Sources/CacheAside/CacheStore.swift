@@ -42,8 +42,8 @@ public protocol CacheStore: Sendable {
 
     /// Counts `verified` entries of `prefix` (of the route template `route`, if known) compared
     /// with a fresh computation, `stale` of them found stale, and records `event` (a `verified` or
-    /// `staleHit` event); it must not fail itself.
-    func recordVerification(of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent)
+    /// `staleHit` event) if given; it must not fail itself.
+    func recordVerification(of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent?)
 
     /// Counts one computation of `key` (a miss that ran its route) that took `nanoseconds`, under
     /// its template; it must not fail itself.

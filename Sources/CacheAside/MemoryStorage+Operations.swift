@@ -85,7 +85,7 @@ extension MemoryStorage {
     }
 
     mutating func recordVerification(
-        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent, now: Int64
+        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent?, now: Int64
     ) {
         let record = Int(recordIndex(for: prefix, now: now))
         if let route {
@@ -97,7 +97,7 @@ extension MemoryStorage {
         totals[.verifications] += UInt64(verified)
         totals[.staleVerifications] += UInt64(stale)
         markChanged(record)
-        append(event)
+        if let event { append(event) }
     }
 
     mutating func recordStoreError(_ message: String, prefix: CachePrefix?, now: Int64, clock: CacheClock) {

@@ -85,7 +85,7 @@ public final class MemoryStore: CacheStore {
     }
 
     public func recordVerification(
-        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent
+        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent?
     ) {
         let now = clock.now()
         state.withLockedValue {

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The admin API that `cachemon` polls, under `/_cache`, behind a bearer token.
@@ -60,6 +61,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         router.add(middleware: AdminMethodMiddleware(endpoints: endpoints))
         let guarded = router.group().add(middleware: AdminTokenMiddleware(token: token))
         let replay = ReplayResponder(router: router)
+        cache.replays.withLockedValue { $0[ObjectIdentifier(Context.self)] = replay }
         for endpoint in endpoints {
             let respond: @Sendable (Request, Context) async throws -> Response = { request, context in
                 if endpoint == .verify { return try await verify(request, context: context, replay: replay) }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Caches the `200` responses of GET (and answers HEAD from them) per user, cache-aside.
@@ -47,7 +48,17 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
         var ownResponse: Response?
         // The matched route (`/api/users/{user}/orders`), so figures add up per endpoint, not per URL.
         let template = context.endpointPath.map { "GET " + $0 }
-        let result = try await cache.lookupOrCompute(key: key, user: user, ttl: policy.ttl, route: template) {
+        let result = try await cache.lookupOrCompute(
+            key: key, user: user, ttl: policy.ttl, route: template,
+            verifier: {
+                // A sampled hit: replayed in this request's context, once the response is sent.
+                guard let replay = cache.replays.withLockedValue({ $0[ObjectIdentifier(Context.self)] })
+                    as? ReplayResponder<Context>
+                else { return nil }
+                return Replay.verifier(
+                    replay.responder, context: context, maxBodyBytes: CacheAdminRoutes<Context>.maxReplayBytes)
+            }
+        ) {
             let (response, entry) = try await collect(
                 try await next(request, context), isHead: request.method == .head, origin: origin(of: request))
             ownResponse = response

@@ -32,7 +32,7 @@ extension RedisStore {
     }
 
     public func recordVerification(
-        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent
+        of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent?
     ) {
         let now = clock.now()
         pending.withLockedValue { pending in
@@ -44,7 +44,7 @@ extension RedisStore {
             counted[.verifications] = UInt64(verified)
             counted[.staleVerifications] = UInt64(stale)
             pending.add(counted, to: prefix.rawValue, at: now)
-            pending.emit(event, capacity: configuration.eventCapacity)
+            if let event { pending.emit(event, capacity: configuration.eventCapacity) }
         }
     }
 

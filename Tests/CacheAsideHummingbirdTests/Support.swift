@@ -72,7 +72,7 @@ struct DownStore: CacheStore {
     func purge(_ prefix: CachePrefix, reason: PurgeReason) async throws -> PurgeResult { throw Down() }
     func timeline(of prefix: CachePrefix, limit: Int) async throws -> [CacheEvent]? { throw Down() }
     func value(of key: CacheKey) async throws -> [UInt8]? { throw Down() }
-    func recordVerification(of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent) {}
+    func recordVerification(of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent?) {}
     func recordComputation(of key: CacheKey, nanoseconds: Int64) {}
     func routes() async throws -> [RouteStats] { throw Down() }
     func statistics(_ query: StatsQuery) async throws -> StoreStatistics { inner.statistics(query) }

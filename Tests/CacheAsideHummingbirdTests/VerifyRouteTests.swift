@@ -19,8 +19,17 @@ struct VerifyRouteTests {
         let names = NIOLockedValueBox<[String: String]>([:])
         let runs = NIOLockedValueBox(0)
         let slow = NIOLockedValueBox(false)
-        let cache = CacheAside(
-            store: MemoryStore(), configuration: .init(namespace: "api", defaultTTL: .seconds(300), ttlJitter: 0))
+        /// A slow summary waits until this ends (after the test's verification answered).
+        let (held, release) = AsyncStream<Void>.makeStream()
+        let cache: CacheAside
+
+        init(sample: Double = 0) {
+            cache = CacheAside(
+                store: MemoryStore(),
+                configuration: .init(
+                    namespace: "api", defaultTTL: .seconds(300), ttlJitter: 0, verifySample: sample,
+                    verifySampleRate: 1000))
+        }
 
         func application() -> some ApplicationProtocol {
             let router = Router(options: .autoGenerateHeadEndpoints)
@@ -36,7 +45,9 @@ struct VerifyRouteTests {
                     $0 += 1
                     return $0
                 }
-                if self.slow.withLockedValue({ $0 }) { try await Task.sleep(for: .seconds(3)) }
+                if self.slow.withLockedValue({ $0 }) {
+                    for await _ in self.held {}
+                }
                 let name = self.names.withLockedValue { $0[user] } ?? "User \(user)"
                 let language = request.headers[.acceptLanguage] ?? "en"
                 let body = #"{"name":"\#(name)","lang":"\#(language)","computedAt":\#(run)}"#
@@ -88,15 +99,47 @@ struct VerifyRouteTests {
         }
     }
 
-    @Test("a verify that runs past its timeout answers at the deadline with the entry as an error")
+    @Test("sampled hits are verified after they are served: a stale one is counted, per route too, and leaves a staleHit event")
+    func sampling() async throws {
+        let backend = Backend(sample: 1)
+        try await backend.application().test(.router) { client in
+            _ = try await client.execute(uri: "/api/users/42/summary", method: .get)
+            let fresh = try await client.execute(uri: "/api/users/42/summary", method: .get)
+            #expect(fresh.headers[.xCache] == "HIT")
+            try await waitFor { try await backend.cache.stats().totals[.verifications] == 1 }
+            #expect(try await backend.cache.stats().totals[.staleVerifications] == 0)
+
+            backend.names.withLockedValue { $0["42"] = "Renamed" }
+            let stale = try await client.execute(uri: "/api/users/42/summary", method: .get)
+            #expect(String(buffer: stale.body).contains("User 42"), "the hit is served as it was, at once")
+            try await waitFor { try await backend.cache.stats().totals[.staleVerifications] == 1 }
+            let route = try await backend.cache.routes().routes.first { $0.route == "GET /api/users/{user}/summary" }
+            #expect(route?.staleVerifications == 1)
+            #expect(route?.verifications == 2)
+            let events = try await backend.cache.events().events
+            #expect(events.contains { $0.kind == .staleHit && $0.user == "42" && $0.key == "GET /api/users/42/summary" })
+            #expect(try await backend.cache.timeline(user: "42").first?.kind == .staleHit)
+        }
+    }
+
+    /// Polls `condition` every 20 ms, for at most 10 s.
+    func waitFor(_ condition: () async throws -> Bool) async throws {
+        for _ in 0..<500 {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the condition did not hold within 10 s")
+    }
+
+    @Test("a verify that runs past its timeout answers without waiting, the entry as an error")
     func timeout() async throws {
         let backend = Backend()
         try await backend.application().test(.router) { client in
             _ = try await client.execute(uri: "/api/users/9/summary", method: .get)
             backend.slow.withLockedValue { $0 = true }
-            let started = ContinuousClock.now
+            // It answers at all: the replay is still held, so the verification did not wait for it.
             let report = try await verify(client, "api%3A%7Bu%3A9%7D", query: "?timeout=0.2")
-            #expect(started.duration(to: .now) < .seconds(2))
+            backend.release.finish()
             #expect(report.timedOut)
             #expect(report.results.map(\.state) == [.error])
         }

@@ -66,7 +66,7 @@ final class FaultyStore: CacheStore {
         return try await inner.value(of: key)
     }
 
-    func recordVerification(of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent) {
+    func recordVerification(of prefix: CachePrefix, route: String?, verified: Int, stale: Int, event: CacheEvent?) {
         inner.recordVerification(of: prefix, route: route, verified: verified, stale: stale, event: event)
     }
 
