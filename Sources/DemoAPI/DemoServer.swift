@@ -42,14 +42,18 @@ public struct DemoServer: Sendable {
         public var workRounds: Int
         /// Whether the per-user routes go through the response cache (off only to compare).
         public var cachesResponses: Bool
+        /// The share of hits verified in the background (see ``CacheAside/Configuration/verifySample``).
+        public var verifySample: Double
 
         /// Creates a configuration; by default 127.0.0.1:8080, no traffic, 1,000 users, 256 MiB.
         public init(
             host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, trafficRate: Double? = nil,
             users: Int = 1_000, maxBytes: Int = 256 * 1024 * 1024, redis: RedisURL? = nil,
             redisTLS: RedisTLS = .init(), redisMode: RedisClient.Mode = .automatic, redisPartitions: Int = 32,
-            nearCacheBytes: Int = 64 << 20, workRounds: Int = 300_000, cachesResponses: Bool = true
+            nearCacheBytes: Int = 64 << 20, workRounds: Int = 300_000, cachesResponses: Bool = true,
+            verifySample: Double = 0
         ) {
+            self.verifySample = verifySample
             self.nearCacheBytes = nearCacheBytes
             self.host = host
             self.port = port
@@ -92,7 +96,10 @@ public struct DemoServer: Sendable {
         } else {
             self.store = MemoryStore(configuration: .init(maxBytes: configuration.maxBytes))
         }
-        self.cache = CacheAside(store: store, configuration: .init(namespace: "api", defaultTTL: .seconds(300)))
+        self.cache = CacheAside(
+            store: store,
+            configuration: .init(
+                namespace: "api", defaultTTL: .seconds(300), verifySample: configuration.verifySample))
         self.database = DemoDatabase(workRounds: configuration.workRounds)
         self.token = configuration.token ?? Self.randomToken()
         self.metrics = CacheMetrics(cache: cache, registry: registry)

@@ -31,11 +31,17 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How many users the traffic spreads over.")
     var users = 1_000
 
+    @Option(help: "The share of hits verified in the background, 0 to 1 (at most 10 a second).")
+    var verifySample: Double = 0.05
+
     @OptionGroup var redis: RedisOptions
 
     @OptionGroup var display: DisplayOptions
 
     func validate() throws {
+        guard verifySample.isFinite, (0...1).contains(verifySample) else {
+            throw ValidationError("--verify-sample must be a share from 0 to 1, such as 0.05")
+        }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard traffic > 0, traffic.isFinite else { throw ValidationError("--traffic must be above 0") }
         guard users >= 1 else { throw ValidationError("--users must be 1 or more") }
@@ -51,7 +57,8 @@ struct DemoCommand: AsyncParsableCommand {
             configuration: .init(
                 port: port, token: token, trafficRate: traffic, users: users, redis: try redis.parsedURL(),
                 redisTLS: redis.tls, redisMode: try redis.parsedMode(),
-                redisPartitions: try redis.parsedPartitions(), nearCacheBytes: try redis.parsedNearCacheBytes()))
+                redisPartitions: try redis.parsedPartitions(), nearCacheBytes: try redis.parsedNearCacheBytes(),
+                verifySample: verifySample))
         if let redis = server.store as? RedisStore, let problem = await redis.unreachable() {
             // Asked for by name and not there: better said now than shown as a wall of store errors.
             printError("cachemon: \(problem)")

@@ -16,7 +16,8 @@ extension DemoServer {
                 trafficRate: options.traffic, users: options.users, maxBytes: options.maxMemory * 1024 * 1024,
                 redis: try options.redis.parsedURL(), redisTLS: options.redis.tls,
                 redisMode: try options.redis.parsedMode(), redisPartitions: try options.redis.parsedPartitions(),
-                nearCacheBytes: try options.redis.parsedNearCacheBytes(), cachesResponses: !options.noCache),
+                nearCacheBytes: try options.redis.parsedNearCacheBytes(), cachesResponses: !options.noCache,
+                verifySample: options.verifySample),
             registry: registry)
     }
 }

@@ -74,6 +74,12 @@ struct ServeOptions: ParsableArguments {
     @Flag(help: "Serve the API without the response cache, to compare (the admin API still answers).")
     var noCache = false
 
+    @Option(
+        help: ArgumentHelp(
+            "The share of hits verified in the background after they are served, 0 to 1 (0.01: one in a hundred).",
+            discussion: "At most 10 a second; stale ones are counted and shown as events."))
+    var verifySample: Double = 0
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         if let traffic {
@@ -81,6 +87,9 @@ struct ServeOptions: ParsableArguments {
         }
         guard users >= 1 else { throw ValidationError("--users must be 1 or more") }
         guard maxMemory >= 1 else { throw ValidationError("--max-memory must be 1 MiB or more") }
+        guard verifySample.isFinite, (0...1).contains(verifySample) else {
+            throw ValidationError("--verify-sample must be a share from 0 to 1, such as 0.01")
+        }
         if let token, token.isEmpty { throw ValidationError("--token must not be empty") }
     }
 }
