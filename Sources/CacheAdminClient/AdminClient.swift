@@ -63,6 +63,16 @@ public struct AdminClient: Sendable {
         return try await get("/_cache/stats", parameters)
     }
 
+    /// One page of route templates (see ``RoutesSnapshot``).
+    public func routes(_ query: RoutesQuery = RoutesQuery()) async throws(AdminClientError) -> RoutesSnapshot {
+        var parameters = [
+            ("sort", query.sort.rawValue), ("order", query.order.rawValue), ("limit", "\(query.limit)"),
+            ("offset", "\(query.offset)"),
+        ]
+        if let filter = query.filter, !filter.isEmpty { parameters.append(("filter", filter)) }
+        return try await get("/_cache/routes", parameters)
+    }
+
     /// The entries of a prefix, such as `api:{u:42}`.
     public func keys(prefix: String, limit: Int = 100, offset: Int = 0) async throws(AdminClientError) -> [KeyInfo] {
         try await get(

@@ -52,6 +52,14 @@ public struct EffectRunner: Sendable {
                     queue.push(.instancesFailed(error, at: Date()))
                 }
             }
+        case .fetchRoutes(let query):
+            Task {
+                do throws(AdminClientError) {
+                    queue.push(.routesLoaded(try await client.routes(query)))
+                } catch {
+                    queue.push(.routesFailed(error))
+                }
+            }
         case .purge(let prefix):
             Task {
                 do throws(AdminClientError) {

@@ -13,6 +13,8 @@ public enum Action: Sendable {
     case keysFailed(prefix: String, AdminClientError)
     /// The prefix's latest events, newest first, for the keys view's timeline.
     case timelineLoaded(prefix: String, [CacheEvent])
+    case routesLoaded(RoutesSnapshot)
+    case routesFailed(AdminClientError)
     case instancesLoaded(InstanceList, at: Date)
     case instancesFailed(AdminClientError, at: Date)
     case purgeFinished(prefix: String, Result<PurgeResult, AdminClientError>, at: Date)

@@ -6,6 +6,7 @@ public enum Effect: Equatable, Sendable {
     case fetchEvents(after: UInt64, limit: Int)
     case fetchKeys(prefix: String)
     case fetchInstances
+    case fetchRoutes(RoutesQuery)
     case purge(prefix: String)
     case verify(prefix: String)
     case quit

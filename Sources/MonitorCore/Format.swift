@@ -64,6 +64,11 @@ public enum Format {
         return "\(whole / 86_400)d"
     }
 
+    /// `0.4 s`, `12.3 s`, then `4m12s`: for amounts of computation.
+    public static func seconds(_ seconds: Double) -> String {
+        seconds < 60 ? String(format: "%.1f s", max(0, seconds)) : duration(seconds)
+    }
+
     /// `2m14s`, `51s`, `1h05m`: for ages and times to live.
     public static func duration(_ seconds: Double) -> String {
         let whole = Int(max(0, seconds))

@@ -36,6 +36,8 @@ public struct MonitorState: Sendable {
         case keys(prefix: String)
         /// The fleet: one row per instance sharing the store (`i`).
         case instances
+        /// One row per route template (`t`); `filterDraft` while `/` edits its filter.
+        case routes(filterDraft: String?)
     }
 
     /// The state of the link to the server.
@@ -96,6 +98,14 @@ public struct MonitorState: Sendable {
     public var nextPollAt: Date
     public var statsInFlight = false
     public var purgeInFlight = false
+    /// The routes view's page and its query; the header's "saved" figure comes from the last two.
+    public var routes: RoutesSnapshot?
+    public var previousRoutes: RoutesSnapshot?
+    public var routesQuery = RoutesQuery(limit: 1)
+    public var routesSelected = 0
+    public var routesInFlight = false
+    /// Set when the server has no routes endpoint (it predates it): the monitor stops asking.
+    public var routesUnsupported = false
     /// Whether a verification is running (one at a time).
     public var verifyInFlight = false
     /// The last verification of the prefix the keys view shows: its STATE column.

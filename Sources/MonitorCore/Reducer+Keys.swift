@@ -31,6 +31,8 @@ func handleKey(_ state: inout MonitorState, _ key: KeyPress) -> [Effect] {
         return handleKeysViewKey(&state, key, prefix: prefix)
     case .instances:
         return handleInstancesViewKey(&state, key)
+    case .routes(let draft):
+        return handleRoutesViewKey(&state, key, draft: draft)
     case .table:
         return handleTableKey(&state, key)
     }
@@ -48,6 +50,8 @@ private func handleTableKey(_ state: inout MonitorState, _ key: KeyPress) -> [Ef
         state.mode = .jumping(draft: "")
     case .character("i"):
         return showInstances(&state)
+    case .character("t"):
+        return showRoutes(&state)
     case .escape:
         if !state.filter.isEmpty {
             state.filter = ""

@@ -48,6 +48,21 @@ public func reduce(_ state: inout MonitorState, _ action: Action) -> [Effect] {
         guard state.mode == .keys(prefix: prefix) else { return [] }
         state.status = .init(text: "keys of \(prefix): \(error)", kind: .error)
         return []
+    case .routesLoaded(let snapshot):
+        state.routesInFlight = false
+        if let last = state.routes, last.serverTime < snapshot.serverTime { state.previousRoutes = last }
+        state.routes = snapshot
+        state.routesSelected = min(state.routesSelected, max(0, snapshot.routes.count - 1))
+        return []
+    case .routesFailed(let error):
+        state.routesInFlight = false
+        if case .rejected(let status, _) = error, status == 404 {
+            state.routesUnsupported = true
+            if case .routes = state.mode {
+                state.status = .init(text: "this server counts no routes (it predates GET /_cache/routes)", kind: .error)
+            }
+        }
+        return []
     case .instancesLoaded(let list, let now):
         state.now = now
         applyInstances(&state, list)
@@ -104,6 +119,7 @@ func pollIfDue(_ state: inout MonitorState) -> [Effect] {
     }
     if case .keys(let prefix) = state.mode { effects.append(.fetchKeys(prefix: prefix)) }
     if state.mode == .instances, let fetch = fetchInstances(&state) { effects.append(fetch) }
+    if let fetch = fetchRoutes(&state) { effects.append(fetch) }
     return effects
 }
 

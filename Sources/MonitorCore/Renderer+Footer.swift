@@ -15,11 +15,15 @@ func renderFooter(_ screen: inout Screen, _ state: MonitorState, _ layout: Layou
             ? " esc back  ↑↓ scroll  v verify  R refresh" : " esc back  ↑↓ scroll  v verify  d purge  R refresh"
     case .instances:
         hints = " esc back  ↑↓ scroll  R refresh"
+    case .routes(let draft?):
+        hints = " filter routes: \(draft)▏  ⏎ apply  esc cancel"
+    case .routes:
+        hints = " esc back  ↑↓ move  s sort  r reverse  / filter  R refresh"
     default:
         // `r reverse` is in the help: its place went to `i`, so the status keeps its room.
         hints =
             (state.configuration.readOnly ? " read-only" : " d purge")
-            + "  ⏎ keys  i instances  / filter  g user  s sort  ␣ pause  +/- interval"
+            + "  ⏎ keys  t routes  i instances  / filter  g user  s sort  ␣ pause"
     }
     let column = screen.write(hints, row: layout.footer, column: 0, style: painter.style(.dim))
     guard let status = state.status else { return }
@@ -82,7 +86,7 @@ func renderHelp(_ screen: inout Screen, _ state: MonitorState, _ painter: Painte
         ("/", "filter users (esc clears)"), ("g", "jump to a user by id"), ("s", "next sort column"),
         ("r", "reverse the order"), ("+ -", "refresh interval"), ("space", "pause"), ("R", "refresh now"),
         ("⏎", "keys and timeline of a user"), ("v", "verify its keys (keys view)"),
-        ("i", "instances of the fleet"), ("esc", "back"),
+        ("t", "routes: which endpoint misses"), ("i", "instances of the fleet"), ("esc", "back"),
         ("d  Delete", state.configuration.readOnly ? "purge (disabled: --read-only)" : "purge the selected user"),
     ]
     let lines =

@@ -53,7 +53,20 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
 
     // Row 2: what the cache is throwing away and why (short labels on narrow terminals).
     let totals = snapshot.totals
-    let wide = width >= 100
+    // Right: what the cache saves, and whether what it serves is still true, when known.
+    var figures: [(text: String, style: CellStyle)] = []
+    if let saved = savedPerSecond(state) {
+        figures.append(("saved \(String(format: "%.1f", saved)) s/s", painter.style(.cyan)))
+    }
+    if totals[.verifications] > 0 {
+        let stale = totals[.staleVerifications]
+        let share = 1 - Double(stale) / Double(totals[.verifications])
+        let text = "consistent \(Format.percent(share))" + (stale > 0 ? " (\(Format.count(stale)) stale)" : "")
+        figures.append((text, stale > 0 ? painter.style(.red, bold: true) : painter.style(.green)))
+    }
+    // Long labels while they leave room for the figures on the right.
+    let figuresWidth = figures.reduce(0) { $0 + DisplayWidth.of($1.text) + 3 }
+    let wide = width - figuresWidth >= 100
     let gap = wide ? "   " : "  "
     column = screen.write(" expired/s \(Format.rate(history.rate { $0[.expirations] }))", row: 2, column: 0)
     column = screen.write(gap + "evicted/s \(Format.rate(history.rate { $0[.evictions] }))", row: 2, column: column)
@@ -65,7 +78,15 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
         gap + (wide ? "store errors " : "errors ") + Format.count(totals[.errors]), row: 2, column: column,
         style: totals[.errors] > 0 ? painter.style(.red, bold: true) : .plain)
     if snapshot.circuitOpen {
-        screen.write("   CIRCUIT OPEN: store skipped", row: 2, column: column, style: painter.style(.red, bold: true))
+        column = screen.write(
+            "   CIRCUIT OPEN: store skipped", row: 2, column: column, style: painter.style(.red, bold: true))
+    }
+    let length = figures.reduce(0) { $0 + DisplayWidth.of($1.text) } + DisplayWidth.of(gap) * max(0, figures.count - 1)
+    var at = width - length - 1
+    guard !figures.isEmpty, at > column + 2 else { return }
+    for (index, figure) in figures.enumerated() {
+        if index > 0 { at = screen.write(gap, row: 2, column: at) }
+        at = screen.write(figure.text, row: 2, column: at, style: figure.style)
     }
 }
 

@@ -16,6 +16,8 @@ public func render(_ state: MonitorState, size: TerminalSize) -> Screen {
         renderKeys(&screen, state, layout, painter, prefix: prefix)
     } else if state.mode == .instances {
         renderInstances(&screen, state, layout, painter)
+    } else if case .routes = state.mode {
+        renderRoutes(&screen, state, layout, painter)
     } else {
         renderTable(&screen, state, layout, painter)
         renderEvents(&screen, state, layout, painter)

@@ -208,7 +208,8 @@ struct RenderTests {
             ("/", "filter users (esc clears)"), ("g", "jump to a user by id"), ("s", "next sort column"),
             ("r", "reverse the order"), ("+ -", "refresh interval"), ("space", "pause"), ("R", "refresh now"),
             ("⏎", "keys and timeline of a user"), ("v", "verify its keys (keys view)"),
-            ("i", "instances of the fleet"), ("esc", "back"), ("d  Delete", "purge the selected user"),
+            ("t", "routes: which endpoint misses"), ("i", "instances of the fleet"), ("esc", "back"),
+            ("d  Delete", "purge the selected user"),
         ]
         // Each key and its meaning on one line of the help's two columns.
         for (key, meaning) in entries {
