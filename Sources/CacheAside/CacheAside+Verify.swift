@@ -143,6 +143,10 @@ extension CacheAside {
 
     static let deadlineMessage = "no answer before the deadline"
 
+    /// How long a stale sample waits before it checks the entry is still stored: longer than a
+    /// write takes to reach its purge.
+    static let staleConfirmation = Duration.milliseconds(500)
+
     /// How long a sampled verification may take.
     static let sampleTimeout = Duration.seconds(10)
 
@@ -163,6 +167,12 @@ extension CacheAside {
             case .fresh: stale = false
             case .stale: stale = true
             case .failed, .unverifiable: return
+            }
+            if stale {
+                // A write just before the computation may be about to purge: a stale entry counts
+                // only if it is still stored unchanged a moment later (not purged, not replaced).
+                try? await Task.sleep(for: Self.staleConfirmation)
+                guard let stored = try? await store.value(of: key), stored == bytes else { return }
             }
             let event =
                 stale

@@ -23,6 +23,7 @@ public final class CacheMetrics: Sendable {
     private let counters: [(name: CacheCounter, counter: Counter)]
     private let gauges: [(value: @Sendable (CacheTotals) -> Int, gauge: Gauge)]
     private let circuitOpen: Gauge
+    private let consistency: Gauge
     /// The totals exported last time, so counters move by the difference.
     private let exported = NIOLockedValueBox(CacheTotals())
 
@@ -47,6 +48,8 @@ public final class CacheMetrics: Sendable {
             (\.expiringSoon, gauge("expiring_soon", "", "Entries whose time to live ends within the horizon.")),
         ]
         circuitOpen = gauge("circuit_open", "", "1 while the store is skipped after repeated failures.")
+        consistency = gauge(
+            "consistency", "ratio", "Share of verified entries (verify, sampled hits) that were fresh; 1 before any.")
     }
 
     /// Brings the series up to date with the cache and renders the registry.
@@ -63,6 +66,8 @@ public final class CacheMetrics: Sendable {
         }
         for (value, gauge) in gauges { gauge.set(Double(value(snapshot.totals))) }
         circuitOpen.set(snapshot.circuitOpen ? 1.0 : 0.0)
+        let verified = snapshot.totals[.verifications]
+        consistency.set(verified == 0 ? 1 : 1 - Double(snapshot.totals[.staleVerifications]) / Double(verified))
         return registry.emitToString()
     }
 

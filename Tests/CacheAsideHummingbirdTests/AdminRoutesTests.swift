@@ -237,13 +237,21 @@ struct AdminRoutesTests {
 
     @Test("/metrics exports the global counters in Prometheus text, with no per-user series")
     func metrics() async throws {
-        let (_, app) = try await populated()
+        let (cache, app) = try await populated()
         try await app.test(.router) { client in
             let response = try await client.execute(uri: "/metrics", method: .get)
             #expect(response.status == .ok)
             let text = response.text
             #expect(text.contains("cachemon_cache_misses_total 16") && text.contains("cachemon_cache_keys 16"))
+            #expect(text.contains("cachemon_cache_consistency_ratio 1"), "nothing verified yet")
             #expect(!text.contains("u:"), "no per-user labels")
+            // Four entries of user 4 verified, one of them stale: the consistency is three quarters.
+            cache.registerRecompute { key, _ in key == "/k0" ? [0] : [1, 2, 3] }
+            _ = try await cache.verify(user: "4")
+            let after = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(after.contains("cachemon_cache_verifications_total 4"), "\(after)")
+            #expect(after.contains("cachemon_cache_stale_verifications_total 1"))
+            #expect(after.contains("cachemon_cache_consistency_ratio 0.75"))
         }
     }
 }
