@@ -3,6 +3,7 @@ import CacheAdminAPI
 import CacheAdminClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import TestSupport
 import Testing
 
@@ -73,6 +74,65 @@ struct MonitorEndToEndTests {
         try await session.send("q")
         #expect(try await session.waitForExit() == 0)
         #expect(try await session.alternateScreenOn() == false, "q gave the terminal back: the alternate screen is off")
+        await session.close()
+    }
+
+    @Test("diagnosis: stale hits are found, the user's keys say STALE, the timeline shows no purge after the write, a purge fixes it")
+    func diagnoseStaleData() async throws {
+        // User 5000 is outside the traffic's users (1…1000): only this test touches it.
+        let session = try await TmuxSession(
+            command: "\(try binary()) demo --token e2e --traffic 20 --verify-sample 1")
+        let live = try await session.waitFor("the live header") { $0.contains("● live") && $0.contains("req/s") }
+        let base = try url(in: live)
+        let summary = "\(base)/api/users/5000/dashboard/summary"
+        _ = try await ServeProcess.fetch(summary)
+        // The demo's bug: a rename that forgets to purge.
+        var rename = HTTPClientRequest(url: "\(base)/api/users/5000/profile")
+        rename.method = .PATCH
+        rename.body = .bytes(ByteBuffer(string: #"{"displayName":"Renamed in the test"}"#))
+        let renamed = try await HTTPClient.shared.execute(rename, timeout: .seconds(10))
+        _ = try await renamed.body.collect(upTo: 1 << 20)
+        #expect(renamed.status.code == 200)
+        let served = try await ServeProcess.fetch(summary)
+        #expect(served.cache == "HIT")
+        #expect(!served.body.contains("Renamed in the test"), "the cache serves the name from before")
+
+        // The sampler finds it: the header counts stale hits.
+        try await session.waitFor("stale hits in the header") { $0.contains(" stale)") }
+        // The user, its keys and timeline: stored, then no purge.
+        try await session.send("g", "5", "0", "0", "0", "Enter")
+        try await session.waitFor("user 5000 selected") { $0.contains("▶ 5000 ") }
+        try await session.send("Enter")
+        let keys = try await session.waitFor("the keys view with its timeline") {
+            $0.contains("user 5000 · api:{u:5000}") && $0.contains("timeline, newest first") && $0.contains("stored")
+        }
+        #expect(!keys.contains("purged "), "no purge followed the write")
+        try await session.send("v")
+        let stale = try await session.waitFor("the verification") { $0.contains("verified user 5000:") }
+        #expect(stale.contains("0 fresh, 1 stale"))
+        #expect(stale.split(separator: "\n").contains { $0.contains("/api/users/5000/dashboard/summary") && $0.hasSuffix("STALE") })
+
+        try await session.send("d")
+        try await session.waitFor("the confirmation") { $0.contains("Purge user 5000?") }
+        try await session.send("y")
+        try await session.waitFor("the purge result") { $0.contains("purged user 5000:") }
+        let fresh = try await ServeProcess.fetch(summary)
+        #expect(fresh.body.contains("Renamed in the test"), "computed again after the purge")
+        try await session.send("Enter")
+        try await session.waitFor("the keys view again") {
+            $0.contains("user 5000 · api:{u:5000}") && $0.contains("/api/users/5000/dashboard/summary")
+        }
+        try await session.send("v")
+        let after = try await session.waitFor("the verification after the purge") {
+            $0.contains("verified user 5000: 1 fresh, 0 stale")
+        }
+        #expect(after.split(separator: "\n").contains { $0.contains("/api/users/5000/dashboard/summary") && $0.hasSuffix("fresh") })
+        #expect(after.contains("purged "), "the timeline shows the purge now")
+
+        try await session.send("Escape")
+        try await session.waitFor("the table again") { $0.contains("USER") }
+        try await session.send("q")
+        #expect(try await session.waitForExit() == 0)
         await session.close()
     }
 
