@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates screenshots/*.png from the real monitor: `cachemon serve` with traffic, `cachemon
+# Regenerates screenshots/*.png from the real monitor: `cachemon serve` with traffic (5% of hits
+# verified in the background), `cachemon
 # watch` on it inside tmux at 120x40, captured with colours and rendered by scripts/ansi2png.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ session="cachemon-shots-$$"
 tm() { tmux -L "$session" -f /dev/null "$@"; }
 token="screenshots"
 
-"$binary" serve --port 0 --token "$token" --traffic 300 --users 500 > "$work/serve.log" 2>&1 &
+"$binary" serve --port 0 --token "$token" --traffic 300 --users 500 --verify-sample 0.05 > "$work/serve.log" 2>&1 &
 server=$!
 fleet=()
 cleanup() {
@@ -59,6 +60,17 @@ sleep 2
 tm send-keys -t "$session" Enter
 sleep 3
 shot keys
+# The demo's bug: a rename that forgets to purge. `v` finds the summary stale; the timeline shows
+# no purge after it was stored.
+curl -s -o /dev/null -X PATCH -d '{"displayName":"Ada (renamed)"}' "$url/api/users/42/profile"
+tm send-keys -t "$session" v
+sleep 3
+shot verify-stale
+tm send-keys -t "$session" Escape
+sleep 1
+tm send-keys -t "$session" t
+sleep 3
+shot routes
 tm send-keys -t "$session" Escape
 sleep 1
 tm send-keys -t "$session" d

@@ -21,7 +21,7 @@ public struct RouteStats: Codable, Sendable, Equatable {
     /// Their total time, in seconds.
     public var computeSeconds: Double
     /// The median time of a computation (the cost of a miss), in seconds, from a log-scale
-    /// histogram (within a factor of √2); `nil` before the first.
+    /// histogram (within about 12%); `nil` before the first.
     public var missCostP50Seconds: Double?
     /// Entries compared with a fresh computation (verify, sampled hits) and how many were stale.
     public var verifications: UInt64

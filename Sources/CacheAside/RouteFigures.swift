@@ -2,9 +2,11 @@
 /// log-scale histogram for the median), entries held, verifications. Sums of these merge across
 /// instances, so a fleet's figures are the sums of its members'.
 package struct RouteFigures: Sendable, Equatable {
-    /// Histogram buckets: bucket `i` holds computations of 2^i to 2^(i+1) microseconds (the
-    /// first also shorter ones, the last also longer ones).
-    package static let bucketCount = 32
+    /// Histogram buckets, four per doubling: bucket `4i + j` holds computations of
+    /// 2^(i+10) × (1 + j/4) to 2^(i+10) × (1 + (j+1)/4) nanoseconds, from about a microsecond (the
+    /// first also holds shorter ones) to over an hour (the last also longer ones), so a median is
+    /// within about 12%.
+    package static let bucketCount = 128
 
     package var hits: UInt64 = 0
     package var misses: UInt64 = 0
@@ -28,9 +30,20 @@ package struct RouteFigures: Sendable, Equatable {
 
     /// The histogram bucket of a computation that took `nanoseconds`.
     package static func bucket(of nanoseconds: UInt64) -> Int {
-        let microseconds = nanoseconds / 1000
-        guard microseconds > 1 else { return 0 }
-        return min(bucketCount - 1, UInt64.bitWidth - 1 - microseconds.leadingZeroBitCount)
+        guard nanoseconds >= 1 << firstOctave else { return 0 }
+        let octave = UInt64.bitWidth - 1 - nanoseconds.leadingZeroBitCount
+        // The two bits after the leading one: which quarter of the doubling.
+        let quarter = Int((nanoseconds >> UInt64(octave - 2)) & 3)
+        return min(bucketCount - 1, (octave - firstOctave) * 4 + quarter)
+    }
+
+    /// The first bucket starts at 2^10 ns (about a microsecond).
+    static let firstOctave = 10
+
+    /// The middle of a bucket, in seconds.
+    static func middle(of bucket: Int) -> Double {
+        let octave = bucket / 4 + firstOctave
+        return Double(UInt64(1) << UInt64(octave)) * (1 + (Double(bucket % 4) + 0.5) / 4) / 1e9
     }
 
     package mutating func add(_ other: RouteFigures) {
@@ -45,15 +58,15 @@ package struct RouteFigures: Sendable, Equatable {
         staleVerifications &+= other.staleVerifications
     }
 
-    /// The median computation time in seconds, the geometric middle of its bucket; `nil` before
-    /// the first computation.
+    /// The median computation time in seconds, the middle of its bucket; `nil` before the first
+    /// computation.
     package var medianSeconds: Double? {
         guard computations > 0 else { return nil }
         let half = (computations + 1) / 2
         var seen: UInt64 = 0
         for (index, count) in buckets.enumerated() {
             seen += count
-            if seen >= half { return Double(1 << index) * 2.0.squareRoot() / 1e6 }
+            if seen >= half { return Self.middle(of: index) }
         }
         return nil
     }
