@@ -16,7 +16,7 @@ public struct PurgeReason: Codable, Sendable, Equatable {
     /// The instance that ran the purge.
     public var instance: String?
 
-    /// Creates a reason; check it with ``validate()`` before it is stored.
+    /// Creates a reason; check it with ``problem`` before it is stored.
     public init(reason: String? = nil, origin: String? = nil, instance: String? = nil) {
         self.reason = reason
         self.origin = origin

@@ -23,7 +23,9 @@ public struct RouteStats: Codable, Sendable, Equatable {
     /// The median time of a computation (the cost of a miss), in seconds, from a log-scale
     /// histogram (within about 12%); `nil` before the first.
     public var missCostP50Seconds: Double?
-    /// Entries compared with a fresh computation (verify, sampled hits) and how many were stale.
+    /// Sampled hits of the route compared with a fresh computation, and how many were stale (a
+    /// verify of a prefix counts in the prefix and the totals only: it knows entries, not their
+    /// templates).
     public var verifications: UInt64
     /// See ``verifications``.
     public var staleVerifications: UInt64

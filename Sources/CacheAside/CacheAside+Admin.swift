@@ -12,7 +12,7 @@ extension CacheAside {
     ///
     /// - Parameters:
     ///   - reason: why, shown in the prefix's timeline and the monitor's events (at most
-    ///     ``PurgeReason/maximumLength`` bytes, no control characters).
+    ///     ``PurgeReason/maximumLength`` characters, no control characters).
     ///   - origin: who asked; `application` unless said otherwise.
     /// - Throws: ``CacheAsideError/storeUnavailable(_:)`` when the store fails: a purge never
     ///   fails open, because a silent failure would leave stale data in place;

@@ -4,6 +4,8 @@ import NIOConcurrencyHelpers
 extension CacheAside {
     /// The most entries one verification may ask for.
     public static let maximumVerify = 1000
+    /// The longest deadline one verification may be given.
+    public static let longestVerification = Duration.seconds(3600)
 
     /// Registers a way to compute entries again for verification, for caches used outside the
     /// Hummingbird middleware: `recompute` returns the fresh value of a key, or `nil` for keys it
@@ -70,6 +72,9 @@ extension CacheAside {
         }
         guard (1...64).contains(concurrency) else {
             throw .invalidQuery("concurrency must be between 1 and 64, got \(concurrency)")
+        }
+        guard timeout > .zero, timeout <= Self.longestVerification else {
+            throw .invalidQuery("timeout must be above 0 and at most \(Self.longestVerification), got \(timeout)")
         }
         let begun = ContinuousClock.now
         let deadline = begun + timeout
@@ -214,10 +219,16 @@ extension CacheAside {
         return await withCheckedContinuation { continuation in
             answered.withLockedValue { $0 = continuation }
             let computation = Task { answer(await work()) }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(until: deadline)
+                guard !Task.isCancelled else { return }
                 answer(.failed(deadlineMessage))
                 computation.cancel()
+            }
+            // The timer goes as soon as the computation answers, not at the deadline.
+            Task {
+                _ = await computation.value
+                timer.cancel()
             }
         }
     }

@@ -18,10 +18,12 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { prefix.rawValue + ":" + route }
 
+    /// Keys are equal when prefix and route are: the template only says where figures count.
     public static func == (lhs: CacheKey, rhs: CacheKey) -> Bool {
         lhs.prefix == rhs.prefix && lhs.route == rhs.route
     }
 
+    /// Hashes the prefix and the route, as ``==`` compares them.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(prefix)
         hasher.combine(route)

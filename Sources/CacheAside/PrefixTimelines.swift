@@ -12,11 +12,14 @@ struct PrefixTimelines: Sendable {
     let total: Int
 
     private var timelines: [String: [(stamp: UInt64, event: CacheEvent)]] = [:]
-    /// Every event's prefix and stamp, oldest first from `head`; some already gone from their
-    /// prefix (pushed out by its own bound), which the total then counts until they are passed.
+    /// Every event's prefix and stamp, oldest first from `head`. Some are already gone from their
+    /// prefix (pushed out by its own bound): they are skipped when met, and the list is rebuilt
+    /// from what is held when they pile up.
     private var order: [(prefix: String, stamp: UInt64)] = []
     private var head = 0
     private var lastStamp: UInt64 = 0
+    /// How many events are held, in all.
+    private(set) var count = 0
 
     init(perPrefix: Int, total: Int) {
         self.perPrefix = max(1, perPrefix)
@@ -28,12 +31,16 @@ struct PrefixTimelines: Sendable {
         guard let prefix = event.prefix else { return }
         lastStamp += 1
         timelines[prefix, default: []].append((lastStamp, event))
-        if let count = timelines[prefix]?.count, count > perPrefix {
-            timelines[prefix]?.removeFirst(count - perPrefix)
+        count += 1
+        if let held = timelines[prefix]?.count, held > perPrefix {
+            timelines[prefix]?.removeFirst(held - perPrefix)
+            count -= held - perPrefix
         }
         order.append((prefix, lastStamp))
-        while order.count - head > total { dropOldest() }
-        if head > 1024, head * 2 > order.count {
+        while count > total { dropOldest() }
+        if order.count - head > 2 * total + 1024 {
+            rebuildOrder()
+        } else if head > 1024, head * 2 > order.count {
             order.removeFirst(head)
             head = 0
         }
@@ -45,14 +52,23 @@ struct PrefixTimelines: Sendable {
         return timeline.suffix(limit).reversed().map(\.event)
     }
 
-    /// How many events are held, in all.
-    var count: Int { timelines.values.reduce(0) { $0 + $1.count } }
-
+    /// Removes the store's oldest event that is still held.
     private mutating func dropOldest() {
-        let (prefix, stamp) = order[head]
-        head += 1
-        guard let first = timelines[prefix]?.first, first.stamp == stamp else { return }
-        timelines[prefix]?.removeFirst()
-        if timelines[prefix]?.isEmpty == true { timelines[prefix] = nil }
+        while head < order.count {
+            let (prefix, stamp) = order[head]
+            head += 1
+            guard let first = timelines[prefix]?.first, first.stamp == stamp else { continue }
+            timelines[prefix]?.removeFirst()
+            count -= 1
+            if timelines[prefix]?.isEmpty == true { timelines[prefix] = nil }
+            return
+        }
+    }
+
+    /// The order of the events held, without the ones already gone.
+    private mutating func rebuildOrder() {
+        order = timelines.flatMap { prefix, timeline in timeline.map { (prefix, $0.stamp) } }
+            .sorted { $0.stamp < $1.stamp }
+        head = 0
     }
 }

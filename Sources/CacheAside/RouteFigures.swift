@@ -52,8 +52,8 @@ package struct RouteFigures: Sendable, Equatable {
         computations &+= other.computations
         computeNanoseconds &+= other.computeNanoseconds
         for index in buckets.indices { buckets[index] &+= other.buckets[index] }
-        keys += other.keys
-        bytes += other.bytes
+        keys = keys.addingReportingOverflow(other.keys).partialValue
+        bytes = bytes.addingReportingOverflow(other.bytes).partialValue
         verifications &+= other.verifications
         staleVerifications &+= other.staleVerifications
     }
@@ -62,10 +62,10 @@ package struct RouteFigures: Sendable, Equatable {
     /// computation.
     package var medianSeconds: Double? {
         guard computations > 0 else { return nil }
-        let half = (computations + 1) / 2
+        let half = computations / 2 + computations % 2
         var seen: UInt64 = 0
         for (index, count) in buckets.enumerated() {
-            seen += count
+            seen = seen.addingReportingOverflow(count).partialValue
             if seen >= half { return Self.middle(of: index) }
         }
         return nil

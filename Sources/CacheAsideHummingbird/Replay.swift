@@ -13,7 +13,7 @@ import NIOCore
 /// The header carries a random token made at start-up, so a client cannot ask for it; a forged
 /// one would only make its own request skip the cache.
 enum Replay {
-    static let headerName = HTTPField.Name("X-Cachemon-Replay")!
+    static let headerName = HTTPField.Name.xCachemonReplay
     static let token: String = (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
 
     static func isReplay(_ request: Request) -> Bool {
@@ -54,27 +54,6 @@ enum Replay {
             } catch {
                 return .failed("the route failed: \(error)")
             }
-        }
-    }
-}
-
-/// The application's router as a responder, built the first time a verification needs it (when
-/// every route has been added), for ``Replay``.
-final class ReplayResponder<Context: RequestContext>: Sendable {
-    /// The router, only read (to build its responder) once the application runs.
-    private nonisolated(unsafe) let router: Router<Context>
-    private let built = NIOLockedValueBox<RouterResponder<Context>?>(nil)
-
-    init(router: Router<Context>) {
-        self.router = router
-    }
-
-    var responder: RouterResponder<Context> {
-        built.withLockedValue { built in
-            if let built { return built }
-            let responder = router.buildResponder()
-            built = responder
-            return responder
         }
     }
 }

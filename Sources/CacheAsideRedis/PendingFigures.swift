@@ -77,18 +77,25 @@ struct PendingFigures: Sendable {
     }
 
     /// Batches an event for the ring (if it goes there, and unless `ring` is false: it is there
-    /// already) and for its prefix's timeline; at most
+    /// already) and for its prefix's timeline (unless `timeline` is false); at most
     /// `capacity` of each wait, the oldest go first.
-    mutating func emit(_ event: CacheEvent, capacity: Int, ring: Bool = true) {
+    mutating func emit(_ event: CacheEvent, capacity: Int, ring: Bool = true, timeline timelined: Bool = true) {
         if ring, event.kind.isInRing {
             events.append(event)
             if events.count > capacity { events.removeFirst(events.count - capacity) }
         }
-        if event.prefix != nil {
+        if timelined, event.prefix != nil {
             timeline.append(event)
             // Trimmed by a quarter at a time: a burst of stores pays for one move, not one each.
             if timeline.count > capacity + capacity / 4 { timeline.removeFirst(timeline.count - capacity) }
         }
+    }
+
+    /// Takes the timeline events of `prefix` that wait, oldest first.
+    mutating func takeTimeline(of prefix: String) -> [CacheEvent] {
+        let taken = timeline.filter { $0.prefix == prefix }
+        if !taken.isEmpty { timeline.removeAll { $0.prefix == prefix } }
+        return taken
     }
 
     /// Puts back what a failed flush took, ahead of anything counted since.

@@ -159,7 +159,7 @@ struct RedisKeys: Sendable {
 
     func meta(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#m" }
     func deadlines(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#x" }
-    /// The prefix's timeline: its latest events, oldest first, outside the nineteen script keys
+    /// The prefix's timeline: its latest events, oldest first, outside the twenty-one script keys
     /// (a purge keeps it).
     func timeline(_ prefix: String) -> String { tag(partition(of: prefix)) + prefix + "#e" }
 

@@ -5,9 +5,10 @@ import RESP
 extension RedisScripts {
     /// KEYS the timeline; ARGV length, lifetime (ms), event….
     /// Appends the events and keeps the last `length`; the list goes `lifetime` after its last event.
+    /// Not `allow-oom`: a full Redis refuses it, and the events are dropped, not kept for later.
     static let appendTimeline = RedisScript(
         """
-        #!lua flags=allow-oom
+        #!lua
         for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
         redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
         redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -23,16 +24,20 @@ extension RedisScripts {
         return 1
         """)
 
-    /// KEYS the prefix's values and deadlines; ARGV route.
-    /// The entry's value if it is live, without counting a lookup; nil otherwise.
+    /// KEYS the prefix's values and deadlines; ARGV time (empty for Redis's, as in every prefix
+    /// script), route. The entry's value if it is live, without counting a lookup; nil otherwise.
     static let peek = RedisScript(
         """
         #!lua flags=no-writes
-        local deadline = redis.call('ZSCORE', KEYS[2], ARGV[1])
+        local deadline = redis.call('ZSCORE', KEYS[2], ARGV[2])
         if not deadline then return false end
-        local time = redis.call('TIME')
-        if tonumber(deadline) <= tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) then return false end
-        return redis.call('HGET', KEYS[1], ARGV[1])
+        local now = tonumber(ARGV[1])
+        if ARGV[1] == '' then
+          local time = redis.call('TIME')
+          now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        end
+        if tonumber(deadline) <= now then return false end
+        return redis.call('HGET', KEYS[1], ARGV[2])
         """)
 
     /// KEYS the timeline, the prefix's meta; ARGV limit.

@@ -7,7 +7,7 @@ import RESP
 /// flush; entries and bytes held kept by the prefix scripts in each partition's `routes`.
 extension RedisStore {
     /// The counters' fields, after `<template>\0`: hits, misses, computations, their nanoseconds,
-    /// verifications, stale ones, then the histogram buckets `b0`…`b31`.
+    /// verifications, stale ones, then the histogram buckets `b0`…`b127`.
     static let routeFields = ["h", "m", "c", "n", "v", "s"] + (0..<RouteFigures.bucketCount).map { "b\($0)" }
 
     public func recordComputation(of key: CacheKey, nanoseconds: Int64) {
@@ -62,8 +62,8 @@ extension RedisStore {
         case "n": figures.computeNanoseconds &+= count
         case "v": figures.verifications &+= count
         case "s": figures.staleVerifications &+= count
-        case "k": figures.keys += Int(value)
-        case "y": figures.bytes += Int(value)
+        case "k": figures.keys = figures.keys.addingReportingOverflow(Int(value)).partialValue
+        case "y": figures.bytes = figures.bytes.addingReportingOverflow(Int(value)).partialValue
         default:
             guard name.hasPrefix("b"), let bucket = Int(name.dropFirst()), figures.buckets.indices.contains(bucket)
             else { return }

@@ -16,17 +16,23 @@ extension RedisStore {
         guard known == 1 else { return nil }
         let decoder = WireFormat.decoder()
         // An entry this release cannot read (written by another one) is left out, not fatal.
-        return parts.dropFirst().reversed().compactMap { part in
+        let events = parts.dropFirst().compactMap { part -> CacheEvent? in
             guard case .bulkString(let buffer) = part else { return nil }
             return try? decoder.decode(CacheEvent.self, from: Data(buffer.readableBytesView))
         }
+        // Instances append with their flushes, so the list is in arrival order: newest first by
+        // time, arrival order breaking ties.
+        return events.enumerated().sorted { left, right in
+            left.element.time != right.element.time
+                ? left.element.time > right.element.time : left.offset > right.offset
+        }.map(\.element)
     }
 
     public func value(of key: CacheKey) async throws -> [UInt8]? {
         try await ready()
         let keys = names.prefixKeys(key.prefix.rawValue)
         let answer = try await evaluate(
-            RedisScripts.peek, keys: [keys[1], keys[2]], arguments: [ByteBuffer(string: key.route)])
+            RedisScripts.peek, keys: [keys[1], keys[2]], arguments: [timeArgument(), ByteBuffer(string: key.route)])
         guard case .bulkString(let buffer) = answer else { return nil }
         return Array(buffer: buffer)
     }
@@ -66,6 +72,9 @@ extension RedisStore {
             return (keys: [names.timeline(prefix)], arguments: [length, lifetime] + encoded)
         }
         let answers = try await evaluateAll(RedisScripts.appendTimeline, calls: calls)
-        if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
+        // A full Redis refuses them: they are dropped (a timeline is worth less than room for entries).
+        if let message = answers.lazy.compactMap(\.errorMessage).first(where: { !$0.hasPrefix("OOM") }) {
+            throw RedisError.server(message)
+        }
     }
 }

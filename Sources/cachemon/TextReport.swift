@@ -84,7 +84,10 @@ enum TextReport {
 
     /// One row per entry (STATE, route key, age, generation, why), then the summary.
     static func verification(_ report: VerifyReport) -> String {
-        guard !report.results.isEmpty else { return "\(report.prefix) holds no entries to verify" }
+        guard !report.results.isEmpty else {
+            return report.skipped > 0
+                ? "\(report.prefix): \(report.summary)" : "\(report.prefix) holds no entries to verify"
+        }
         let rows = report.results.map { result in
             [
                 result.state == .stale ? "STALE" : result.state.rawValue, result.key, duration(result.ageSeconds),

@@ -35,7 +35,9 @@ struct VerifyCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 64") }
-        guard timeout > 0, timeout <= 60 else { throw ValidationError("--timeout must be above 0 and at most 60") }
+        guard timeout >= 0.001, timeout <= 60 else {
+            throw ValidationError("--timeout must be from 0.001 to 60 seconds")
+        }
     }
 
     func run() async throws {

@@ -19,6 +19,15 @@ struct PrefixTimelinesTests {
         #expect(timelines.events(of: "c", limit: 10) == nil)
     }
 
+    @Test("a busy prefix churning through its own bound does not push a quiet prefix's history out")
+    func quietKeepsHistory() {
+        var timelines = PrefixTimelines(perPrefix: 3, total: 10)
+        timelines.append(event("quiet", "/q"))
+        for index in 0..<100_000 { timelines.append(event("busy", "/b\(index)")) }
+        #expect(timelines.events(of: "quiet", limit: 10)?.compactMap(\.key) == ["/q"])
+        #expect(timelines.count == 4)
+    }
+
     @Test("past the total, the store's oldest events go first, and a prefix left with none is forgotten")
     func total() {
         var timelines = PrefixTimelines(perPrefix: 10, total: 4)
