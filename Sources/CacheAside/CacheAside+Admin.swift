@@ -32,7 +32,8 @@ extension CacheAside {
     public func purge(prefix text: String, reason: String? = nil, origin: String? = nil) async throws(CacheAsideError)
         -> PurgeResult
     {
-        try await purge(try CachePrefix(parsing: text, namespace: configuration.namespace), reason: reason, origin: origin)
+        try await purge(
+            try CachePrefix(parsing: text, namespace: configuration.namespace), reason: reason, origin: origin)
     }
 
     /// Purges `prefix`.

@@ -94,7 +94,9 @@ public final class MemoryStore: CacheStore {
     }
 
     public func recordComputation(of key: CacheKey, nanoseconds: Int64) {
-        state.withLockedValue { $0.routeFigures[key.template, default: RouteFigures()].countComputation(nanoseconds: nanoseconds) }
+        state.withLockedValue {
+            $0.routeFigures[key.template, default: RouteFigures()].countComputation(nanoseconds: nanoseconds)
+        }
     }
 
     public func routes() -> [RouteStats] {

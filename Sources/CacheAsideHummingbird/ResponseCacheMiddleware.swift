@@ -52,8 +52,9 @@ public struct ResponseCacheMiddleware<Context: RequestContext>: RouterMiddleware
             key: key, user: user, ttl: policy.ttl, route: template,
             verifier: {
                 // A sampled hit: replayed in this request's context, once the response is sent.
-                guard let replay = cache.replays.withLockedValue({ $0[ObjectIdentifier(Context.self)] })
-                    as? ReplayResponder<Context>
+                guard
+                    let replay = cache.replays.withLockedValue({ $0[ObjectIdentifier(Context.self)] })
+                        as? ReplayResponder<Context>
                 else { return nil }
                 return Replay.verifier(
                     replay.responder, context: context, maxBodyBytes: CacheAdminRoutes<Context>.maxReplayBytes)

@@ -11,7 +11,9 @@ extension RedisStore {
     static let routeFields = ["h", "m", "c", "n", "v", "s"] + (0..<RouteFigures.bucketCount).map { "b\($0)" }
 
     public func recordComputation(of key: CacheKey, nanoseconds: Int64) {
-        pending.withLockedValue { $0.routes[key.template, default: RouteFigures()].countComputation(nanoseconds: nanoseconds) }
+        pending.withLockedValue {
+            $0.routes[key.template, default: RouteFigures()].countComputation(nanoseconds: nanoseconds)
+        }
     }
 
     public func routes() async throws -> [RouteStats] {

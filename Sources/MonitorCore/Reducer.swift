@@ -59,7 +59,8 @@ public func reduce(_ state: inout MonitorState, _ action: Action) -> [Effect] {
         if case .rejected(let status, _) = error, status == 404 {
             state.routesUnsupported = true
             if case .routes = state.mode {
-                state.status = .init(text: "this server counts no routes (it predates GET /_cache/routes)", kind: .error)
+                state.status = .init(
+                    text: "this server counts no routes (it predates GET /_cache/routes)", kind: .error)
             }
         }
         return []

@@ -80,7 +80,8 @@ struct CachedResponseTests {
         #expect(origin.comparison == .json(ignoring: ["computedAt"]))
         #expect(String(decoding: entry.body, as: UTF8.self) == "body")
         let old = try #require(
-            CachedResponse(decoding: Self.stored(at: 1_000, headers: [("content-type", "text/plain")], body: "b", version: 1)))
+            CachedResponse(
+                decoding: Self.stored(at: 1_000, headers: [("content-type", "text/plain")], body: "b", version: 1)))
         #expect(old.origin == nil)
         #expect(String(decoding: old.body, as: UTF8.self) == "b")
         #expect(CachedResponse(decoding: Self.stored(at: 1_000, headers: [], body: "b", version: 3)) == nil)

@@ -78,9 +78,10 @@ struct VerifyRouteTests {
             let before = try await backend.cache.stats().totals
             let fresh = try await verify(client, prefix)
             #expect(fresh.results.map(\.state) == [.fresh, .fresh], "\(fresh.results)")
-            #expect(fresh.results.map(\.key) == [
-                "GET /api/users/42/summary", "GET /api/users/42/summary accept-language=fr",
-            ])
+            #expect(
+                fresh.results.map(\.key) == [
+                    "GET /api/users/42/summary", "GET /api/users/42/summary accept-language=fr",
+                ])
             let after = try await backend.cache.stats().totals
             #expect(after[.hits] == before[.hits] && after[.misses] == before[.misses], "replays skip the cache")
             #expect(backend.runs.withLockedValue { $0 } == 4, "each entry was computed again")
@@ -99,7 +100,9 @@ struct VerifyRouteTests {
         }
     }
 
-    @Test("sampled hits are verified after they are served: a stale one is counted, per route too, and leaves a staleHit event")
+    @Test(
+        "sampled hits are verified after they are served: a stale one is counted, per route too, and leaves a staleHit event"
+    )
     func sampling() async throws {
         let backend = Backend(sample: 1)
         try await backend.application().test(.router) { client in
@@ -117,7 +120,8 @@ struct VerifyRouteTests {
             #expect(route?.staleVerifications == 1)
             #expect(route?.verifications == 2)
             let events = try await backend.cache.events().events
-            #expect(events.contains { $0.kind == .staleHit && $0.user == "42" && $0.key == "GET /api/users/42/summary" })
+            #expect(
+                events.contains { $0.kind == .staleHit && $0.user == "42" && $0.key == "GET /api/users/42/summary" })
             #expect(try await backend.cache.timeline(user: "42").first?.kind == .staleHit)
         }
     }

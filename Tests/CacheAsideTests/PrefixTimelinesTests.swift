@@ -1,6 +1,7 @@
-@testable import CacheAside
 import Foundation
 import Testing
+
+@testable import CacheAside
 
 @Suite("Prefix timelines")
 struct PrefixTimelinesTests {

@@ -77,7 +77,9 @@ struct MonitorEndToEndTests {
         await session.close()
     }
 
-    @Test("diagnosis: stale hits are found, the user's keys say STALE, the timeline shows no purge after the write, a purge fixes it")
+    @Test(
+        "diagnosis: stale hits are found, the user's keys say STALE, the timeline shows no purge after the write, a purge fixes it"
+    )
     func diagnoseStaleData() async throws {
         // User 5000 is outside the traffic's users (1…1000): only this test touches it.
         let session = try await TmuxSession(
@@ -110,7 +112,10 @@ struct MonitorEndToEndTests {
         try await session.send("v")
         let stale = try await session.waitFor("the verification") { $0.contains("verified user 5000:") }
         #expect(stale.contains("0 fresh, 1 stale"))
-        #expect(stale.split(separator: "\n").contains { $0.contains("/api/users/5000/dashboard/summary") && $0.hasSuffix("STALE") })
+        #expect(
+            stale.split(separator: "\n").contains {
+                $0.contains("/api/users/5000/dashboard/summary") && $0.hasSuffix("STALE")
+            })
 
         try await session.send("d")
         try await session.waitFor("the confirmation") { $0.contains("Purge user 5000?") }
@@ -126,7 +131,10 @@ struct MonitorEndToEndTests {
         let after = try await session.waitFor("the verification after the purge") {
             $0.contains("verified user 5000: 1 fresh, 0 stale")
         }
-        #expect(after.split(separator: "\n").contains { $0.contains("/api/users/5000/dashboard/summary") && $0.hasSuffix("fresh") })
+        #expect(
+            after.split(separator: "\n").contains {
+                $0.contains("/api/users/5000/dashboard/summary") && $0.hasSuffix("fresh")
+            })
         #expect(after.contains("purged "), "the timeline shows the purge now")
 
         try await session.send("Escape")

@@ -94,12 +94,18 @@ struct RenderTests {
             .timelineLoaded(
                 prefix: "api:{u:42}",
                 [
-                    CacheEvent(seq: 0, time: at(-12), kind: .stored, prefix: "api:{u:42}", user: "42", key: route, generation: 8),
+                    CacheEvent(
+                        seq: 0, time: at(-12), kind: .stored, prefix: "api:{u:42}", user: "42", key: route,
+                        generation: 8),
                     CacheEvent(
                         seq: 9, time: at(-13), kind: .purged, prefix: "api:{u:42}", user: "42", count: 2,
                         durationSeconds: 0.0004, generation: 8, reason: purge),
-                    CacheEvent(seq: 0, time: at(-70), kind: .firstHit, prefix: "api:{u:42}", user: "42", key: route, generation: 7),
-                    CacheEvent(seq: 0, time: at(-74), kind: .stored, prefix: "api:{u:42}", user: "42", key: route, generation: 7),
+                    CacheEvent(
+                        seq: 0, time: at(-70), kind: .firstHit, prefix: "api:{u:42}", user: "42", key: route,
+                        generation: 7),
+                    CacheEvent(
+                        seq: 0, time: at(-74), kind: .stored, prefix: "api:{u:42}", user: "42", key: route,
+                        generation: 7),
                 ]))
         let screen = render(state, size: state.size)
         try expectGolden(screen, "keys-timeline-120x40")
@@ -125,9 +131,10 @@ struct RenderTests {
                     KeyInfo(key: summary, size: 10_035, ageSeconds: 134, ttlLeftSeconds: 166, hits: 212, generation: 7),
                     KeyInfo(key: orders, size: 4_198, ageSeconds: 51, ttlLeftSeconds: 249, hits: 37, generation: 7),
                 ]))
-        #expect(reduce(&state, .key(.character("v"), at: Fixtures.start.addingTimeInterval(2))) == [
-            .verify(prefix: "api:{u:42}")
-        ])
+        #expect(
+            reduce(&state, .key(.character("v"), at: Fixtures.start.addingTimeInterval(2))) == [
+                .verify(prefix: "api:{u:42}")
+            ])
         #expect(reduce(&state, .key(.character("v"), at: Fixtures.start.addingTimeInterval(2))) == [], "one at a time")
         let report = VerifyReport(
             prefix: "api:{u:42}", user: "42",
@@ -135,7 +142,8 @@ struct RenderTests {
                 VerifyResult(key: summary, state: .stale, ageSeconds: 134, generation: 7),
                 VerifyResult(key: orders, state: .fresh, ageSeconds: 51, generation: 7),
             ], skipped: 0, truncated: false, timedOut: false, durationSeconds: 0.012)
-        _ = reduce(&state, .verifyFinished(prefix: "api:{u:42}", .success(report), at: Fixtures.start.addingTimeInterval(3)))
+        _ = reduce(
+            &state, .verifyFinished(prefix: "api:{u:42}", .success(report), at: Fixtures.start.addingTimeInterval(3)))
         let screen = render(state, size: state.size)
         try expectGolden(screen, "keys-verified-120x40")
         let lines = screen.text.split(separator: "\n").map(String.init)

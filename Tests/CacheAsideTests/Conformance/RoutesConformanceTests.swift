@@ -1,7 +1,8 @@
-@testable import CacheAside
 import Foundation
 import TestSupport
 import Testing
+
+@testable import CacheAside
 
 /// Every store counts per route template: lookups, computations and their time, entries held
 /// (which purges, expirations and replacements take off again).
@@ -19,7 +20,8 @@ struct RoutesConformanceTests {
         return try await fixture.cache.routes(RoutesQuery(limit: 100)).routes.first { $0.route == name }
     }
 
-    @Test("hits, misses, entries, the cost of a miss and the time saved add up per route template",
+    @Test(
+        "hits, misses, entries, the cost of a miss and the time saved add up per route template",
         arguments: StoreKind.allCases)
     func perRoute(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)

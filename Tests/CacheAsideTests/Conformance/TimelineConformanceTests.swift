@@ -7,7 +7,8 @@ import Testing
 /// origin and instance, expirations; newest first, and apart from other prefixes.
 @Suite("Timeline conformance", .timeLimit(.minutes(2)))
 struct TimelineConformanceTests {
-    @Test("a user's timeline says what was stored, first hit, and purged: why, by whom, into which generation",
+    @Test(
+        "a user's timeline says what was stored, first hit, and purged: why, by whom, into which generation",
         arguments: StoreKind.allCases)
     func storedHitPurged(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)

@@ -7,7 +7,8 @@ import Testing
 /// verification counters, and a `verified` event in the events and the prefix's timeline.
 @Suite("Verify conformance", .timeLimit(.minutes(2)))
 struct VerifyConformanceTests {
-    @Test("verify computes each entry again and says which are fresh, stale or unverifiable",
+    @Test(
+        "verify computes each entry again and says which are fresh, stale or unverifiable",
         arguments: StoreKind.allCases)
     func verify(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
@@ -43,7 +44,8 @@ struct VerifyConformanceTests {
         #expect(try await fixture.read("/stale", user: "42").computed == false, "verify changes no entry")
     }
 
-    @Test("verify of an empty prefix answers no results; of an unknown one, nil; bad limits are refused",
+    @Test(
+        "verify of an empty prefix answers no results; of an unknown one, nil; bad limits are refused",
         arguments: StoreKind.allCases)
     func emptyAndUnknown(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
@@ -62,7 +64,9 @@ struct VerifyConformanceTests {
 
 @Suite("Verify")
 struct VerifyTests {
-    @Test("a computation past the deadline is an error, the ones not started are skipped, and verify does not wait for it")
+    @Test(
+        "a computation past the deadline is an error, the ones not started are skipped, and verify does not wait for it"
+    )
     func deadline() async throws {
         let cache = CacheAside(store: MemoryStore(), configuration: .init(namespace: "api", ttlJitter: 0))
         for key in 0..<6 { _ = try await cache.cachedBytes(key: "/k\(key)", user: "1") { [1] } }
@@ -84,7 +88,10 @@ struct VerifyTests {
     @Test("JSON comparison ignores the named fields at any depth, key order and spacing; other bodies compare bytes")
     func comparison() {
         let comparison = BodyComparison.json(ignoring: ["computedAt"])
-        #expect(comparison.matches(Array(#"{"a":1,"b":{"computedAt":1,"c":[1]}}"#.utf8), Array(#"{ "b": {"c": [1], "computedAt": 2}, "a": 1 }"#.utf8)))
+        #expect(
+            comparison.matches(
+                Array(#"{"a":1,"b":{"computedAt":1,"c":[1]}}"#.utf8),
+                Array(#"{ "b": {"c": [1], "computedAt": 2}, "a": 1 }"#.utf8)))
         #expect(!comparison.matches(Array(#"{"a":1}"#.utf8), Array(#"{"a":2}"#.utf8)))
         #expect(!comparison.matches(Array("not json".utf8), Array("not json ".utf8)))
         #expect(BodyComparison.exact.matches([1, 2], [1, 2]))
