@@ -68,7 +68,8 @@ fuzz: deps
 # cluster" adds a private redis-server and a private 3-primary cluster (about 10 minutes each).
 # The Redis benchmark starts its own redis-server, then (`cluster`) one Redis and a 3-primary
 # cluster for the hit path and the purge side by side, then (`near`) the near cache's hit and
-# invalidation lag; near-bench.sh measures the near cache over HTTP against /healthz with wrk.
+# invalidation lag; near-bench.sh measures the near cache over HTTP against /healthz with wrk, and
+# sample-bench.sh what verifying 1% of hits in the background costs the hit path.
 bench: deps
 	CACHEMON_BENCHMARKS=1 $(SWIFT) package --scratch-path .build-bench --allow-writing-to-package-directory \
 		benchmark --no-progress
@@ -76,6 +77,7 @@ bench: deps
 	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench RedisBenchmarks cluster
 	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench RedisBenchmarks near
 	bash scripts/near-bench.sh .build-bench/release/cachemon
+	bash scripts/sample-bench.sh .build-bench/release/cachemon
 	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench StatsBenchmarks $(STATS_USERS) $(STATS_STORES)
 
 # A release build of cachemon under load, Redis killed and restarted twice and a purge storm, checked
