@@ -79,7 +79,7 @@ extension CacheAside {
             switch lookup {
             case .hit(let bytes):
                 reporter.countHit()
-                if sampler.isOn, sampler.selects(now: clock.now()) {
+                if sampler.isOn, sampler.selects(now: clock.now) {
                     sample(cacheKey, user: user, bytes, verifier())
                 }
                 return CachedBytes(bytes: bytes, source: .hit)

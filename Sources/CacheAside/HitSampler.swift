@@ -4,8 +4,8 @@ import Synchronization
 /// Picks the hits to verify in the background: each hit with probability `share` (a hash of a
 /// shared counter, so no random source is read on the hit path and no traffic pattern aliases
 /// with it), at most `perSecond` a second on average (a token bucket holding one second's worth)
-/// and a few at a time, so sampling never costs the hit path more than an atomic increment and a
-/// few multiplications, and never floods the application with recomputations.
+/// and a few at a time, so sampling never costs the hit path more than a counter and a few
+/// multiplications, and never floods the application with recomputations.
 final class HitSampler: Sendable {
     /// A hit is picked when its hash is below this; 0 when sampling is off.
     let threshold: UInt64
@@ -26,11 +26,16 @@ final class HitSampler: Sendable {
     var isOn: Bool { threshold > 0 }
 
     /// Whether to verify this hit: the draw picked it, and the budget and the in-flight bound
-    /// allow one more. A `true` must be followed by ``finished()``.
-    func selects(now: Int64) -> Bool {
+    /// allow one more. A `true` must be followed by ``finished()``. The clock is read only for a
+    /// hit the draw picked.
+    func selects(now clock: () -> Int64) -> Bool {
         guard threshold > 0 else { return false }
-        let count = hits.wrappingAdd(1, ordering: .relaxed).newValue
+        // A load and a store, not an atomic increment: two hits at once may draw the same number,
+        // which costs nothing here, and the hit path pays no locked instruction.
+        let count = hits.load(ordering: .relaxed) &+ 1
+        hits.store(count, ordering: .relaxed)
         guard Self.mix(count) < threshold || threshold == .max else { return false }
+        let now = clock()
         return budget.withLockedValue { budget in
             if budget.refilledAt != .min {
                 let elapsed = Double(now.subtractingReportingOverflow(budget.refilledAt).partialValue) / 1e9

@@ -8,7 +8,7 @@ struct HitSamplerTests {
     func share() {
         let sampler = HitSampler(share: 0.01, perSecond: 1_000_000, maximumInFlight: 1_000_000)
         var picked: [Int] = []
-        for hit in 0..<100_000 where sampler.selects(now: Int64(hit) * 1_000_000) {
+        for hit in 0..<100_000 where sampler.selects(now: { Int64(hit) * 1_000_000 }) {
             picked.append(hit)
             sampler.finished()
         }
@@ -22,16 +22,16 @@ struct HitSamplerTests {
     func budget() {
         let sampler = HitSampler(share: 1, perSecond: 10, maximumInFlight: 4)
         var started = 0
-        for _ in 0..<1_000 where sampler.selects(now: 0) { started += 1 }
+        for _ in 0..<1_000 where sampler.selects(now: { 0 }) { started += 1 }
         #expect(started == 4, "four in flight at most")
         for _ in 0..<4 { sampler.finished() }
-        for _ in 0..<1_000 where sampler.selects(now: 1) {
+        for _ in 0..<1_000 where sampler.selects(now: { 1 }) {
             started += 1
             sampler.finished()
         }
         #expect(started == 10, "the second's ten, then nothing until it refills")
         var later = 0
-        for _ in 0..<1_000 where sampler.selects(now: 1_000_000_001) {
+        for _ in 0..<1_000 where sampler.selects(now: { 1_000_000_001 }) {
             later += 1
             sampler.finished()
         }
@@ -43,7 +43,7 @@ struct HitSamplerTests {
         for share in [0, 1e-30, -1, .nan, .infinity] {
             let sampler = HitSampler(share: share, perSecond: 10)
             #expect(sampler.isOn == (share == .infinity ? false : share > 1e-18), "\(share)")
-            #expect(!(0..<1000).contains { _ in share <= 0 && sampler.selects(now: 0) })
+            #expect(!(0..<1000).contains { _ in share <= 0 && sampler.selects(now: { 0 }) })
         }
     }
 }
