@@ -18,6 +18,7 @@ enum TextReport {
             "purges \(totals[.purges]) (\(Format.count(totals[.purgedKeys], "key")))  "
                 + "stale writes rejected \(totals[.staleSetsRejected])  store errors \(totals[.errors])"
                 + (totals[.setsRefusedForMemory] > 0 ? "  refused, store full \(totals[.setsRefusedForMemory])" : ""),
+            consistency(totals),
             "",
             "prefixes \(snapshot.prefixCount), sorted by \(snapshot.query.sort.rawValue) \(snapshot.query.order.rawValue)",
         ]
@@ -80,6 +81,15 @@ enum TextReport {
         }
         return "\(prefix): \(Format.count(keys.count, "entry", plural: "entries"))\n"
             + table(header: ["ROUTE KEY", "SIZE", "AGE", "TTL LEFT", "HITS", "GEN"], rows: rows, rightAligned: 1...5)
+    }
+
+    /// `verified 1,015  stale 3  consistent 99.7%`, or that nothing was verified yet.
+    static func consistency(_ totals: CacheTotals) -> String {
+        let verified = totals[.verifications]
+        guard verified > 0 else { return "verified 0 (verify a user, or serve with --verify-sample)" }
+        let stale = totals[.staleVerifications]
+        return "verified \(Format.count(verified))  stale \(Format.count(stale))  consistent "
+            + percent(1 - Double(stale) / Double(verified))
     }
 
     /// One row per entry (STATE, route key, age, generation, why), then the summary.

@@ -26,8 +26,8 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "How many to compute at once, 1 to 64.")
     var concurrency: Int = 4
 
-    @Option(help: "Seconds the whole verification may take on the server, up to 60.")
-    var timeout: Double = 10
+    @Option(help: "Seconds the whole verification may take on the server, 0.001 to 60 (--timeout is the client's).")
+    var deadline: Double = 10
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -35,8 +35,8 @@ struct VerifyCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1 to 1000") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 64") }
-        guard timeout >= 0.001, timeout <= 60 else {
-            throw ValidationError("--timeout must be from 0.001 to 60 seconds")
+        guard deadline >= 0.001, deadline <= 60 else {
+            throw ValidationError("--deadline must be from 0.001 to 60 seconds")
         }
     }
 
@@ -45,7 +45,7 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             report = try await connection.client().verify(
                 prefix: target.resolvedPrefix, limit: limit, concurrency: concurrency,
-                timeout: .nanoseconds(Int64(timeout * 1e9)))
+                timeout: .nanoseconds(Int64(deadline * 1e9)))
         } catch let error as AdminClientError {
             throw ExitStatus.report(error)
         }

@@ -57,6 +57,44 @@ struct LiveServeTests {
         #expect(await server.stop() == 0, "SIGTERM shuts the server down cleanly")
     }
 
+    @Test("cachemon verify exits 1 on a stale entry, 0 once purged; purge --reason names the CLI and the user")
+    func verifyAndReason() async throws {
+        let server = try await ServeProcess()
+        let summary = server.url + "/api/users/9/dashboard/summary"
+        _ = try await get(summary)
+        let fresh = try await ServeProcess.run(["verify", server.url, "--token", server.token, "--user", "9"])
+        #expect(fresh.status == 0, "\(fresh.output)")
+        #expect(fresh.output.contains("1 fresh, 0 stale"))
+
+        var rename = HTTPClientRequest(url: server.url + "/api/users/9/profile")
+        rename.method = .PATCH
+        let renamed = try await HTTPClient.shared.execute(rename, timeout: .seconds(10))
+        _ = try await renamed.body.collect(upTo: 1 << 20)
+        let stale = try await ServeProcess.run(["verify", server.url, "--token", server.token, "--user", "9"])
+        #expect(stale.status == 1)
+        #expect(stale.output.contains("STALE") && stale.output.contains("GET /api/users/9/dashboard/summary"))
+        let json = try await ServeProcess.run(["verify", server.url, "--token", server.token, "--user", "9", "--json"])
+        let report = try WireFormat.decoder().decode(VerifyReport.self, from: Data(json.output.utf8))
+        #expect(report.results.map(\.state) == [.stale])
+
+        let purged = try await ServeProcess.run(
+            ["purge", server.url, "--token", server.token, "--user", "9", "--yes", "--reason", "profile renamed"],
+            environment: ["USER": "alice"])
+        #expect(purged.status == 0)
+        let timeline = try await AdminClient(url: server.url, token: server.token).timeline(prefix: "api:{u:9}")
+        let event = try #require(timeline.events.first { $0.kind == .purged })
+        #expect(event.reason == "profile renamed")
+        #expect(event.origin == "cli (alice)")
+        let refused = try await ServeProcess.run(
+            ["purge", server.url, "--token", server.token, "--user", "9", "--yes", "--reason", "two\nlines"])
+        #expect(refused.status == 64 && refused.output.contains("control characters"))
+        let bad = try await ServeProcess.run([
+            "verify", server.url, "--token", server.token, "--user", "9", "--limit", "0",
+        ])
+        #expect(bad.status == 64)
+        await server.stop()
+    }
+
     @Test("the demo routes keep different times to live: alerts 30 s, orders 2 min, summary 5 min")
     func demoTimesToLive() async throws {
         let server = try await ServeProcess()

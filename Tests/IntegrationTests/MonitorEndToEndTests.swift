@@ -136,6 +136,7 @@ struct MonitorEndToEndTests {
                 $0.contains("/api/users/5000/dashboard/summary") && $0.hasSuffix("fresh")
             })
         #expect(after.contains("purged "), "the timeline shows the purge now")
+        #expect(after.contains("by monitor ("), "with the monitor and its operator as the origin")
 
         try await session.send("Escape")
         try await session.waitFor("the table again") { $0.contains("USER") }

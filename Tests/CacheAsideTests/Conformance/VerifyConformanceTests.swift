@@ -62,6 +62,48 @@ struct VerifyConformanceTests {
     }
 }
 
+extension VerifyConformanceTests {
+    @Test(
+        "sampled hits are verified after they are served; a stale one counts in the prefix, the route and the events",
+        arguments: StoreKind.allCases)
+    func sampling(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let cache = CacheAside(
+            store: fixture.faulty,
+            configuration: .init(namespace: "api", defaultTTL: .seconds(300), ttlJitter: 0, verifySample: 1),
+            clock: fixture.clock)
+        let current = Locked(Array("v1".utf8))
+        cache.registerRecompute { _, _ in current.withLock { $0 } }
+        let route = "GET /api/users/{user}/summary"
+        func read() async throws -> CachedBytes {
+            try await cache.lookupOrCompute(key: "/summary", user: "42", route: route) {
+                ComputedValue(bytes: current.withLock { $0 })
+            }
+        }
+        _ = try await read()
+        #expect(try await read().source == .hit)
+        try await poll { try await fixture.totals()[.verifications] == 1 }
+        current.withLock { $0 = Array("v2".utf8) }
+        #expect(try await read().bytes == Array("v1".utf8), "the hit is served as stored, at once")
+        try await poll { try await fixture.totals()[.staleVerifications] == 1 }
+        let prefix = try #require(try await fixture.stats().prefixes.first { $0.user == "42" })
+        #expect(prefix[.staleVerifications] == 1)
+        let figures = try #require(try await cache.routes().routes.first { $0.route == route })
+        #expect(figures.verifications == 2)
+        #expect(figures.staleVerifications == 1)
+        #expect(try await fixture.events().contains { $0.kind == .staleHit && $0.user == "42" })
+    }
+}
+
+/// Polls `condition` every 20 ms, for at most 10 s.
+func poll(_ condition: () async throws -> Bool) async throws {
+    for _ in 0..<500 {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("the condition did not hold within 10 s")
+}
+
 @Suite("Verify")
 struct VerifyTests {
     @Test(
