@@ -76,11 +76,17 @@ struct TimeTravelTests {
         // Not waiting for the replica: the primary may still list the one just cut off.
         let fixture = try RedisFixture(primary, configuration: RedisFixture.configuration(purgeReplicas: 0))
         _ = try await fixture.read("/orders", user: "42", value: "before purge")
-        _ = try await primaryRaw.run("WAIT", "1", "2000")
+        // Until the replica has the value (WAIT on this connection would not wait: it wrote
+        // nothing; the store wrote on its own connections).
+        let replicaRaw = try await RawRedis(replica)
+        for _ in 0..<500 {
+            let held = try await replicaRaw.run("HGET", RedisFixture.valuesKey("api:{u:42}"), "/orders").string
+            if held == "before purge" { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
 
         // The replica stops replicating (it will be the one promoted), then the purge: it never
         // receives it. Then the primary dies.
-        let replicaRaw = try await RawRedis(replica)
         #expect(try await replicaRaw.run("REPLICAOF", "NO", "ONE") == .simpleString("OK"))
         _ = try await fixture.cache.purge(user: "42")
         await primary.kill()
