@@ -59,8 +59,14 @@ struct StoreConformanceTests {
                 }
             }
             try await gate.waitForArrivals(1)
-            // Let the other callers find the miss and join the flight before it completes.
+            // Let the other callers find the miss and join the flight before it completes: every
+            // lookup answered (a slow one, on a loaded machine, would otherwise come back after
+            // the flight ended and start a second), then time to join.
             try await waitUntil { started.value == 40 }
+            for _ in 0..<500 {
+                if try await fixture.totals()[.misses] >= 41 { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             for _ in 0..<200 { await Task.yield() }
             try await Task.sleep(for: .milliseconds(100))
             gate.open()
