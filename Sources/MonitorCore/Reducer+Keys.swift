@@ -200,15 +200,27 @@ private func editLine(
             return refreshNow(&state)
         }
         return []
+    default:
+        guard let edited = editedDraft(draft, key) else { return [] }
+        draft = edited
+    }
+    state.mode = isFilter ? .filtering(draft: draft) : .jumping(draft: draft)
+    return []
+}
+
+/// A one-line input after `key`: Backspace or Delete removes the last character, a character is
+/// added (200 at most); `nil` for any other key.
+func editedDraft(_ draft: String, _ key: KeyPress) -> String? {
+    var draft = draft
+    switch key {
     case .backspace, .delete:
         if !draft.isEmpty { draft.removeLast() }
     case .character(let character):
         if draft.count < 200 { draft.append(character) }
     default:
-        return []
+        return nil
     }
-    state.mode = isFilter ? .filtering(draft: draft) : .jumping(draft: draft)
-    return []
+    return draft
 }
 
 func describe(_ prefix: PrefixStats) -> String {

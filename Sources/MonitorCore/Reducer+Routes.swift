@@ -67,7 +67,6 @@ func handleRoutesViewKey(_ state: inout MonitorState, _ key: KeyPress, draft: St
 
 /// Edits the routes filter: Enter applies, Esc cancels.
 private func editRoutesFilter(_ state: inout MonitorState, _ key: KeyPress, draft: String) -> [Effect] {
-    var draft = draft
     switch key {
     case .enter:
         state.mode = .routes(filterDraft: nil)
@@ -77,15 +76,11 @@ private func editRoutesFilter(_ state: inout MonitorState, _ key: KeyPress, draf
     case .escape:
         state.mode = .routes(filterDraft: nil)
         return []
-    case .backspace, .delete:
-        if !draft.isEmpty { draft.removeLast() }
-    case .character(let character):
-        if draft.count < 200 { draft.append(character) }
     default:
+        guard let edited = editedDraft(draft, key) else { return [] }
+        state.mode = .routes(filterDraft: edited)
         return []
     }
-    state.mode = .routes(filterDraft: draft)
-    return []
 }
 
 /// Seconds of computation the cache saved per second between the last two routes answers.
