@@ -1,7 +1,9 @@
 import Foundation
 
 /// A hung server: a loopback socket that listens (the kernel completes connections into its backlog)
-/// and never accepts or answers. Closed on deinit.
+/// and never accepts or answers. With `listens: false` it is a port that refuses: bound, so no other
+/// test's server can take it, but not listening, so the kernel answers a connect with a reset
+/// (ECONNREFUSED). Closed on deinit.
 final class SilentListener: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -10,7 +12,7 @@ final class SilentListener: Sendable {
     let port: Int
     private let descriptor: Int32
 
-    init() throws {
+    init(listens: Bool = true) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
         var address = sockaddr_in()
@@ -20,7 +22,7 @@ final class SilentListener: Sendable {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let listening = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && listen(descriptor, 16) == 0
+                bind(descriptor, $0, length) == 0 && (!listens || listen(descriptor, 16) == 0)
                     && getsockname(descriptor, $0, &length) == 0
             }
         }
