@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CacheAdminClient", targets: ["CacheAdminClient"]),
         .library(name: "CacheAsideHummingbird", targets: ["CacheAsideHummingbird"]),
         .library(name: "CacheAsideRedis", targets: ["CacheAsideRedis"]),
+        .library(name: "CacheAttach", targets: ["CacheAttach"]),
         .library(name: "RESP", targets: ["RESP"]),
         .executable(name: "cachemon", targets: ["cachemon"]),
     ],
@@ -86,6 +87,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CacheAttach",
+            dependencies: [
+                "CacheAside",
+                "CacheAdminAPI",
+                "RESP",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CacheAdminClient",
             dependencies: [
                 "CacheAdminAPI",
@@ -139,6 +152,7 @@ let package = Package(
                 "CacheAside",
                 "CacheAsideHummingbird",
                 "CacheAsideRedis",
+                "CacheAttach",
                 "RESP",
                 "CursesUI",
                 "DemoAPI",
@@ -186,6 +200,18 @@ let package = Package(
                 "TestSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `cachemon attach`'s pattern, index and scans, against private redis-servers.
+        .testTarget(
+            name: "CacheAttachTests",
+            dependencies: [
+                "CacheAdminAPI",
+                "CacheAside",
+                "CacheAttach",
+                "RESP",
+                "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),

@@ -28,12 +28,15 @@ public struct StatsSnapshot: Codable, Sendable, Equatable {
     /// Whether the store answered before it had looked at every prefix (a filter that ran out of
     /// time): ``prefixCount`` is then "at least". Absent in JSON from older servers: `false`.
     public var partial: Bool
+    /// What `cachemon attach` says of the Redis it watches (its scan, notifications, estimates);
+    /// absent for a cache kept by CacheAside.
+    public var attach: AttachStatus?
 
     /// Creates a snapshot.
     public init(
         schemaVersion: Int = CacheStatsSchema.version, serverTime: Date, uptimeSeconds: Double, backend: String,
         instance: String, namespace: String, circuitOpen: Bool = false, totals: CacheTotals, prefixCount: Int,
-        query: StatsQuery, prefixes: [PrefixStats], partial: Bool = false
+        query: StatsQuery, prefixes: [PrefixStats], partial: Bool = false, attach: AttachStatus? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.serverTime = serverTime
@@ -47,11 +50,12 @@ public struct StatsSnapshot: Codable, Sendable, Equatable {
         self.query = query
         self.prefixes = prefixes
         self.partial = partial
+        self.attach = attach
     }
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, serverTime, uptimeSeconds, backend, instance, namespace, circuitOpen, totals
-        case prefixCount, query, prefixes, partial
+        case prefixCount, query, prefixes, partial, attach
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,5 +72,6 @@ public struct StatsSnapshot: Codable, Sendable, Equatable {
         query = try container.decode(StatsQuery.self, forKey: .query)
         prefixes = try container.decode([PrefixStats].self, forKey: .prefixes)
         partial = try container.decodeIfPresent(Bool.self, forKey: .partial) ?? false
+        attach = try container.decodeIfPresent(AttachStatus.self, forKey: .attach)
     }
 }

@@ -68,7 +68,8 @@ extension CacheAside {
         /// late or lost heartbeat does not mark it dead.
         public var heartbeatTimeToLive: Duration { heartbeatInterval * 3 }
 
-        static func isValidNamespace(_ namespace: String) -> Bool {
+        /// Whether `namespace` can start a prefix: not empty, only `A–Z a–z 0–9 _ . -`.
+        public static func isValidNamespace(_ namespace: String) -> Bool {
             !namespace.isEmpty
                 && namespace.utf8.allSatisfy { byte in
                     switch byte {

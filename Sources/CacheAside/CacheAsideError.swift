@@ -8,6 +8,9 @@ public enum CacheAsideError: Error, Sendable, Equatable, CustomStringConvertible
     case storeUnavailable(String)
     /// A purge's reason or origin cannot be stored (too long, or with control characters).
     case invalidReason(String)
+    /// Something this cache does not do, or does not allow, such as a purge of a cache attached
+    /// read-only; the text says why and what would allow it.
+    case notAllowed(String)
 
     public var description: String {
         switch self {
@@ -19,6 +22,8 @@ public enum CacheAsideError: Error, Sendable, Equatable, CustomStringConvertible
             "the cache store is unavailable: \(reason)"
         case .invalidReason(let reason):
             "invalid purge reason: \(reason)"
+        case .notAllowed(let reason):
+            reason
         }
     }
 }

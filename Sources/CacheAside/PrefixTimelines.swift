@@ -5,11 +5,11 @@
 /// When the total is reached, the oldest event of the whole store goes first, so quiet prefixes
 /// keep their history while busy ones churn through theirs; a prefix whose last event goes is
 /// forgotten.
-struct PrefixTimelines: Sendable {
+package struct PrefixTimelines: Sendable {
     /// The most events kept per prefix.
-    let perPrefix: Int
+    package let perPrefix: Int
     /// The most events kept in all.
-    let total: Int
+    package let total: Int
 
     private var timelines: [String: [(stamp: UInt64, event: CacheEvent)]] = [:]
     /// Every event's prefix and stamp, oldest first from `head`. Some are already gone from their
@@ -19,15 +19,15 @@ struct PrefixTimelines: Sendable {
     private var head = 0
     private var lastStamp: UInt64 = 0
     /// How many events are held, in all.
-    private(set) var count = 0
+    package private(set) var count = 0
 
-    init(perPrefix: Int, total: Int) {
+    package init(perPrefix: Int, total: Int) {
         self.perPrefix = max(1, perPrefix)
         self.total = max(1, total)
     }
 
     /// Adds `event` to the timeline of its prefix; an event without a prefix is not kept.
-    mutating func append(_ event: CacheEvent) {
+    package mutating func append(_ event: CacheEvent) {
         guard let prefix = event.prefix else { return }
         lastStamp += 1
         timelines[prefix, default: []].append((lastStamp, event))
@@ -47,7 +47,7 @@ struct PrefixTimelines: Sendable {
     }
 
     /// Up to `limit` events of `prefix`, newest first; `nil` if it has none.
-    func events(of prefix: String, limit: Int) -> [CacheEvent]? {
+    package func events(of prefix: String, limit: Int) -> [CacheEvent]? {
         guard let timeline = timelines[prefix], !timeline.isEmpty else { return nil }
         return timeline.suffix(limit).reversed().map(\.event)
     }

@@ -31,7 +31,10 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     /// The largest purge request body accepted.
     public static var maxBodyBytes: Int { 64 * 1024 }
 
-    let cache: CacheAside
+    /// What the routes ask: the cache, or a cache attached from outside.
+    let source: any CacheAdministration
+    /// The cache when the source is one: routes and verify need its application's routes.
+    let cache: CacheAside?
     let token: String
     let metrics: CacheMetrics?
 
@@ -41,9 +44,27 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     ///   - token: the bearer token every `/_cache` request must carry.
     ///   - metrics: serves `GET /metrics` when given.
     public init(cache: CacheAside, token: String, metrics: CacheMetrics? = nil) {
-        self.cache = cache
+        self.init(source: cache, token: token, metrics: metrics)
+    }
+
+    /// Creates the routes of any ``CacheAdministration``, such as a Redis cache attached by
+    /// `cachemon attach`. Unless it is a ``CacheAside``, `routes` and `verify` answer 501: they
+    /// need the application's own routes.
+    public init(source: some CacheAdministration, token: String, metrics: CacheMetrics? = nil) {
+        self.source = source
+        self.cache = source as? CacheAside
         self.token = token
         self.metrics = metrics
+    }
+
+    /// The cache, or a 501 that says why a cache attached from outside cannot answer `what`.
+    private func application(_ what: String) throws -> CacheAside {
+        guard let cache else {
+            throw AdminError(
+                .notImplemented, code: "not_available",
+                message: "\(what) needs the application's own routes: not available on an attached cache")
+        }
+        return cache
     }
 
     /// The endpoints served: every ``AdminEndpoint``, `/metrics` only if metrics were given.
@@ -61,7 +82,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         router.add(middleware: AdminMethodMiddleware(endpoints: endpoints))
         let guarded = router.group().add(middleware: AdminTokenMiddleware(token: token))
         let replay = ReplayResponder(router: router)
-        cache.replays.withLockedValue { $0[ObjectIdentifier(Context.self)] = replay }
+        cache?.replays.withLockedValue { $0[ObjectIdentifier(Context.self)] = replay }
         for endpoint in endpoints {
             let respond: @Sendable (Request, Context) async throws -> Response = { request, context in
                 if endpoint == .verify { return try await verify(request, context: context, replay: replay) }
@@ -95,19 +116,20 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
 
     func stats(_ request: Request) async throws -> Response {
         let query = try AdminQuery.stats(QueryParameters(request))
-        return try json(try await admin { try await cache.stats(query) })
+        return try json(try await admin { try await source.stats(query) })
     }
 
     func routes(_ request: Request) async throws -> Response {
+        let cache = try application("per-route figures")
         let query = try AdminQuery.routes(QueryParameters(request))
         return try json(try await admin { try await cache.routes(query) })
     }
 
     func keys(_ request: Request, context: Context) async throws -> Response {
         let prefix = try AdminQuery.keysPrefix(
-            try context.parameters.require("prefix"), namespace: cache.configuration.namespace)
+            try context.parameters.require("prefix"), namespace: source.namespace)
         let (limit, offset) = try AdminQuery.keysPage(QueryParameters(request))
-        guard let keys = try await admin({ try await cache.keys(in: prefix, limit: limit, offset: offset) }) else {
+        guard let keys = try await admin({ try await source.keys(in: prefix, limit: limit, offset: offset) }) else {
             throw AdminError.notFound("no prefix \(prefix.rawValue) in this cache")
         }
         return try json(keys)
@@ -115,9 +137,9 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
 
     func timeline(_ request: Request, context: Context) async throws -> Response {
         let prefix = try AdminQuery.keysPrefix(
-            try context.parameters.require("prefix"), namespace: cache.configuration.namespace)
+            try context.parameters.require("prefix"), namespace: source.namespace)
         let limit = try AdminQuery.timelineLimit(QueryParameters(request))
-        guard let events = try await admin({ try await cache.timeline(of: prefix, limit: limit) }) else {
+        guard let events = try await admin({ try await source.timeline(of: prefix, limit: limit) }) else {
             throw AdminError.notFound("no prefix \(prefix.rawValue) in this cache")
         }
         return try json(PrefixTimeline(prefix: prefix.rawValue, user: prefix.user, events: events))
@@ -126,6 +148,7 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
     /// Replays each entry of the prefix through the application's router, in a copy of this
     /// request's context, and compares.
     func verify(_ request: Request, context: Context, replay: ReplayResponder<Context>) async throws -> Response {
+        let cache = try application("verify")
         let prefix = try AdminQuery.keysPrefix(
             try context.parameters.require("prefix"), namespace: cache.configuration.namespace)
         let (limit, concurrency, timeout) = try AdminQuery.verify(QueryParameters(request))
@@ -143,11 +166,11 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
 
     func events(_ request: Request) async throws -> Response {
         let (after, limit) = try AdminQuery.events(QueryParameters(request))
-        return try json(try await admin { try await cache.events(after: after, limit: limit) })
+        return try json(try await admin { try await source.events(after: after, limit: limit) })
     }
 
     func instances() async throws -> Response {
-        try json(try await admin { try await cache.instances() })
+        try json(try await admin { try await source.instances() })
     }
 
     func purge(_ request: Request) async throws -> Response {
@@ -164,11 +187,10 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
         let origin = purge.origin ?? "admin API"
         let result = try await admin {
             switch purge.target {
-            case .user(let user): try await cache.purge(user: user, reason: purge.reason, origin: origin)
+            case .user(let user): try await source.purge(user: user, reason: purge.reason, origin: origin)
             case .prefix(let text):
-                try await cache.purge(
-                    try AdminQuery.knownPrefix(text, namespace: cache.configuration.namespace), reason: purge.reason,
-                    origin: origin)
+                try await source.purge(
+                    try AdminQuery.knownPrefix(text, namespace: source.namespace), reason: purge.reason, origin: origin)
             }
         }
         return try json(result)
@@ -184,6 +206,8 @@ public struct CacheAdminRoutes<Context: RequestContext>: Sendable {
                 throw AdminError.badRequest(error.description)
             case .storeUnavailable:
                 throw AdminError(.serviceUnavailable, code: "store_unavailable", message: error.description)
+            case .notAllowed:
+                throw AdminError(.forbidden, code: "not_allowed", message: error.description)
             }
         }
     }

@@ -19,7 +19,7 @@ import Prometheus
 public final class CacheMetrics: Sendable {
     /// The registry the cache's series are written to.
     public let registry: PrometheusCollectorRegistry
-    private let cache: CacheAside
+    private let cache: any CacheAdministration
     private let counters: [(name: CacheCounter, counter: Counter)]
     private let gauges: [(value: @Sendable (CacheTotals) -> Int, gauge: Gauge)]
     private let circuitOpen: Gauge
@@ -28,8 +28,13 @@ public final class CacheMetrics: Sendable {
     private let exported = NIOLockedValueBox(CacheTotals())
 
     /// Creates the exporter.
-    public init(cache: CacheAside, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
-        self.cache = cache
+    public convenience init(cache: CacheAside, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.init(source: cache, registry: registry)
+    }
+
+    /// Creates the exporter of any ``CacheAdministration``, such as a cache attached by `cachemon attach`.
+    public init(source: some CacheAdministration, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.cache = source
         self.registry = registry
         func counter(_ name: String, _ help: String) -> Counter {
             registry.makeCounter(

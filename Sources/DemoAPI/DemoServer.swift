@@ -144,7 +144,8 @@ public struct DemoServer: Sendable {
         try await makeApplication(logger: logger) { url in onListening(url, token) }.runService()
     }
 
-    static func randomToken() -> String {
+    /// 32 hex digits from the system's random source: the token made up when none is given.
+    public static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }
             .map { $0.count == 1 ? "0" + $0 : $0 }.joined()

@@ -51,8 +51,13 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
     }
     screen.write(right, row: 1, column: max(column + 1, width - DisplayWidth.of(right)))
 
-    // Row 2: what the cache is throwing away and why (short labels on narrow terminals).
+    // Row 2: what the cache is throwing away and why (short labels on narrow terminals); for a
+    // cache attached by `cachemon attach`, its scan and what is estimated instead.
     let totals = snapshot.totals
+    if let attach = snapshot.attach {
+        renderAttachRow(&screen, attach, state, painter)
+        return
+    }
     // Right: what the cache saves, and whether what it serves is still true, when known.
     var figures: [(text: String, style: CellStyle)] = []
     if let saved = savedPerSecond(state) {
@@ -87,6 +92,32 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
     for (index, figure) in figures.enumerated() {
         if index > 0 { at = screen.write(gap, row: 2, column: at) }
         at = screen.write(figure.text, row: 2, column: at, style: figure.style)
+    }
+}
+
+/// Row 2 for an attached Redis: expirations and purges, how far the scan is, which keys are
+/// other, whether notifications arrive, and that per-user hits are estimates when they are.
+func renderAttachRow(_ screen: inout Screen, _ attach: AttachStatus, _ state: MonitorState, _ painter: Painter) {
+    var column = screen.write(" expired/s \(Format.rate(state.history.rate { $0[.expirations] }))", row: 2, column: 0)
+    column = screen.write("  purges \(Format.count(state.snapshot?.totals[.purges] ?? 0))", row: 2, column: column)
+    if let progress = attach.firstScanProgress {
+        column = screen.write(
+            "  scanning \(Format.percent(progress)) of \(Format.count(attach.redisKeys, "key"))", row: 2,
+            column: column, style: painter.style(.yellow, bold: true))
+    } else {
+        column = screen.write(
+            "  scans \(Format.count(attach.passes))" + (attach.scanning ? " (one under way)" : ""), row: 2,
+            column: column, style: painter.style(.dim))
+    }
+    column = screen.write("  other keys \(Format.count(attach.otherKeys))", row: 2, column: column)
+    column = screen.write(
+        "  notifications " + (attach.notifications ?? "off"), row: 2, column: column,
+        style: attach.notifications == nil ? painter.style(.yellow) : painter.style(.dim))
+    if !attach.estimates.isEmpty {
+        column = screen.write("  ~ hits per user estimated", row: 2, column: column, style: painter.style(.yellow))
+    }
+    if !attach.purgeAllowed {
+        screen.write("  read-only", row: 2, column: column, style: painter.style(.dim))
     }
 }
 

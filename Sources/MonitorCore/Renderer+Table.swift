@@ -84,13 +84,22 @@ func renderTable(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout
         let rate = state.prefixRates[prefix.prefix]
         for item in columns {
             let style = item.title == "HIT%" ? painter.ratio(prefix.hitRatio) : CellStyle.plain
+            var text = item.value(prefix, rate, snapshot.serverTime)
+            if let attach = snapshot.attach, item.title == "HIT%" || item.title == "HITS/s" {
+                // An attached Redis tells hits per user only when they are sampled: then they are
+                // estimates (marked ~), otherwise unknown (–), never a misleading 0%.
+                text = attach.estimates.isEmpty ? "–" : "~" + text
+            }
             column = screen.write(
-                DisplayWidth.pad(item.value(prefix, rate, snapshot.serverTime), to: item.width, alignRight: true),
-                row: row, column: column, style: style)
+                DisplayWidth.pad(text, to: item.width, alignRight: true), row: row, column: column,
+                style: prefixHitsUnknown(snapshot) && item.title == "HIT%" ? .plain : style)
         }
         if isSelected { screen.reverse(row: row) }
     }
 }
+
+/// Whether an attached Redis's hits per user are unknown (not sampled).
+private func prefixHitsUnknown(_ snapshot: StatsSnapshot) -> Bool { snapshot.attach?.estimates.isEmpty ?? false }
 
 func renderEvents(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout, _ painter: Painter) {
     renderRule(&screen, row: layout.eventsTitle, segments: [("events", .bold)], painter: painter)

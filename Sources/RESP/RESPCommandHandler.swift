@@ -58,7 +58,11 @@ final class RESPCommandHandler: ChannelDuplexHandler {
             onPush?(parts)
             return
         }
-        guard let head = pending.first else { return }
+        guard let head = pending.first else {
+            // Nothing asked: a message of a RESP2 subscription (an array) or a line of MONITOR.
+            if case .array(let parts) = value { onPush?(parts) } else { onPush?([value]) }
+            return
+        }
         if headAnswers.isEmpty { headAnswers.reserveCapacity(head.expected) }
         headAnswers.append(value)
         if headAnswers.count == head.expected {

@@ -15,6 +15,11 @@ extension RedisConnection {
         /// Receives every RESP3 push message (`>`: an `invalidate` of client-side caching, a
         /// message of a subscription) as it is read, on the connection's event loop and in the
         /// order the server sent them; `nil` drops them. Pushes answer no command.
+        ///
+        /// It also receives what the server sends while no command waits for an answer: on a
+        /// RESP2 connection that subscribed, each message's array (`pmessage`, pattern, channel,
+        /// message); after `MONITOR`, each line as one simple string. Send nothing else on such a
+        /// connection: its answers could not be told from those messages.
         public var onPush: (@Sendable ([RESPValue]) -> Void)?
 
         /// Creates options; by default 2 s timeouts, no name, and the system's trusted CAs.

@@ -12,7 +12,7 @@ struct Cachemon: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, WatchCommand.self, ServeCommand.self, StatsCommand.self, KeysCommand.self,
-            PurgeCommand.self, VerifyCommand.self,
+            PurgeCommand.self, VerifyCommand.self, AttachCommand.self,
         ]
     )
 }

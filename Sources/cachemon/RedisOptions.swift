@@ -37,25 +37,7 @@ struct RedisOptions: ParsableArguments {
             valueName: "MiB"))
     var nearCache: Int?
 
-    @Option(
-        name: .customLong("redis-ca"),
-        help: ArgumentHelp(
-            "PEM file of the CA that signed the Redis server's certificate (default: $CACHEMON_REDIS_CA, "
-                + "else the system's CAs).", valueName: "file"))
-    var caFile: String?
-
-    @Option(
-        name: .customLong("redis-cert"),
-        help: ArgumentHelp(
-            "PEM file of a client certificate, for a Redis that requires one (default: $CACHEMON_REDIS_CERT).",
-            valueName: "file"))
-    var certificateFile: String?
-
-    @Option(
-        name: .customLong("redis-key"),
-        help: ArgumentHelp(
-            "PEM file of the client certificate's private key (default: $CACHEMON_REDIS_KEY).", valueName: "file"))
-    var keyFile: String?
+    @OptionGroup var tlsFiles: RedisTLSOptions
 
     /// The environment the fallbacks are read from; tests may set their own.
     var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -63,7 +45,7 @@ struct RedisOptions: ParsableArguments {
     func validate() throws {
         let mode = try parsedMode()
         guard let url = try parsedURL() else {
-            if caFile != nil || certificateFile != nil || keyFile != nil {
+            if tlsFiles.caFile != nil || tlsFiles.certificateFile != nil || tlsFiles.keyFile != nil {
                 throw ValidationError("--redis-ca, --redis-cert and --redis-key need --redis (or $CACHEMON_REDIS_URL)")
             }
             if self.mode != nil { throw ValidationError("--redis-mode needs --redis (or $CACHEMON_REDIS_URL)") }
@@ -79,20 +61,7 @@ struct RedisOptions: ParsableArguments {
             throw ValidationError(
                 "--redis-mode cluster: Redis Cluster has only database 0; drop \"/\(url.database)\" from the URL")
         }
-        let tls = self.tls
-        if (tls.certificateFile == nil) != (tls.keyFile == nil) {
-            throw ValidationError("--redis-cert and --redis-key go together: give both, or neither")
-        }
-        if !url.usesTLS, tls != RedisTLS() {
-            throw ValidationError("--redis-ca, --redis-cert and --redis-key are for TLS: use a rediss:// URL")
-        }
-        for (option, file) in [
-            ("--redis-ca", tls.caFile), ("--redis-cert", tls.certificateFile), ("--redis-key", tls.keyFile),
-        ] {
-            if let file, !FileManager.default.isReadableFile(atPath: file) {
-                throw ValidationError("\(option): cannot read \(file)")
-            }
-        }
+        try tlsFiles.validate(for: url)
     }
 
     /// The URL from `--redis` or `$CACHEMON_REDIS_URL`, `nil` if neither; a malformed one is a
@@ -140,6 +109,61 @@ struct RedisOptions: ParsableArguments {
             throw ValidationError("\(source): \"\(given)\" is not a number of MiB from 0 (none) to 1048576")
         }
         return mebibytes << 20
+    }
+
+    /// The TLS files, from the options or the environment.
+    var tls: RedisTLS { tlsFiles.tls }
+}
+
+/// `--redis-ca`, `--redis-cert` and `--redis-key`: the TLS files of a `rediss://` connection, each
+/// falling back to an environment variable; `serve`, `demo` and `attach` take them.
+struct RedisTLSOptions: ParsableArguments {
+    @Option(
+        name: .customLong("redis-ca"),
+        help: ArgumentHelp(
+            "PEM file of the CA that signed the Redis server's certificate (default: $CACHEMON_REDIS_CA, "
+                + "else the system's CAs).", valueName: "file"))
+    var caFile: String?
+
+    @Option(
+        name: .customLong("redis-cert"),
+        help: ArgumentHelp(
+            "PEM file of a client certificate, for a Redis that requires one (default: $CACHEMON_REDIS_CERT).",
+            valueName: "file"))
+    var certificateFile: String?
+
+    @Option(
+        name: .customLong("redis-key"),
+        help: ArgumentHelp(
+            "PEM file of the client certificate's private key (default: $CACHEMON_REDIS_KEY).", valueName: "file"))
+    var keyFile: String?
+
+    /// The environment the fallbacks are read from.
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// Refuses files that cannot be read, a certificate without its key, and TLS files for a
+    /// URL without TLS.
+    func validate(for url: RedisURL?) throws {
+        let tls = self.tls
+        guard let url else {
+            if tls != RedisTLS() {
+                throw ValidationError("--redis-ca, --redis-cert and --redis-key need a Redis URL")
+            }
+            return
+        }
+        if (tls.certificateFile == nil) != (tls.keyFile == nil) {
+            throw ValidationError("--redis-cert and --redis-key go together: give both, or neither")
+        }
+        if !url.usesTLS, tls != RedisTLS() {
+            throw ValidationError("--redis-ca, --redis-cert and --redis-key are for TLS: use a rediss:// URL")
+        }
+        for (option, file) in [
+            ("--redis-ca", tls.caFile), ("--redis-cert", tls.certificateFile), ("--redis-key", tls.keyFile),
+        ] {
+            if let file, !FileManager.default.isReadableFile(atPath: file) {
+                throw ValidationError("\(option): cannot read \(file)")
+            }
+        }
     }
 
     /// The TLS files, from the options or the environment.

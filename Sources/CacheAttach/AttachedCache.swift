@@ -1,0 +1,218 @@
+import CacheAdminAPI
+import CacheAside
+import Foundation
+import NIOConcurrencyHelpers
+import RESP
+import ServiceLifecycle
+
+/// A Redis cache written by another application (Django with django-redis, for example), seen
+/// through the admin API: figures per user from a paced `SCAN` and keyspace notifications, the
+/// global hit ratio from `INFO stats`, and purges of exactly one user's keys.
+///
+/// ```swift
+/// let cache = try AttachedCache(
+///     url: RedisURL("redis://127.0.0.1:6379/0"),
+///     pattern: KeyPattern("^:1:foobar_(?P<user>[^_]+)_(?P<key>.*)$"))
+/// CacheAdminRoutes(source: cache, token: token).register(on: router)
+/// try await ServiceGroup(services: [cache, application], logger: logger).run()
+/// ```
+///
+/// It never sends `KEYS` or `FLUSH*`, never writes a key, and deletes only when purging is
+/// allowed; on a Redis Cluster it scans each primary.
+public final class AttachedCache: CacheAdministration, Service {
+    /// How the cache is watched.
+    public struct Configuration: Sendable {
+        /// The namespace of the prefixes it answers with (`attach:{u:42}`).
+        public var namespace: String
+        /// Whether purges are allowed; read-only by default.
+        public var allowPurge: Bool
+        /// The largest share of Redis's time the background scan may take, 0 to 1: after each
+        /// batch it waits so that the batch's round trip is at most this share of the elapsed time.
+        public var scanShare: Double
+        /// `SCAN … COUNT`: how many slots of the keyspace each batch looks at.
+        public var scanCount: Int
+        /// How long after a finished scan the next one starts.
+        public var rescanInterval: Duration
+        /// The most keys measured with `MEMORY USAGE` in one scan; the others' sizes are estimated
+        /// from the measured keys of the same user.
+        public var measuredKeysPerPass: Int
+        /// Whether to turn on the keyspace notifications it needs (a server setting; they stay on).
+        public var enableNotifications: Bool
+        /// Per-user hits estimated from `MONITOR` for `duration` every `interval`; `nil` for none.
+        public var sampleReads: (duration: Duration, interval: Duration)?
+        /// Entries whose time to live ends within this are "expiring soon".
+        public var expiringHorizon: Duration
+        /// How the instance names itself in events and in `CLIENT LIST` (`-attach` is appended).
+        public var instance: String
+        /// Timeouts, TLS and how to talk to the server.
+        public var connection: RedisConnection.Options
+        /// Standalone, cluster, or decided by the server.
+        public var mode: RedisClient.Mode
+
+        public init(
+            namespace: String = "attach", allowPurge: Bool = false, scanShare: Double = 0.1, scanCount: Int = 1000,
+            rescanInterval: Duration = .seconds(60), measuredKeysPerPass: Int = 100_000,
+            enableNotifications: Bool = false, sampleReads: (duration: Duration, interval: Duration)? = nil,
+            expiringHorizon: Duration = .seconds(60), instance: String = "cachemon-attach",
+            connection: RedisConnection.Options = .init(), mode: RedisClient.Mode = .automatic
+        ) {
+            self.namespace = namespace
+            self.allowPurge = allowPurge
+            self.scanShare = scanShare
+            self.scanCount = scanCount
+            self.rescanInterval = rescanInterval
+            self.measuredKeysPerPass = measuredKeysPerPass
+            self.enableNotifications = enableNotifications
+            self.sampleReads = sampleReads
+            self.expiringHorizon = expiringHorizon
+            self.instance = instance
+            self.connection = connection
+            self.mode = mode
+        }
+    }
+
+    public let url: RedisURL
+    public let pattern: KeyPattern
+    public let configuration: Configuration
+    public var namespace: String { configuration.namespace }
+    let client: RedisClient
+    let started: Date
+    let state: NIOLockedValueBox<State>
+    let nodes: NodeConnections
+
+    /// Everything learnt so far, behind one lock.
+    struct State {
+        let namespace: String
+        var index: AttachIndex
+        var timelines = PrefixTimelines(perPrefix: 100, total: 100_000)
+        var ring = EventRing(capacity: 10_000)
+        var status: AttachStatus
+        /// `INFO stats` hits and misses when first read, and now, summed over the primaries.
+        var redisBaseline: (hits: UInt64, misses: UInt64)?
+        var redisNow: (hits: UInt64, misses: UInt64) = (0, 0)
+        /// The server's hits and misses that were attach's own `PTTL`s since the baseline: taken
+        /// off, so the hit ratio is the application's.
+        var own: (hits: UInt64, misses: UInt64) = (0, 0)
+        var pass: UInt32 = 1
+        /// Whether key misses are heard from notifications (then misses per user are exact).
+        var hearsMisses = false
+        var storeErrors: UInt64 = 0
+        var expiring: (at: Date, counts: [Int])?
+        /// Recently listed keys per user, so a keys view polled every second does not scan each time.
+        var listed: [String: (at: Date, keys: [String])] = [:]
+    }
+
+    /// Creates the cache; it reads nothing until it runs (``run()``) or is asked.
+    ///
+    /// - Precondition: `configuration.namespace` holds only `A–Z a–z 0–9 _ . -`.
+    public init(url: RedisURL, pattern: KeyPattern, configuration: Configuration = .init()) {
+        precondition(
+            CacheAside.Configuration.isValidNamespace(configuration.namespace),
+            "the namespace must be non-empty and hold only A-Z a-z 0-9 _ . -")
+        let started = Date()
+        self.started = started
+        self.url = url
+        self.pattern = pattern
+        self.configuration = configuration
+        var options = configuration.connection
+        options.clientName = options.clientName ?? "\(configuration.instance)-attach"
+        self.client = RedisClient(url: url, mode: configuration.mode, maximumConnections: 2, options: options)
+        self.nodes = NodeConnections(url: url, options: options)
+        var described = "\(url.host):\(url.port)"
+        if url.database != 0 { described += " db \(url.database)" }
+        self.state = NIOLockedValueBox(
+            State(
+                namespace: configuration.namespace, index: AttachIndex(origin: started),
+                status: AttachStatus(
+                    redis: described, pattern: pattern.source, purgeAllowed: configuration.allowPurge)))
+    }
+
+    /// Runs until cancelled: the scans, the notifications, `INFO` every second, the sweep of
+    /// expired keys and, if asked, the sampling of reads.
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.scanForever() }
+            group.addTask { await self.listenForever() }
+            group.addTask { await self.pollForever() }
+            if let sampling = configuration.sampleReads {
+                group.addTask { await self.sampleForever(duration: sampling.duration, interval: sampling.interval) }
+            }
+            await group.waitForAll()
+        }
+        await nodes.closeAll()
+        await client.close()
+    }
+
+    /// Why the server cannot be used, in words for people and without its password; `nil` when
+    /// every primary answers `PING`.
+    public func unreachable() async -> String? {
+        do {
+            for nodeURL in try await primaryURLs() {
+                let answer = try await nodes.connection(to: nodeURL).execute(RESPCommand("PING"))
+                if let refusal = answer.errorMessage {
+                    return "Redis at \(nodeURL.host):\(nodeURL.port) refused PING: \(refusal)"
+                }
+            }
+            return nil
+        } catch {
+            return "cannot reach Redis at \(url.host):\(url.port): \(error)"
+        }
+    }
+
+    /// The prefix the admin API names `user` by.
+    public func prefix(of user: String) -> CachePrefix { CachePrefix(namespace: namespace, user: user) }
+
+    /// The primaries' URLs: the attached URL itself, or each primary of a cluster.
+    func primaryURLs() async throws(RedisError) -> [RedisURL] {
+        let cluster = try await client.clusterMode()
+        guard cluster else { return [url] }
+        return try await client.primaries().map { node in
+            var nodeURL = url
+            nodeURL.host = node.host
+            nodeURL.port = node.port
+            nodeURL.database = 0
+            return nodeURL
+        }
+    }
+
+    /// Records a Redis failure: counted, and shown as a `storeError` event.
+    func failed(_ error: any Error, doing what: String) {
+        state.withLockedValue { state in
+            state.storeErrors += 1
+            state.ring.append { seq in
+                CacheEvent(seq: seq, time: Date(), kind: .storeError, message: "\(what): \(error)")
+            }
+        }
+    }
+
+    /// Counts attach's own `PTTL` answers: the server counts them as hits (a key) or misses (-2).
+    static func countOwn(pttl answers: some Sequence<Int64?>, in state: inout State) {
+        for answer in answers {
+            if answer == -2 { state.own.misses += 1 } else if answer != nil { state.own.hits += 1 }
+        }
+    }
+
+    /// The application's hits and misses since attach started: the server's, less attach's own.
+    static func applicationLookups(_ state: State) -> (hits: UInt64, misses: UInt64) {
+        guard let base = state.redisBaseline else { return (0, 0) }
+        let hits = state.redisNow.hits - base.hits
+        let misses = state.redisNow.misses - base.misses
+        return (hits > state.own.hits ? hits - state.own.hits : 0, misses > state.own.misses ? misses - state.own.misses : 0)
+    }
+
+    /// Adds an event to its prefix's timeline and, unless it is of a kind the ring leaves out
+    /// (`stored`), to the ring.
+    static func record(_ event: (UInt64) -> CacheEvent, in state: inout State) {
+        let probe = event(0)
+        guard probe.kind.isInRing else {
+            state.timelines.append(probe)
+            return
+        }
+        var made = probe
+        state.ring.append { seq in
+            made = event(seq)
+            return made
+        }
+        state.timelines.append(made)
+    }
+}
