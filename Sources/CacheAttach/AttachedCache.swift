@@ -129,15 +129,21 @@ public final class AttachedCache: CacheAdministration, Service {
 
     /// Runs until cancelled: the scans, the notifications, `INFO` every second, the sweep of
     /// expired keys and, if asked, the sampling of reads.
+    ///
+    /// As a `Service`, a graceful shutdown cancels them.
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.scanForever() }
-            group.addTask { await self.listenForever() }
-            group.addTask { await self.pollForever() }
-            if let sampling = configuration.sampleReads {
-                group.addTask { await self.sampleForever(duration: sampling.duration, interval: sampling.interval) }
+        try? await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.scanForever() }
+                group.addTask { await self.listenForever() }
+                group.addTask { await self.pollForever() }
+                if let sampling = self.configuration.sampleReads {
+                    group.addTask {
+                        await self.sampleForever(duration: sampling.duration, interval: sampling.interval)
+                    }
+                }
+                await group.waitForAll()
             }
-            await group.waitForAll()
         }
         await nodes.closeAll()
         await client.close()
@@ -187,6 +193,7 @@ public final class AttachedCache: CacheAdministration, Service {
 
     /// Counts attach's own `PTTL` answers: the server counts them as hits (a key) or misses (-2).
     static func countOwn(pttl answers: some Sequence<Int64?>, in state: inout State) {
+        guard state.redisBaseline != nil else { return }
         for answer in answers {
             if answer == -2 { state.own.misses += 1 } else if answer != nil { state.own.hits += 1 }
         }

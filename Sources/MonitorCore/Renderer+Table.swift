@@ -88,7 +88,7 @@ func renderTable(_ screen: inout Screen, _ state: MonitorState, _ layout: Layout
             if let attach = snapshot.attach, item.title == "HIT%" || item.title == "HITS/s" {
                 // An attached Redis tells hits per user only when they are sampled: then they are
                 // estimates (marked ~), otherwise unknown (–), never a misleading 0%.
-                text = attach.estimates.isEmpty ? "–" : "~" + text
+                text = attach.estimates.isEmpty ? "–" : text == "–" ? text : "~" + text
             }
             column = screen.write(
                 DisplayWidth.pad(text, to: item.width, alignRight: true), row: row, column: column,
