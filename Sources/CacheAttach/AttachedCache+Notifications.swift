@@ -103,22 +103,37 @@ extension AttachedCache {
         throw RedisError.connectionClosed("the notifications' connection closed")
     }
 
-    /// Applies keyspace events: keys written or given a new time to live are looked up (`PTTL`,
-    /// `MEMORY USAGE`); removed ones are forgotten and counted as their event says.
+    /// Applies keyspace events in their order: a write is counted and recorded at once, then its
+    /// time to live and size are looked up (`PTTL`, `MEMORY USAGE`); removed keys are forgotten and
+    /// counted as their event says, one event per user and kind for a run of them.
     func apply(_ batch: [(event: String, key: String)]) async throws {
-        var lookups: [(key: String, user: String, stored: Bool)] = []
+        var lookups: [(key: String, user: String)] = []
         let now = Date()
         state.withLockedValue { state in
-            var removed: [Int: (expired: Int, evicted: Int, deleted: Int)] = [:]
+            var removed: [UInt32: (expired: Int, evicted: Int, deleted: Int)] = [:]
+            func flush(_ id: UInt32) {
+                guard let counts = removed.removeValue(forKey: id) else { return }
+                Self.recordRemoved(id, counts, in: &state, now: now)
+            }
             for (event, key) in batch {
                 guard let match = pattern.match(key) else { continue }
+                let hash = AttachIndex.hash(key)
                 switch event {
                 case "set", "expire", "persist", "rename_to", "restore", "copy_to", "setrange", "append", "incrby",
                     "incrbyfloat":
-                    lookups.append((key, match.user, event == "set"))
+                    lookups.append((key, match.user))
+                    guard event == "set" else { continue }
+                    let id = state.index.id(of: match.user)
+                    flush(id)
+                    state.index.observe(hash, user: match.user, bytes: nil, ttlMilliseconds: nil, pass: state.pass, now: now)
+                    state.index.count(.sets, of: id)
+                    let prefix = PrefixFormat.prefix(namespace: state.namespace, user: match.user)
+                    Self.record(
+                        { CacheEvent(seq: $0, time: now, kind: .stored, prefix: prefix, user: match.user, key: key) },
+                        in: &state)
                 case "expired", "evicted", "del", "rename_from":
-                    guard let entry = state.index.remove(AttachIndex.hash(key)) else { continue }
-                    var counts = removed[Int(entry.user)] ?? (0, 0, 0)
+                    guard let entry = state.index.remove(hash) else { continue }
+                    var counts = removed[entry.user] ?? (0, 0, 0)
                     if event == "expired" {
                         counts.expired += 1
                     } else if event == "evicted" {
@@ -126,29 +141,14 @@ extension AttachedCache {
                     } else {
                         counts.deleted += 1
                     }
-                    removed[Int(entry.user)] = counts
+                    removed[entry.user] = counts
                 case "keymiss":
                     state.index.count(.misses, of: state.index.id(of: match.user))
                 default:
                     continue
                 }
             }
-            for (id, counts) in removed.sorted(by: { $0.key < $1.key }) {
-                var gone: [(user: UInt32, count: Int, expired: Bool)] = []
-                if counts.expired > 0 { gone.append((UInt32(id), counts.expired, true)) }
-                if counts.deleted > 0 { gone.append((UInt32(id), counts.deleted, false)) }
-                Self.recordGone(gone, heardLate: false, in: &state, now: now)
-                if counts.evicted > 0 {
-                    let user = state.index.users[id]
-                    state.index.count(.evictions, of: UInt32(id), by: UInt64(counts.evicted))
-                    let prefix = PrefixFormat.prefix(namespace: state.namespace, user: user)
-                    Self.record(
-                        {
-                            CacheEvent(
-                                seq: $0, time: now, kind: .evicted, prefix: prefix, user: user, count: counts.evicted)
-                        }, in: &state)
-                }
-            }
+            for id in removed.keys.sorted() { flush(id) }
         }
         guard !lookups.isEmpty else { return }
         var commands: [(key: String?, command: RESPCommand)] = []
@@ -161,20 +161,33 @@ extension AttachedCache {
             for (offset, lookup) in lookups.enumerated() {
                 let ttl = answers[2 * offset].int
                 Self.countOwn(pttl: [ttl], in: &state)
+                // Gone since (-2): its own event removes it, or the next scan does.
                 guard let ttl, ttl != -2 else { continue }
-                let bytes = answers[2 * offset + 1].int.map(Int.init)
                 let hash = AttachIndex.hash(lookup.key)
+                // Removed by an event after the write: not brought back.
+                guard state.index.entries[hash] != nil else { continue }
+                let bytes = answers[2 * offset + 1].int.map(Int.init)
                 state.index.observe(
                     hash, user: lookup.user, bytes: bytes, ttlMilliseconds: ttl, pass: state.pass, now: now)
-                guard lookup.stored, let id = state.index.existingID(of: lookup.user) else { continue }
-                state.index.count(.sets, of: id)
-                let prefix = PrefixFormat.prefix(namespace: state.namespace, user: lookup.user)
-                let user = lookup.user
-                let key = lookup.key
-                Self.record(
-                    { CacheEvent(seq: $0, time: now, kind: .stored, prefix: prefix, user: user, key: key) },
-                    in: &state)
             }
         }
+    }
+
+    /// Counts and records keys of one user removed by events: expired, evicted, or deleted from
+    /// outside (the application's own purge, say).
+    static func recordRemoved(
+        _ id: UInt32, _ counts: (expired: Int, evicted: Int, deleted: Int), in state: inout State, now: Date
+    ) {
+        var gone: [(user: UInt32, count: Int, expired: Bool)] = []
+        if counts.expired > 0 { gone.append((id, counts.expired, true)) }
+        if counts.deleted > 0 { gone.append((id, counts.deleted, false)) }
+        recordGone(gone, heardLate: false, in: &state, now: now)
+        guard counts.evicted > 0 else { return }
+        let user = state.index.users[Int(id)]
+        state.index.count(.evictions, of: id, by: UInt64(counts.evicted))
+        let prefix = PrefixFormat.prefix(namespace: state.namespace, user: user)
+        record(
+            { CacheEvent(seq: $0, time: now, kind: .evicted, prefix: prefix, user: user, count: counts.evicted) },
+            in: &state)
     }
 }
