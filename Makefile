@@ -34,6 +34,7 @@ build:
 # six redis-servers under traffic run on their own after the rest, so they never compete for the
 # two cores with everything else.
 test: deps build
+	bash scripts/django-venv.sh >/dev/null
 	$(SWIFT) test --skip-build --skip MonitorEndToEndTests --skip ClusterResilienceTests
 	$(SWIFT) test --skip-build --filter MonitorEndToEndTests
 	$(SWIFT) test --skip-build --filter ClusterResilienceTests

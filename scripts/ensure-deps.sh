@@ -15,6 +15,10 @@ fi
 for package in libncurses-dev tmux redis-server wrk openssl; do
     have_package "$package" || need_packages+=("$package")
 done
+# schemathesis (make conformance) and the Django app of the attach tests live in Python venvs.
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    need_packages+=(python3 python3-venv)
+fi
 if [ ${#need_packages[@]} -eq 0 ]; then
     version=$(redis-server --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')
     if [ -n "$version" ] && [ "$version" -lt 7 ]; then

@@ -25,10 +25,12 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let prefix = target.resolvedPrefix
+        let prefix: String
         let keys: [KeyInfo]
         do {
-            keys = try await connection.client().keys(prefix: prefix, limit: limit)
+            let client = try connection.client()
+            prefix = try await target.resolvedPrefix(using: client)
+            keys = try await client.keys(prefix: prefix, limit: limit)
         } catch let error as AdminClientError {
             throw ExitStatus.report(error)
         }

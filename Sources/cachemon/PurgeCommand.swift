@@ -28,8 +28,8 @@ struct PurgeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try connection.client()
-        let prefix = target.resolvedPrefix
         do {
+            let prefix = try await target.resolvedPrefix(using: client)
             if !yes {
                 let held = try await heldKeys(client, prefix)
                 print("Purge \(prefix)? It holds \(held). [y/N] ", terminator: "")

@@ -43,8 +43,9 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let report: VerifyReport
         do {
-            report = try await connection.client().verify(
-                prefix: target.resolvedPrefix, limit: limit, concurrency: concurrency,
+            let client = try connection.client()
+            report = try await client.verify(
+                prefix: try await target.resolvedPrefix(using: client), limit: limit, concurrency: concurrency,
                 timeout: .nanoseconds(Int64(deadline * 1e9)))
         } catch let error as AdminClientError {
             throw ExitStatus.report(error)
