@@ -21,11 +21,13 @@ public struct AttachStatus: Codable, Sendable, Equatable {
     public var purgeAllowed: Bool
     /// Every figure that is an estimate, and how it is made, one sentence each.
     public var estimates: [String]
+    /// A purge under way and how far it is, for example `purging 4: 1,500 keys removed`.
+    public var activity: String?
 
     public init(
         redis: String, pattern: String, passes: Int = 0, scanning: Bool = false, scannedKeys: Int = 0,
         redisKeys: Int = 0, otherKeys: Int = 0, notifications: String? = nil, purgeAllowed: Bool = false,
-        estimates: [String] = []
+        estimates: [String] = [], activity: String? = nil
     ) {
         self.redis = redis
         self.pattern = pattern
@@ -37,6 +39,7 @@ public struct AttachStatus: Codable, Sendable, Equatable {
         self.notifications = notifications
         self.purgeAllowed = purgeAllowed
         self.estimates = estimates
+        self.activity = activity
     }
 
     /// How far the first scan is, 0 to 1, while it runs; `nil` once one has finished.

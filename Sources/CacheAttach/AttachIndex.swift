@@ -42,8 +42,13 @@ struct AttachIndex {
         self.origin = origin
     }
 
-    /// The hash a key is held by.
-    static func hash(_ key: String) -> UInt64 { UInt64(bitPattern: Int64(key.hashValue)) }
+    /// The hash a key is held by, of its bytes (`String`'s own hash treats canonically equivalent
+    /// texts, `é` and `e` + U+0301, as one; Redis does not).
+    static func hash(_ key: String) -> UInt64 {
+        var hasher = Hasher()
+        for byte in key.utf8 { hasher.combine(byte) }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
 
     /// The number of `user`, given on first sight.
     mutating func id(of user: String) -> UInt32 {

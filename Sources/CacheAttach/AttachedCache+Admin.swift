@@ -38,7 +38,7 @@ extension AttachedCache {
                         lastPurgeAt: figures.lastPurgeAt, generation: figures.purges))
             }
             if state.redisBaseline != nil {
-                let lookups = Self.applicationLookups(state)
+                let lookups = Self.applicationLookups(&state)
                 totals.counters[.hits] = lookups.hits
                 totals.counters[.misses] = lookups.misses
             }
@@ -77,7 +77,10 @@ extension AttachedCache {
                 names = keys
             } else {
                 names = try await keys(of: user).sorted()
-                state.withLockedValue { $0.listed[user] = (now, names) }
+                state.withLockedValue { state in
+                    state.listed = state.listed.filter { now.timeIntervalSince($0.value.at) < 5 }
+                    state.listed[user] = (now, names)
+                }
             }
             let page = Array(names.dropFirst(offset).prefix(limit))
             guard !page.isEmpty else { return [] }
@@ -88,7 +91,8 @@ extension AttachedCache {
             }
             let answers = try await client.pipeline(commands)
             let generation = state.withLockedValue { state in
-                Self.countOwn(pttl: stride(from: 0, to: answers.count, by: 2).map { answers[$0].int }, in: &state)
+                Self.countOwn(
+                    pttl: page.enumerated().map { (AttachIndex.hash($1), answers[2 * $0].int) }, in: &state)
                 return state.index.existingID(of: user).map { state.index.figures[Int($0)].purges } ?? 0
             }
             return page.enumerated().compactMap { offset, key in
@@ -120,7 +124,9 @@ extension AttachedCache {
                 else { throw RedisError.protocolError("SCAN answered \(reply)") }
                 cursor = next
                 for name in names {
-                    if let key = name.string, pattern.match(key)?.user == user { found.append(key) }
+                    if let key = Self.keyName(name), pattern.match(key)?.user.utf8.elementsEqual(user.utf8) == true {
+                        found.append(key)
+                    }
                 }
             } while cursor != "0"
         }
@@ -148,7 +154,7 @@ extension AttachedCache {
     public func instances() async throws(CacheAsideError) -> InstanceList {
         let now = Date()
         let (hits, misses, errors) = state.withLockedValue { state in
-            let lookups = Self.applicationLookups(state)
+            let lookups = Self.applicationLookups(&state)
             return (lookups.hits, lookups.misses, state.storeErrors)
         }
         let uptime = now.timeIntervalSince(started)

@@ -26,9 +26,12 @@ extension AttachedCache {
                         state.redisBaseline = (hits, misses)
                         state.redisNow = (hits, misses)
                         state.own = (0, 0)
+                        state.reported = (0, 0)
                     }
+                    state.ownAtPoll = state.own
                 }
             } catch {
+                if Task.isCancelled { return }
                 failed(error, doing: "INFO stats")
             }
             let now = Date()
@@ -77,9 +80,8 @@ extension AttachedCache {
                         }
                     }
                 }
-            } catch is CancellationError {
-                return
             } catch {
+                if Task.isCancelled { return }
                 failed(error, doing: "sampling reads with MONITOR")
             }
             do {
@@ -114,20 +116,51 @@ extension AttachedCache {
             throw error
         }
         for connection in connections { await connection.close() }
-        let seen = lines.withLockedValue { $0 }
+        let seen = lines.withLockedValue { $0 }.filter { Self.database(ofMonitorLine: $0) == url.database }
+        // In stream order: a read of a key written later in the sample was a miss (cache-aside
+        // writes right after a miss), of one written earlier a hit; otherwise the index decides.
+        var firstWrite: [String: Int] = [:]
+        for (position, line) in seen.enumerated() {
+            for key in Self.writtenKeys(inMonitorLine: line) where firstWrite[key] == nil { firstWrite[key] = position }
+        }
+        var sampled: [(user: String, key: String, position: Int)] = []
+        for (position, line) in seen.enumerated() {
+            for key in Self.readKeys(inMonitorLine: line) {
+                if let match = pattern.match(key) { sampled.append((match.user, key, position)) }
+            }
+        }
         var reads: [String: (hits: Int, misses: Int)] = [:]
         state.withLockedValue { state in
-            for line in seen {
-                for key in Self.readKeys(inMonitorLine: line) {
-                    guard let match = pattern.match(key) else { continue }
-                    let held = state.index.entries[AttachIndex.hash(key)] != nil
-                    var counts = reads[match.user] ?? (0, 0)
-                    if held { counts.hits += 1 } else { counts.misses += 1 }
-                    reads[match.user] = counts
+            for (user, key, position) in sampled {
+                let hit: Bool
+                if let written = firstWrite[key] {
+                    hit = written < position
+                } else {
+                    hit = state.index.entries[AttachIndex.hash(key)] != nil
                 }
+                var counts = reads[user] ?? (0, 0)
+                if hit { counts.hits += 1 } else { counts.misses += 1 }
+                reads[user] = counts
             }
         }
         return reads
+    }
+
+    /// The database a `MONITOR` line's command ran in: the number after `[`.
+    static func database(ofMonitorLine line: String) -> Int? {
+        guard let open = line.firstIndex(of: "[") else { return nil }
+        return Int(line[line.index(after: open)...].prefix { $0.isNumber })
+    }
+
+    /// The keys a `MONITOR` line writes: those of `SET`, `SETEX`, `PSETEX`, `SETNX` and `MSET`.
+    static func writtenKeys(inMonitorLine line: String) -> [String] {
+        let arguments = quotedArguments(line)
+        guard let command = arguments.first?.uppercased() else { return [] }
+        switch command {
+        case "SET", "SETEX", "PSETEX", "SETNX": return Array(arguments.dropFirst().prefix(1))
+        case "MSET": return stride(from: 1, to: arguments.count, by: 2).map { arguments[$0] }
+        default: return []
+        }
     }
 
     /// The keys a `MONITOR` line reads: those of `GET`, `MGET`, `GETEX` and `EXISTS`.
@@ -171,6 +204,8 @@ extension AttachedCache {
                 case UInt8(ascii: "n"): argument.append(10)
                 case UInt8(ascii: "r"): argument.append(13)
                 case UInt8(ascii: "t"): argument.append(9)
+                case UInt8(ascii: "a"): argument.append(7)
+                case UInt8(ascii: "b"): argument.append(8)
                 default: argument.append(next)
                 }
             }

@@ -13,20 +13,29 @@ extension AttachedCache {
     /// Listens to keyspace notifications while the server sends them, from every primary.
     func listenForever() async {
         var delay = Duration.milliseconds(200)
-        var enabled = false
         while !Task.isCancelled {
             do {
                 let urls = try await primaryURLs()
-                var flags: String?
-                var note: String?
+                // Each primary's flags, turned on again if asked and missing (a restarted or new
+                // primary has lost them: `CONFIG SET` is not saved).
+                var heard: [String] = []
+                var unknown: String?
+                var hearsAll = true
                 for nodeURL in urls {
-                    (flags, note) = try await notificationFlags(at: nodeURL, enable: configuration.enableNotifications && !enabled)
+                    let (flags, note) = try await notificationFlags(at: nodeURL, enable: configuration.enableNotifications)
+                    if let flags {
+                        heard.append(flags)
+                        hearsAll = hearsAll && flags.contains("E") && flags.count > 1
+                    } else {
+                        unknown = note
+                    }
                 }
-                enabled = true
-                let hears = flags.map { $0.contains("E") && $0.count > 1 } ?? (note != nil)
+                // Without CONFIG GET the flags are unknown: subscribe anyway, and say so.
+                let hears = hearsAll
+                let shown = unknown ?? heard.first
                 state.withLockedValue { state in
-                    state.status.notifications = hears ? flags ?? note : nil
-                    state.hearsMisses = hears && (flags?.contains("m") ?? false)
+                    state.status.notifications = hears ? shown : nil
+                    state.hearsMisses = hears && unknown == nil && heard.allSatisfy { $0.contains("m") }
                 }
                 guard hears else {
                     // Off on the server: look again in a while, someone may turn them on.
@@ -35,9 +44,8 @@ extension AttachedCache {
                 }
                 try await listen(to: urls)
                 delay = .milliseconds(200)
-            } catch is CancellationError {
-                return
             } catch {
+                if Task.isCancelled { return }
                 failed(error, doing: "keyspace notifications")
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
@@ -46,18 +54,20 @@ extension AttachedCache {
     }
 
     /// The server's `notify-keyspace-events`, after adding ``wantedNotifications`` if `enable`;
-    /// when `CONFIG` is refused (an ACL user without it), no flags and a note saying so.
+    /// when `CONFIG GET` is refused (an ACL user without it), no flags and a note saying so.
     func notificationFlags(at nodeURL: RedisURL, enable: Bool) async throws -> (String?, String?) {
         let connection = try await nodes.connection(to: nodeURL)
-        let answer = try await connection.execute(RESPCommand("CONFIG", "GET", "notify-keyspace-events"))
+        let answer = try await connection.send(RESPCommand("CONFIG", "GET", "notify-keyspace-events"))
         guard case .array(let parts) = answer, parts.count == 2, var flags = parts[1].string else {
-            return (nil, "unknown: CONFIG GET was refused (\(answer.errorMessage ?? "no answer"))")
+            return (nil, "unknown (CONFIG GET refused: \(answer.errorMessage ?? "no answer"))")
         }
         if enable {
-            let missing = Self.wantedNotifications.filter { !flags.contains($0) && !(flags.contains("A") && "g$xe".contains($0)) }
+            let missing = Self.wantedNotifications.filter { flag in
+                !flags.contains(flag) && !(flags.contains("A") && "g$xe".contains(flag))
+            }
             if !missing.isEmpty {
                 flags += missing
-                let set = try await connection.execute(RESPCommand("CONFIG", "SET", "notify-keyspace-events", flags))
+                let set = try await connection.send(RESPCommand("CONFIG", "SET", "notify-keyspace-events", flags))
                 if let refusal = set.errorMessage {
                     throw RedisError.server("cannot turn on keyspace notifications: \(refusal)")
                 }
@@ -75,32 +85,40 @@ extension AttachedCache {
         options.commandTimeout = .seconds(5)
         options.onPush = { parts in
             guard parts.count == 4, parts[0].string == "pmessage", let channel = parts[2].string,
-                let key = parts[3].string, let colon = channel.lastIndex(of: ":")
+                let key = Self.keyName(parts[3]), let colon = channel.lastIndex(of: ":")
             else { return }
             let event = String(channel[channel.index(after: colon)...])
             arrived.withLockedValue { $0.append((event, key)) }
         }
         var connections: [RedisConnection] = []
-        defer {
-            let opened = connections
-            Task { for connection in opened { await connection.close() } }
-        }
-        for nodeURL in urls {
-            let connection = try await RedisConnection.connect(to: nodeURL, options: options)
-            connections.append(connection)
-            let answer = try await connection.execute(
-                RESPCommand("PSUBSCRIBE", "__keyevent@\(nodeURL.database)__:*"))
-            if let refusal = answer.errorMessage { throw RedisError.server("PSUBSCRIBE: \(refusal)") }
-        }
-        while connections.allSatisfy(\.isActive) {
-            try await Task.sleep(for: .milliseconds(100))
-            let batch = arrived.withLockedValue { arrived in
-                defer { arrived.removeAll(keepingCapacity: true) }
-                return arrived
+        do {
+            for nodeURL in urls {
+                let connection = try await RedisConnection.connect(to: nodeURL, options: options)
+                connections.append(connection)
+                let answer = try await connection.execute(
+                    RESPCommand("PSUBSCRIBE", "__keyevent@\(nodeURL.database)__:*"))
+                if let refusal = answer.errorMessage { throw RedisError.server("PSUBSCRIBE: \(refusal)") }
             }
-            if !batch.isEmpty { try await apply(batch) }
+            var checked = ContinuousClock.now
+            while connections.allSatisfy(\.isActive) {
+                try await Task.sleep(for: .milliseconds(100))
+                let batch = arrived.withLockedValue { arrived in
+                    defer { arrived.removeAll(keepingCapacity: true) }
+                    return arrived
+                }
+                if !batch.isEmpty { try await apply(batch) }
+                // A new primary (a failover, a reshard) is subscribed to by starting over.
+                if ContinuousClock.now - checked > .seconds(5) {
+                    checked = ContinuousClock.now
+                    if try await primaryURLs().map(\.description) != urls.map(\.description) { break }
+                }
+            }
+        } catch {
+            for connection in connections { await connection.close() }
+            throw error
         }
-        throw RedisError.connectionClosed("the notifications' connection closed")
+        for connection in connections { await connection.close() }
+        throw RedisError.connectionClosed("the notifications' connection closed, or the primaries changed")
     }
 
     /// Applies keyspace events in their order: a write is counted and recorded at once, then its
@@ -111,6 +129,7 @@ extension AttachedCache {
         let now = Date()
         state.withLockedValue { state in
             var removed: [UInt32: (expired: Int, evicted: Int, deleted: Int)] = [:]
+            var looked: Set<UInt64> = []
             func flush(_ id: UInt32) {
                 guard let counts = removed.removeValue(forKey: id) else { return }
                 Self.recordRemoved(id, counts, in: &state, now: now)
@@ -121,7 +140,8 @@ extension AttachedCache {
                 switch event {
                 case "set", "expire", "persist", "rename_to", "restore", "copy_to", "setrange", "append", "incrby",
                     "incrbyfloat":
-                    lookups.append((key, match.user))
+                    // `SET … EX` says set and expire: one lookup.
+                    if looked.insert(hash).inserted { lookups.append((key, match.user)) }
                     guard event == "set" else { continue }
                     let id = state.index.id(of: match.user)
                     flush(id)
@@ -143,6 +163,11 @@ extension AttachedCache {
                     }
                     removed[entry.user] = counts
                 case "keymiss":
+                    // A miss of attach's own PTTL is not the application's.
+                    if let own = state.ownMisses[hash] {
+                        state.ownMisses[hash] = own > 1 ? own - 1 : nil
+                        continue
+                    }
                     state.index.count(.misses, of: state.index.id(of: match.user))
                 default:
                     continue
@@ -160,10 +185,10 @@ extension AttachedCache {
         state.withLockedValue { state in
             for (offset, lookup) in lookups.enumerated() {
                 let ttl = answers[2 * offset].int
-                Self.countOwn(pttl: [ttl], in: &state)
+                let hash = AttachIndex.hash(lookup.key)
+                Self.countOwn(pttl: [(hash, ttl)], in: &state)
                 // Gone since (-2): its own event removes it, or the next scan does.
                 guard let ttl, ttl != -2 else { continue }
-                let hash = AttachIndex.hash(lookup.key)
                 // Removed by an event after the write: not brought back.
                 guard state.index.entries[hash] != nil else { continue }
                 let bytes = answers[2 * offset + 1].int.map(Int.init)

@@ -46,7 +46,10 @@ extension AttachedCache {
                         case .array(let names) = parts[1]
                     else { throw RedisError.protocolError("SCAN answered \(reply)") }
                     cursor = next
-                    let keys = names.compactMap { name in name.string.flatMap { pattern.match($0)?.user == user ? $0 : nil } }
+                    // The user exactly, byte for byte: `4` is not `40`, and `é` is not `e` + U+0301.
+                    let keys = names.compactMap { name in
+                        Self.keyName(name).flatMap { pattern.match($0)?.user.utf8.elementsEqual(user.utf8) == true ? $0 : nil }
+                    }
                     for batch in stride(from: 0, to: keys.count, by: 500) {
                         let chunk = keys[batch..<min(keys.count, batch + 500)]
                         // Forget them first, so their `del` notifications are not counted as
@@ -56,10 +59,18 @@ extension AttachedCache {
                         }
                         let answers = try await connection.pipeline(chunk.map { RESPCommand("UNLINK", $0) })
                         removed += answers.reduce(0) { $0 + Int($1.int ?? 0) }
+                        // Refused (an ACL without UNLINK, a key whose slot moved): say so; the keys
+                        // not removed come back with the next scan.
+                        if let refusal = answers.lazy.compactMap(\.errorMessage).first {
+                            throw RedisError.server("UNLINK: \(refusal)")
+                        }
+                        let progress = "purging \(user): \(removed) keys removed"
+                        state.withLockedValue { $0.status.activity = progress }
                     }
                 } while cursor != "0"
             }
         } catch {
+            state.withLockedValue { $0.status.activity = nil }
             failed(error, doing: "purge of \(user)")
             throw .storeUnavailable("purge of \(user) failed after removing \(removed) keys: \(error)")
         }
@@ -67,6 +78,7 @@ extension AttachedCache {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let now = Date()
         let generation = state.withLockedValue { state in
+            state.status.activity = nil
             let id = state.index.id(of: user)
             state.index.purged(id, keys: removed, at: now)
             state.listed[user] = nil

@@ -14,9 +14,8 @@ extension AttachedCache {
                 try await scanOnce()
                 delay = .milliseconds(200)
                 try await Task.sleep(for: configuration.rescanInterval)
-            } catch is CancellationError {
-                return
             } catch {
+                if Task.isCancelled { return }
                 failed(error, doing: "scan")
                 state.withLockedValue { $0.status.scanning = false }
                 try? await Task.sleep(for: delay)
@@ -56,7 +55,7 @@ extension AttachedCache {
                     case .array(let names) = parts[1]
                 else { throw RedisError.protocolError("SCAN answered \(reply)") }
                 cursor = next
-                let keys = names.compactMap(\.string)
+                let keys = names.compactMap(Self.keyName)
                 let matched = keys.compactMap { key in pattern.match(key).map { (key: key, user: $0.user) } }
                 var measured: [Bool] = []
                 var commands: [RESPCommand] = []
@@ -67,12 +66,18 @@ extension AttachedCache {
                     if measure { commands.append(RESPCommand("MEMORY", "USAGE", entry.key, "SAMPLES", "0")) }
                 }
                 let answers = commands.isEmpty ? [] : try await connection.pipeline(commands)
+                // A refusal (an ACL, a node that lost its slots) must not end the pass: keys it
+                // did not look at would be taken for gone.
+                if let refusal = answers.lazy.compactMap(\.errorMessage).first {
+                    throw RedisError.server("scan: \(refusal)")
+                }
                 let now = Date()
                 var position = 0
                 state.withLockedValue { state in
                     for (offset, entry) in matched.enumerated() {
                         let ttl = answers[position].int
-                        Self.countOwn(pttl: [ttl], in: &state)
+                        let hash = AttachIndex.hash(entry.key)
+                        Self.countOwn(pttl: [(hash, ttl)], in: &state)
                         position += 1
                         var bytes: Int?
                         if measured[offset] {
@@ -82,7 +87,7 @@ extension AttachedCache {
                         // -2: gone between SCAN and PTTL.
                         guard let ttl, ttl != -2 else { continue }
                         state.index.observe(
-                            AttachIndex.hash(entry.key), user: entry.user, bytes: bytes,
+                            hash, user: entry.user, bytes: bytes,
                             ttlMilliseconds: ttl, pass: pass, now: now)
                     }
                     state.status.scannedKeys += keys.count

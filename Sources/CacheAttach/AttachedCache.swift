@@ -2,6 +2,7 @@ import CacheAdminAPI
 import CacheAside
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import RESP
 import ServiceLifecycle
 
@@ -91,8 +92,14 @@ public final class AttachedCache: CacheAdministration, Service {
         var redisBaseline: (hits: UInt64, misses: UInt64)?
         var redisNow: (hits: UInt64, misses: UInt64) = (0, 0)
         /// The server's hits and misses that were attach's own `PTTL`s since the baseline: taken
-        /// off, so the hit ratio is the application's.
+        /// off, so the hit ratio is the application's; `ownAtPoll` as they were at the last `INFO`.
         var own: (hits: UInt64, misses: UInt64) = (0, 0)
+        var ownAtPoll: (hits: UInt64, misses: UInt64) = (0, 0)
+        /// The application's hits and misses last reported: totals never go down.
+        var reported: (hits: UInt64, misses: UInt64) = (0, 0)
+        /// Keys whose own `PTTL` found nothing, by hash: the `keymiss` event each causes is not the
+        /// application's miss.
+        var ownMisses: [UInt64: Int] = [:]
         var pass: UInt32 = 1
         /// Whether key misses are heard from notifications (then misses per user are exact).
         var hearsMisses = false
@@ -113,6 +120,9 @@ public final class AttachedCache: CacheAdministration, Service {
         self.started = started
         self.url = url
         self.pattern = pattern
+        var configuration = configuration
+        // A scan a millisecond long, again and again, would still take 13 years to wrap the count.
+        configuration.rescanInterval = max(configuration.rescanInterval, .milliseconds(100))
         self.configuration = configuration
         var options = configuration.connection
         options.clientName = options.clientName ?? "\(configuration.instance)-attach"
@@ -154,7 +164,7 @@ public final class AttachedCache: CacheAdministration, Service {
     public func unreachable() async -> String? {
         do {
             for nodeURL in try await primaryURLs() {
-                let answer = try await nodes.connection(to: nodeURL).execute(RESPCommand("PING"))
+                let answer = try await nodes.connection(to: nodeURL).send(RESPCommand("PING"))
                 if let refusal = answer.errorMessage {
                     return "Redis at \(nodeURL.host):\(nodeURL.port) refused PING: \(refusal)"
                 }
@@ -191,20 +201,37 @@ public final class AttachedCache: CacheAdministration, Service {
         }
     }
 
-    /// Counts attach's own `PTTL` answers: the server counts them as hits (a key) or misses (-2).
-    static func countOwn(pttl answers: some Sequence<Int64?>, in state: inout State) {
-        guard state.redisBaseline != nil else { return }
-        for answer in answers {
-            if answer == -2 { state.own.misses += 1 } else if answer != nil { state.own.hits += 1 }
+    /// Counts attach's own `PTTL` answers: the server counts them as hits (a key) or misses (-2),
+    /// and a miss also raises a `keymiss` event.
+    static func countOwn(pttl answers: some Sequence<(hash: UInt64, answer: Int64?)>, in state: inout State) {
+        for (hash, answer) in answers {
+            if answer == -2 {
+                state.ownMisses[hash, default: 0] += 1
+                if state.redisBaseline != nil { state.own.misses += 1 }
+            } else if answer != nil, state.redisBaseline != nil {
+                state.own.hits += 1
+            }
         }
+        // Events that never came (notifications off): forget them rather than grow.
+        if state.ownMisses.count > 100_000 { state.ownMisses.removeAll() }
     }
 
-    /// The application's hits and misses since attach started: the server's, less attach's own.
-    static func applicationLookups(_ state: State) -> (hits: UInt64, misses: UInt64) {
+    /// The application's hits and misses since attach started: the server's, less attach's own as
+    /// they were when the server was asked; never less than reported before.
+    static func applicationLookups(_ state: inout State) -> (hits: UInt64, misses: UInt64) {
         guard let base = state.redisBaseline else { return (0, 0) }
         let hits = state.redisNow.hits - base.hits
         let misses = state.redisNow.misses - base.misses
-        return (hits > state.own.hits ? hits - state.own.hits : 0, misses > state.own.misses ? misses - state.own.misses : 0)
+        let own = state.ownAtPoll
+        state.reported.hits = max(state.reported.hits, hits > own.hits ? hits - own.hits : 0)
+        state.reported.misses = max(state.reported.misses, misses > own.misses ? misses - own.misses : 0)
+        return state.reported
+    }
+
+    /// A key's name, `nil` when it is not UTF-8 (such keys are other, never a user's).
+    static func keyName(_ value: RESPValue) -> String? {
+        guard case .bulkString(let buffer) = value else { return value.string }
+        return String(validating: buffer.readableBytesView, as: UTF8.self)
     }
 
     /// Adds an event to its prefix's timeline and, unless it is of a kind the ring leaves out

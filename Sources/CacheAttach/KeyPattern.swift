@@ -85,7 +85,10 @@ public struct KeyPattern: Sendable, CustomStringConvertible {
     /// a leading `^`, an escape of a letter or digit (`\d`); a character followed by `*`, `?` or
     /// `{` may be absent, so it is left out; an alternation anywhere (`|`) makes the prefix empty.
     static func literalPrefix(of text: String) -> (String, Bool) {
-        if hasTopLevelAlternation(text) { return ("", false) }
+        // Constructs this reading does not follow (quoting, comments, extended mode): no prefix.
+        if hasTopLevelAlternation(text) || text.contains("\\Q") || text.contains("(?#") || text.contains("(?x") {
+            return ("", false)
+        }
         var characters = Array(text)
         var index = 0
         if characters.first == "^" {
@@ -115,8 +118,39 @@ public struct KeyPattern: Sendable, CustomStringConvertible {
         }
         characters.removeFirst(min(index, characters.count))
         let rest = String(characters)
-        let userFollows = rest.hasPrefix("(?P<user>") || rest.hasPrefix("(?<user>")
+        let userFollows = (rest.hasPrefix("(?P<user>") || rest.hasPrefix("(?<user>")) && !isQuantifiedGroup(rest)
         return (String(prefix), userFollows)
+    }
+
+    /// Whether the group `text` starts with is followed by a quantifier (`(?P<user>.)+` captures
+    /// only its last repetition, so the user need not follow the prefix).
+    private static func isQuantifiedGroup(_ text: String) -> Bool {
+        var depth = 0
+        var escaped = false
+        var inClass = false
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            if escaped {
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if inClass {
+                if character == "]" { inClass = false }
+            } else if character == "[" {
+                inClass = true
+            } else if character == "(" {
+                depth += 1
+            } else if character == ")" {
+                depth -= 1
+                if depth == 0 {
+                    let next = text.index(after: index)
+                    return next < text.endIndex && "*+?{".contains(text[next])
+                }
+            }
+            index = text.index(after: index)
+        }
+        return true
     }
 
     /// Whether `|` appears outside a class and unescaped (at any depth: a conservative reading).

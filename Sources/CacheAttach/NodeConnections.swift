@@ -6,7 +6,9 @@ import RESP
 actor NodeConnections {
     let url: RedisURL
     let options: RedisConnection.Options
-    private var open: [String: RedisConnection] = [:]
+    /// Each server's connection, or the connect under way (callers that arrive meanwhile share it).
+    private var open: [String: Task<RedisConnection, any Error>] = [:]
+    private var closed = false
 
     init(url: RedisURL, options: RedisConnection.Options) {
         self.url = url
@@ -14,16 +16,29 @@ actor NodeConnections {
     }
 
     /// The connection to the server at `nodeURL`, opened if there is none that works.
-    func connection(to nodeURL: RedisURL) async throws(RedisError) -> RedisConnection {
+    func connection(to nodeURL: RedisURL) async throws -> RedisConnection {
         let name = "\(nodeURL.host):\(nodeURL.port)"
-        if let held = open[name], held.isActive { return held }
-        let connection = try await RedisConnection.connect(to: nodeURL, options: options)
-        open[name] = connection
-        return connection
+        if let held = open[name], let connection = try? await held.value, connection.isActive {
+            return connection
+        }
+        if closed { throw RedisError.connectionClosed("attach has stopped") }
+        // Another caller may have started a connect while this one waited.
+        if let pending = open[name], let connection = try? await pending.value, connection.isActive {
+            return connection
+        }
+        let options = options
+        let connect = Task { () throws -> RedisConnection in
+            try await RedisConnection.connect(to: nodeURL, options: options)
+        }
+        open[name] = connect
+        return try await connect.value
     }
 
+    /// Closes every connection; later calls of ``connection(to:)`` fail.
     func closeAll() async {
-        for connection in open.values { await connection.close() }
+        closed = true
+        let all = open.values
         open = [:]
+        for task in all { await (try? task.value)?.close() }
     }
 }

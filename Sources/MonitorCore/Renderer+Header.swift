@@ -100,6 +100,9 @@ func renderHeader(_ screen: inout Screen, _ state: MonitorState, _ painter: Pain
 func renderAttachRow(_ screen: inout Screen, _ attach: AttachStatus, _ state: MonitorState, _ painter: Painter) {
     var column = screen.write(" expired/s \(Format.rate(state.history.rate { $0[.expirations] }))", row: 2, column: 0)
     column = screen.write("  purges \(Format.count(state.snapshot?.totals[.purges] ?? 0))", row: 2, column: column)
+    if let activity = attach.activity {
+        column = screen.write("  \(activity)", row: 2, column: column, style: painter.style(.yellow, bold: true))
+    }
     if let progress = attach.firstScanProgress {
         column = screen.write(
             "  scanning \(Format.percent(progress)) of \(Format.count(attach.redisKeys, "key"))", row: 2,

@@ -19,13 +19,19 @@ enum TextReport {
                 + "stale writes rejected \(totals[.staleSetsRejected])  store errors \(totals[.errors])"
                 + (totals[.setsRefusedForMemory] > 0 ? "  refused, store full \(totals[.setsRefusedForMemory])" : ""),
             consistency(totals),
+        ]
+        if let attach = snapshot.attach { lines += attached(attach) }
+        lines += [
             "",
             "prefixes \(snapshot.prefixCount), sorted by \(snapshot.query.sort.rawValue) \(snapshot.query.order.rawValue)",
         ]
+        // An attached Redis tells hits per user only as estimates (~), or not at all (–).
+        let hitsUnknown = snapshot.attach?.estimates.isEmpty ?? false
+        let hitsMark = snapshot.attach == nil ? "" : "~"
         let rows = snapshot.prefixes.map { prefix in
             [
-                prefix.user ?? "(public)", "\(prefix.keys)", bytes(prefix.bytes), percent(prefix.hitRatio),
-                "\(prefix[.hits])", "\(prefix[.misses])", "\(prefix.expiringSoon)",
+                prefix.user ?? "(public)", "\(prefix.keys)", bytes(prefix.bytes),
+                hitsUnknown ? "–" : hitsMark + percent(prefix.hitRatio), hitsUnknown ? "–" : hitsMark + "\(prefix[.hits])", "\(prefix[.misses])", "\(prefix.expiringSoon)",
                 prefix.lastPurgeAt.map { ago($0, now: snapshot.serverTime) } ?? "never",
             ]
         }
@@ -34,6 +40,23 @@ enum TextReport {
                 header: ["USER", "KEYS", "BYTES", "HIT%", "HITS", "MISSES", "EXPIRING", "LAST PURGE"], rows: rows,
                 rightAligned: 1...6))
         return lines.joined(separator: "\n")
+    }
+
+    /// What `cachemon attach` says of the Redis it watches: its scan, other keys, notifications
+    /// and the figures that are estimates.
+    static func attached(_ attach: AttachStatus) -> [String] {
+        let scan =
+            attach.firstScanProgress.map { "first scan \(percent($0)) of \(Format.count(attach.redisKeys, "key"))" }
+            ?? "\(Format.count(attach.passes, "scan")) done" + (attach.scanning ? ", one under way" : "")
+        var lines = [
+            "attached to \(attach.redis), pattern \(attach.pattern)",
+            "\(scan)  other keys \(attach.otherKeys)  notifications \(attach.notifications ?? "off")  "
+                + (attach.purgeAllowed ? "purges allowed" : "read-only"),
+            "hits and misses above are the whole server's (INFO stats)",
+        ]
+        lines += attach.estimates.map { "estimated: \($0)" }
+        if attach.estimates.isEmpty { lines.append("hits per user: not visible from Redis (--sample-reads estimates them)") }
+        return lines
     }
 
     static func instances(_ list: InstanceList, url: String) -> String {

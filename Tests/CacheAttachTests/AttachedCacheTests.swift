@@ -293,4 +293,105 @@ struct AttachedCacheTests {
         #expect(left.count == users.count * 3 - 3)
         #expect(!left.contains { fixture.cache.pattern.match($0)?.user == "4" })
     }
+
+    /// The smallest ACL rule attach needs, as docs/attach.md gives it, with `+unlink` for purges.
+    static let aclRule =
+        "on >s3cret resetkeys ~:1:foobar_* resetchannels &__keyevent@0__:* -@all +ping +select +client|setname +info "
+        + "+dbsize +scan +pttl +memory|usage +cluster|shards +cluster|slots +psubscribe +config|get +unlink"
+
+    @Test("over TLS, an ACL user with the documented rule scans, hears notifications and purges")
+    func aclUserOverTLS() async throws {
+        let certificates = try await TestCertificates.make()
+        let port = try RedisServer.freePort()
+        let server = try await RedisServer(
+            port: 0,
+            arguments: [
+                "--tls-port", String(port), "--tls-cert-file", certificates.serverCertificate, "--tls-key-file",
+                certificates.serverKey, "--tls-ca-cert-file", certificates.caFile, "--tls-auth-clients", "optional",
+            ], readyPort: port)
+        let tls = RedisTLS(caFile: certificates.caFile)
+        let admin = try await RedisConnection.connect(
+            to: RedisURL("rediss://127.0.0.1:\(port)"), options: .init(tls: tls))
+        _ = try await admin.execute(
+            RESPCommand(strings: ["ACL", "SETUSER", "cachemon-attach"] + Self.aclRule.split(separator: " ").map(String.init)))
+        // The operator turns notifications on: the limited user may not.
+        _ = try await admin.execute(RESPCommand("CONFIG", "SET", "notify-keyspace-events", "Eg$xem"))
+        for user in Self.neighbours {
+            _ = try await admin.execute(RESPCommand("SET", ":1:foobar_\(user)_/summary", "v", "PX", "300000"))
+        }
+        let cache = AttachedCache(
+            url: try RedisURL("rediss://cachemon-attach:s3cret@127.0.0.1:\(port)"),
+            pattern: try KeyPattern(AttachFixture.pattern),
+            configuration: .init(
+                allowPurge: true, scanShare: 1, rescanInterval: .seconds(3600), connection: .init(tls: tls)))
+        let running = Task { try? await cache.run() }
+        defer {
+            running.cancel()
+            Task {
+                await admin.close()
+                await server.kill()
+            }
+        }
+        try await cache.scanOnce()
+        var snapshot = try await cache.stats(StatsQuery(limit: 100))
+        #expect(snapshot.keysByUser == Dictionary(uniqueKeysWithValues: Self.neighbours.map { ($0, 1) }))
+        for _ in 0..<200 where snapshot.attach?.notifications == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            snapshot = try await cache.stats(StatsQuery(limit: 100))
+        }
+        #expect(Set(snapshot.attach?.notifications ?? "") == Set("Eg$xem"))
+        _ = try await admin.execute(RESPCommand("SET", ":1:foobar_4_/orders", "v", "PX", "300000"))
+        for _ in 0..<200 where snapshot.keysByUser["4"] != 2 {
+            try await Task.sleep(for: .milliseconds(50))
+            snapshot = try await cache.stats(StatsQuery(limit: 100))
+        }
+        #expect(snapshot.keysByUser["4"] == 2, "the write was heard")
+        #expect(try await cache.purge(user: "4", reason: nil, origin: nil).removedKeys == 2)
+        #expect(try await admin.execute(RESPCommand("EXISTS", ":1:foobar_40_/summary")).int == 1)
+        #expect(snapshot.totals[.errors] == 0)
+    }
+
+    @Test("a user without CONFIG GET is still heard; without UNLINK a purge fails and says why")
+    func narrowerUser() async throws {
+        let server = try await RedisServer()
+        let admin = try await RedisConnection.connect(to: RedisURL(server.url))
+        let rule = Self.aclRule.replacingOccurrences(of: " +config|get", with: "")
+            .replacingOccurrences(of: " +unlink", with: "")
+        _ = try await admin.execute(
+            RESPCommand(strings: ["ACL", "SETUSER", "narrow"] + rule.split(separator: " ").map(String.init)))
+        _ = try await admin.execute(RESPCommand("CONFIG", "SET", "notify-keyspace-events", "Eg$xe"))
+        _ = try await admin.execute(RESPCommand("SET", ":1:foobar_4_/summary", "v"))
+        let cache = AttachedCache(
+            url: try RedisURL("redis://narrow:s3cret@127.0.0.1:\(server.port)"),
+            pattern: try KeyPattern(AttachFixture.pattern),
+            configuration: .init(allowPurge: true, scanShare: 1, rescanInterval: .seconds(3600)))
+        let running = Task { try? await cache.run() }
+        defer {
+            running.cancel()
+            Task {
+                await admin.close()
+                await server.kill()
+            }
+        }
+        try await cache.scanOnce()
+        var snapshot = try await cache.stats(StatsQuery(limit: 100))
+        for _ in 0..<200 where snapshot.attach?.notifications == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            snapshot = try await cache.stats(StatsQuery(limit: 100))
+        }
+        #expect(snapshot.attach?.notifications?.hasPrefix("unknown (CONFIG GET refused") == true)
+        _ = try await admin.execute(RESPCommand("SET", ":1:foobar_4_/orders", "v"))
+        for _ in 0..<200 where snapshot.keysByUser["4"] != 2 {
+            try await Task.sleep(for: .milliseconds(50))
+            snapshot = try await cache.stats(StatsQuery(limit: 100))
+        }
+        #expect(snapshot.keysByUser["4"] == 2, "subscribed although the flags are unknown")
+        do {
+            _ = try await cache.purge(user: "4", reason: nil, origin: nil)
+            Issue.record("a purge without UNLINK rights succeeded")
+        } catch {
+            #expect(error.description.contains("NOPERM") && error.description.contains("after removing 0 keys"))
+        }
+        #expect(try await admin.execute(RESPCommand("EXISTS", ":1:foobar_4_/summary")).int == 1)
+    }
 }

@@ -57,6 +57,9 @@ struct KeyPatternTests {
             (#"^\d+_(?P<user>.+)"#, "", false),
             (#"(?i)abc(?P<user>.+)"#, "", false),
             (#"^x(?P<other>.)(?P<user>.+)"#, "x", false),
+            (#"^pre(?P<user>[a-z])+_.*"#, "pre", false),
+            (#"^abc\Q[\E|zzz(?P<user>.+)"#, "", false),
+            (#"^a(?#note)b(?P<user>.+)"#, "", false),
         ])
     func literalPrefix(source: String, prefix: String, userFollows: Bool) throws {
         let pattern = try KeyPattern(source)
@@ -88,6 +91,16 @@ struct MonitorLineTests {
         #expect(AttachedCache.readKeys(inMonitorLine: #"1.0 [0 unix:/s] "get" "k""#) == ["k"])
         #expect(AttachedCache.readKeys(inMonitorLine: #"1.0 [0 127.0.0.1:1] "SET" "k" "v""#).isEmpty)
         #expect(AttachedCache.readKeys(inMonitorLine: "OK").isEmpty)
+    }
+
+    @Test("writes are SET, SETEX, PSETEX, SETNX and MSET; the database is the number after [")
+    func writesAndDatabase() {
+        #expect(AttachedCache.writtenKeys(inMonitorLine: #"1.0 [3 127.0.0.1:1] "SET" "k" "v" "PX" "5""#) == ["k"])
+        #expect(AttachedCache.writtenKeys(inMonitorLine: #"1.0 [0 127.0.0.1:1] "MSET" "a" "1" "b" "2""#) == ["a", "b"])
+        #expect(AttachedCache.writtenKeys(inMonitorLine: #"1.0 [0 127.0.0.1:1] "GET" "k""#).isEmpty)
+        #expect(AttachedCache.database(ofMonitorLine: #"1.0 [3 127.0.0.1:1] "SET" "k" "v""#) == 3)
+        #expect(AttachedCache.database(ofMonitorLine: #"1.0 [12 unix:/s] "GET" "k""#) == 12)
+        #expect(AttachedCache.database(ofMonitorLine: "OK") == nil)
     }
 
     @Test("quoted arguments are unescaped: \\\", \\\\ and \\xHH")
