@@ -79,6 +79,7 @@ bench: deps
 	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench RedisBenchmarks near
 	bash scripts/near-bench.sh .build-bench/release/cachemon
 	bash scripts/sample-bench.sh .build-bench/release/cachemon
+	bash scripts/attach-bench.sh .build-bench/release/cachemon 100000 1000000
 	CACHEMON_BENCHMARKS=1 $(SWIFT) run -c release --scratch-path .build-bench StatsBenchmarks $(STATS_USERS) $(STATS_STORES)
 
 # A release build of cachemon under load, Redis killed and restarted twice and a purge storm, checked
