@@ -33,7 +33,8 @@ public final class CacheMetrics: Sendable {
     }
 
     /// Creates the exporter of any ``CacheAdministration``, such as a cache attached by `cachemon attach`.
-    public init(source: some CacheAdministration, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(source: some CacheAdministration, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry())
+    {
         self.cache = source
         self.registry = registry
         func counter(_ name: String, _ help: String) -> Counter {

@@ -22,7 +22,8 @@ extension AttachedCache {
                 var unknown: String?
                 var hearsAll = true
                 for nodeURL in urls {
-                    let (flags, note) = try await notificationFlags(at: nodeURL, enable: configuration.enableNotifications)
+                    let (flags, note) = try await notificationFlags(
+                        at: nodeURL, enable: configuration.enableNotifications)
                     if let flags {
                         heard.append(flags)
                         hearsAll = hearsAll && flags.contains("E") && flags.count > 1
@@ -145,7 +146,8 @@ extension AttachedCache {
                     guard event == "set" else { continue }
                     let id = state.index.id(of: match.user)
                     flush(id)
-                    state.index.observe(hash, user: match.user, bytes: nil, ttlMilliseconds: nil, pass: state.pass, now: now)
+                    state.index.observe(
+                        hash, user: match.user, bytes: nil, ttlMilliseconds: nil, pass: state.pass, now: now)
                     state.index.count(.sets, of: id)
                     let prefix = PrefixFormat.prefix(namespace: state.namespace, user: match.user)
                     Self.record(

@@ -48,7 +48,9 @@ extension AttachedCache {
                     cursor = next
                     // The user exactly, byte for byte: `4` is not `40`, and `é` is not `e` + U+0301.
                     let keys = names.compactMap { name in
-                        Self.keyName(name).flatMap { pattern.match($0)?.user.utf8.elementsEqual(user.utf8) == true ? $0 : nil }
+                        Self.keyName(name).flatMap {
+                            pattern.match($0)?.user.utf8.elementsEqual(user.utf8) == true ? $0 : nil
+                        }
                     }
                     for batch in stride(from: 0, to: keys.count, by: 500) {
                         let chunk = keys[batch..<min(keys.count, batch + 500)]

@@ -36,7 +36,9 @@ extension AttachedCache {
             state.status.scanning = true
             state.status.scannedKeys = 0
             state.status.redisKeys = redisKeys
-            if urls.count > 1 { state.status.redis = "a Redis Cluster of \(urls.count) primaries via \(url.host):\(url.port)" }
+            if urls.count > 1 {
+                state.status.redis = "a Redis Cluster of \(urls.count) primaries via \(url.host):\(url.port)"
+            }
             return state.pass
         }
         // Measure every key of a small keyspace; one in `stride` of a large one.

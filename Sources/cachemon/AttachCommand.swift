@@ -131,7 +131,8 @@ struct AttachCommand: AsyncParsableCommand {
 
     /// The URL from the argument or `$CACHEMON_REDIS_URL`; a malformed one is refused without its password.
     func parsedURL() throws -> RedisURL {
-        let given = redisURL ?? ProcessInfo.processInfo.environment["CACHEMON_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let given =
+            redisURL ?? ProcessInfo.processInfo.environment["CACHEMON_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 }
         guard let given else { throw ValidationError("give the Redis URL to attach to (or set $CACHEMON_REDIS_URL)") }
         do {
             return try RedisURL(given)

@@ -31,7 +31,8 @@ enum TextReport {
         let rows = snapshot.prefixes.map { prefix in
             [
                 prefix.user ?? "(public)", "\(prefix.keys)", bytes(prefix.bytes),
-                hitsUnknown ? "–" : hitsMark + percent(prefix.hitRatio), hitsUnknown ? "–" : hitsMark + "\(prefix[.hits])", "\(prefix[.misses])", "\(prefix.expiringSoon)",
+                hitsUnknown ? "–" : hitsMark + percent(prefix.hitRatio),
+                hitsUnknown ? "–" : hitsMark + "\(prefix[.hits])", "\(prefix[.misses])", "\(prefix.expiringSoon)",
                 prefix.lastPurgeAt.map { ago($0, now: snapshot.serverTime) } ?? "never",
             ]
         }
@@ -55,7 +56,9 @@ enum TextReport {
             "hits and misses above are the whole server's (INFO stats)",
         ]
         lines += attach.estimates.map { "estimated: \($0)" }
-        if attach.estimates.isEmpty { lines.append("hits per user: not visible from Redis (--sample-reads estimates them)") }
+        if attach.estimates.isEmpty {
+            lines.append("hits per user: not visible from Redis (--sample-reads estimates them)")
+        }
         return lines
     }
 

@@ -11,8 +11,10 @@ struct AttachIndexTests {
     func counting() {
         var index = AttachIndex(origin: origin)
         let now = origin.addingTimeInterval(1)
-        let first = index.observe(AttachIndex.hash("a1"), user: "a", bytes: 100, ttlMilliseconds: 60_000, pass: 1, now: now)
-        let again = index.observe(AttachIndex.hash("a1"), user: "a", bytes: 120, ttlMilliseconds: 60_000, pass: 1, now: now)
+        let first = index.observe(
+            AttachIndex.hash("a1"), user: "a", bytes: 100, ttlMilliseconds: 60_000, pass: 1, now: now)
+        let again = index.observe(
+            AttachIndex.hash("a1"), user: "a", bytes: 120, ttlMilliseconds: 60_000, pass: 1, now: now)
         #expect(first && !again)
         index.observe(AttachIndex.hash("a2"), user: "a", bytes: 80, ttlMilliseconds: -1, pass: 1, now: now)
         index.observe(AttachIndex.hash("b1"), user: "b", bytes: nil, ttlMilliseconds: 5_000, pass: 1, now: now)

@@ -36,7 +36,8 @@ struct AttachFixture {
             url = server.url
         }
         client = RedisClient(url: try RedisURL(url))
-        cache = AttachedCache(url: try RedisURL(url), pattern: try KeyPattern(Self.pattern), configuration: configuration)
+        cache = AttachedCache(
+            url: try RedisURL(url), pattern: try KeyPattern(Self.pattern), configuration: configuration)
         let cache = cache
         running = Task { try? await cache.run() }
     }
@@ -161,8 +162,10 @@ struct AttachedCacheTests {
         defer { Task { await readOnly.stop() } }
         try await fill(readOnly)
         let before = try await readOnly.redisKeys(startingWith: ":1:")
-        await #expect(throws: CacheAsideError.notAllowed(
-            "purging is disabled: cachemon attach is read-only unless started with --allow-purge")) {
+        await #expect(
+            throws: CacheAsideError.notAllowed(
+                "purging is disabled: cachemon attach is read-only unless started with --allow-purge")
+        ) {
             try await readOnly.cache.purge(user: "4", reason: nil, origin: nil)
         }
         let allowed = AttachedCache(
@@ -207,7 +210,8 @@ struct AttachedCacheTests {
         #expect(eight?[.misses] == 1)
         #expect(snapshot.keysByUser["40"] == 4)
         let forty = try await fixture.cache.timeline(of: fixture.cache.prefix(of: "40"), limit: 10)
-        #expect(forty?.first?.kind == .purged && forty?.first?.origin == "outside cachemon", "\(String(describing: forty))")
+        #expect(
+            forty?.first?.kind == .purged && forty?.first?.origin == "outside cachemon", "\(String(describing: forty))")
         let events = try await fixture.cache.events(after: 0, limit: 100).events
         #expect(events.contains { $0.kind == .expired && $0.user == "8" })
     }
@@ -248,7 +252,9 @@ struct AttachedCacheTests {
             let key = ":1:foobar_40_/nothing/\(item)"
             _ = try await fixture.client.execute(RESPCommand("GET", key), key: key)
         }
-        let snapshot = try await fixture.stats { $0.totals[.hits] >= base[.hits] + 10 && $0.totals[.misses] >= base[.misses] + 5 }
+        let snapshot = try await fixture.stats {
+            $0.totals[.hits] >= base[.hits] + 10 && $0.totals[.misses] >= base[.misses] + 5
+        }
         #expect(snapshot.totals[.hits] - base[.hits] == 10)
         #expect(snapshot.totals[.misses] - base[.misses] == 5)
     }
@@ -313,7 +319,8 @@ struct AttachedCacheTests {
         let admin = try await RedisConnection.connect(
             to: RedisURL("rediss://127.0.0.1:\(port)"), options: .init(tls: tls))
         _ = try await admin.execute(
-            RESPCommand(strings: ["ACL", "SETUSER", "cachemon-attach"] + Self.aclRule.split(separator: " ").map(String.init)))
+            RESPCommand(
+                strings: ["ACL", "SETUSER", "cachemon-attach"] + Self.aclRule.split(separator: " ").map(String.init)))
         // The operator turns notifications on: the limited user may not.
         _ = try await admin.execute(RESPCommand("CONFIG", "SET", "notify-keyspace-events", "Eg$xem"))
         for user in Self.neighbours {

@@ -15,9 +15,11 @@ struct KeyPatternTests {
         #expect(pattern.match(":1:foobar_é_/x")! == ("é", "/x"))
     }
 
-    @Test("keys the pattern does not match, or match with an empty user, are no user's", arguments: [
-        "unrelated", ":2:foobar_4_/x", ":1:foobar__/x", "x:1:foobar_4_/x", ":1:foobar_4_x",
-    ])
+    @Test(
+        "keys the pattern does not match, or match with an empty user, are no user's",
+        arguments: [
+            "unrelated", ":2:foobar_4_/x", ":1:foobar__/x", "x:1:foobar_4_/x", ":1:foobar_4_x",
+        ])
     func others(key: String) throws {
         #expect(try KeyPattern(Self.django).match(key) == nil)
     }

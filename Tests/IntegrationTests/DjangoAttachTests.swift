@@ -66,8 +66,11 @@ struct DjangoAttachTests {
 
         init(redis: RedisServer, extra: [String] = []) async throws {
             process = try SpawnedProcess(
-                [try ServeProcess.binary().path, "attach", redis.url + "/0", "--key-pattern", DjangoAttachTests.pattern,
-                    "--token", token, "--port", "0", "--rescan", "1", "--scan-share", "0.5"] + extra)
+                [
+                    try ServeProcess.binary().path, "attach", redis.url + "/0", "--key-pattern",
+                    DjangoAttachTests.pattern,
+                    "--token", token, "--port", "0", "--rescan", "1", "--scan-share", "0.5",
+                ] + extra)
             var url: String?
             let deadline = ContinuousClock.now + .seconds(30)
             while url == nil, ContinuousClock.now < deadline, process.exitStatus() == nil {
@@ -219,7 +222,9 @@ extension MonitorEndToEndTests {
         }
         let binary = try ServeProcess.binary().path
         let tmux = try await TmuxSession(
-            command: "\(binary) attach \(redis.url)/0 --key-pattern '\(DjangoAttachTests.pattern)' --watch --allow-purge --rescan 1")
+            command:
+                "\(binary) attach \(redis.url)/0 --key-pattern '\(DjangoAttachTests.pattern)' --watch --allow-purge --rescan 1"
+        )
         defer { Task { await tmux.close() } }
         try await tmux.waitFor("the Django users") { screen in
             screen.contains("4_b") && screen.contains("a b") && screen.contains("4*") && screen.contains("scans")
