@@ -105,3 +105,4 @@ kill "$redis"
 sleep 5
 shot redis-outage
 tm send-keys -t "$session" q
+bash scripts/screenshots-attach.sh

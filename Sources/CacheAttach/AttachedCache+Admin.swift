@@ -47,7 +47,8 @@ extension AttachedCache {
             var answered = query
             answered.offset = offset
             var status = state.status
-            status.otherKeys = max(0, status.redisKeys - state.index.entries.count)
+            status.otherKeys =
+                status.passes > 0 ? max(0, status.redisKeys - state.index.entries.count) : state.unmatched
             return StatsSnapshot(
                 serverTime: now, uptimeSeconds: now.timeIntervalSince(started), backend: "attach",
                 instance: configuration.instance, namespace: namespace, totals: totals, prefixCount: matching,

@@ -35,6 +35,7 @@ extension AttachedCache {
         let pass = state.withLockedValue { state in
             state.status.scanning = true
             state.status.scannedKeys = 0
+            state.unmatched = 0
             state.status.redisKeys = redisKeys
             if urls.count > 1 {
                 state.status.redis = "a Redis Cluster of \(urls.count) primaries via \(url.host):\(url.port)"
@@ -93,6 +94,7 @@ extension AttachedCache {
                             ttlMilliseconds: ttl, pass: pass, now: now)
                     }
                     state.status.scannedKeys += keys.count
+                    state.unmatched += keys.count - matched.count
                 }
                 seen += matched.count
                 // Pace: the batch's round trips are at most `scanShare` of the time.

@@ -104,6 +104,9 @@ public final class AttachedCache: CacheAdministration, Service {
         /// Whether key misses are heard from notifications (then misses per user are exact).
         var hearsMisses = false
         var storeErrors: UInt64 = 0
+        /// Keys the scan under way returned that the pattern does not match: the other keys known
+        /// before the first scan ends (after it, `DBSIZE` less the keys indexed).
+        var unmatched = 0
         var expiring: (at: Date, counts: [Int])?
         /// Recently listed keys per user, so a keys view polled every second does not scan each time.
         var listed: [String: (at: Date, keys: [String])] = [:]

@@ -114,10 +114,10 @@ func renderAttachRow(_ screen: inout Screen, _ attach: AttachStatus, _ state: Mo
     }
     column = screen.write("  other keys \(Format.count(attach.otherKeys))", row: 2, column: column)
     column = screen.write(
-        "  notifications " + (attach.notifications ?? "off"), row: 2, column: column,
+        "  events " + (attach.notifications ?? "off"), row: 2, column: column,
         style: attach.notifications == nil ? painter.style(.yellow) : painter.style(.dim))
     if !attach.estimates.isEmpty {
-        column = screen.write("  ~ hits per user estimated", row: 2, column: column, style: painter.style(.yellow))
+        column = screen.write("  ~ = estimated", row: 2, column: column, style: painter.style(.yellow))
     }
     if !attach.purgeAllowed {
         screen.write("  read-only", row: 2, column: column, style: painter.style(.dim))
