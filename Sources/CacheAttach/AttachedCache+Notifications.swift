@@ -32,18 +32,25 @@ extension AttachedCache {
                     }
                 }
                 // Without CONFIG GET the flags are unknown: subscribe anyway, and say so.
-                let hears = hearsAll
                 let shown = unknown ?? heard.first
-                state.withLockedValue { state in
-                    state.status.notifications = hears ? shown : nil
-                    state.hearsMisses = hears && unknown == nil && heard.allSatisfy { $0.contains("m") }
-                }
-                guard hears else {
+                let hearsMisses = unknown == nil && heard.allSatisfy { $0.contains("m") }
+                guard hearsAll else {
+                    state.withLockedValue { state in
+                        state.status.notifications = nil
+                        state.hearsMisses = false
+                    }
                     // Off on the server: look again in a while, someone may turn them on.
                     try await Task.sleep(for: .seconds(10))
                     continue
                 }
-                try await listen(to: urls)
+                // Said once every primary is subscribed to, not before: what is written after it
+                // is heard.
+                try await listen(to: urls) {
+                    self.state.withLockedValue { state in
+                        state.status.notifications = shown
+                        state.hearsMisses = hearsMisses
+                    }
+                }
                 delay = .milliseconds(200)
             } catch {
                 if Task.isCancelled { return }
@@ -79,7 +86,7 @@ extension AttachedCache {
 
     /// Subscribes to every primary's keyevent channels and applies what arrived every 100 ms,
     /// until a connection closes.
-    func listen(to urls: [RedisURL]) async throws {
+    func listen(to urls: [RedisURL], subscribed: () -> Void) async throws {
         let arrived = NIOLockedValueBox<[(event: String, key: String)]>([])
         var options = configuration.connection
         options.clientName = "\(configuration.instance)-attach-events"
@@ -100,6 +107,7 @@ extension AttachedCache {
                     RESPCommand("PSUBSCRIBE", "__keyevent@\(nodeURL.database)__:*"))
                 if let refusal = answer.errorMessage { throw RedisError.server("PSUBSCRIBE: \(refusal)") }
             }
+            subscribed()
             var checked = ContinuousClock.now
             while connections.allSatisfy(\.isActive) {
                 try await Task.sleep(for: .milliseconds(100))
@@ -115,9 +123,11 @@ extension AttachedCache {
                 }
             }
         } catch {
+            state.withLockedValue { $0.status.notifications = nil }
             for connection in connections { await connection.close() }
             throw error
         }
+        state.withLockedValue { $0.status.notifications = nil }
         for connection in connections { await connection.close() }
         throw RedisError.connectionClosed("the notifications' connection closed, or the primaries changed")
     }
