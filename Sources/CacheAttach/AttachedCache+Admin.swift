@@ -90,6 +90,7 @@ extension AttachedCache {
                 commands.append((key, RESPCommand("PTTL", key)))
                 commands.append((key, RESPCommand("MEMORY", "USAGE", key, "SAMPLES", "0")))
             }
+            expectOwn(page.count)
             let answers = try await client.pipeline(commands)
             let generation = state.withLockedValue { state in
                 Self.countOwn(

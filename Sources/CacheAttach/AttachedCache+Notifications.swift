@@ -193,6 +193,7 @@ extension AttachedCache {
             commands.append((lookup.key, RESPCommand("PTTL", lookup.key)))
             commands.append((lookup.key, RESPCommand("MEMORY", "USAGE", lookup.key, "SAMPLES", "0")))
         }
+        expectOwn(lookups.count)
         let answers = try await client.pipeline(commands)
         state.withLockedValue { state in
             for (offset, lookup) in lookups.enumerated() {

@@ -68,13 +68,15 @@ extension AttachedCache {
                     measured.append(measure)
                     if measure { commands.append(RESPCommand("MEMORY", "USAGE", entry.key, "SAMPLES", "0")) }
                 }
+                expectOwn(matched.count)
+                // Deadlines count from before the question: never later than Redis's own.
+                let asked = Date()
                 let answers = commands.isEmpty ? [] : try await connection.pipeline(commands)
                 // A refusal (an ACL, a node that lost its slots) must not end the pass: keys it
                 // did not look at would be taken for gone.
                 if let refusal = answers.lazy.compactMap(\.errorMessage).first {
                     throw RedisError.server("scan: \(refusal)")
                 }
-                let now = Date()
                 var position = 0
                 state.withLockedValue { state in
                     for (offset, entry) in matched.enumerated() {
@@ -91,7 +93,7 @@ extension AttachedCache {
                         guard let ttl, ttl != -2 else { continue }
                         state.index.observe(
                             hash, user: entry.user, bytes: bytes,
-                            ttlMilliseconds: ttl, pass: pass, now: now)
+                            ttlMilliseconds: ttl, pass: pass, now: asked)
                     }
                     state.status.scannedKeys += keys.count
                     state.unmatched += keys.count - matched.count

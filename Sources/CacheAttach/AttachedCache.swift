@@ -204,16 +204,24 @@ public final class AttachedCache: CacheAdministration, Service {
         }
     }
 
-    /// Counts attach's own `PTTL` answers: the server counts them as hits (a key) or misses (-2),
-    /// and a miss also raises a `keymiss` event.
+    /// Counts `count` own `PTTL`s as hits before they are sent: an `INFO` read meanwhile (on the
+    /// same connection, after them) already counts them, so counting after the answers would show
+    /// them, for a moment, as the application's; a moment too early only hides a few real hits.
+    func expectOwn(_ count: Int) {
+        state.withLockedValue { state in
+            if state.redisBaseline != nil { state.own.hits += UInt64(count) }
+        }
+    }
+
+    /// Corrects ``expectOwn(_:)`` with the answers: a `PTTL` that found nothing (-2) was a miss for
+    /// the server, and raised a `keymiss` event that is not the application's miss; one that was
+    /// refused was no lookup at all.
     static func countOwn(pttl answers: some Sequence<(hash: UInt64, answer: Int64?)>, in state: inout State) {
-        for (hash, answer) in answers {
-            if answer == -2 {
-                state.ownMisses[hash, default: 0] += 1
-                if state.redisBaseline != nil { state.own.misses += 1 }
-            } else if answer != nil, state.redisBaseline != nil {
-                state.own.hits += 1
-            }
+        for (hash, answer) in answers where answer == nil || answer == -2 {
+            if state.own.hits > 0 { state.own.hits -= 1 }
+            guard answer == -2 else { continue }
+            state.ownMisses[hash, default: 0] += 1
+            if state.redisBaseline != nil { state.own.misses += 1 }
         }
         // Events that never came (notifications off): forget them rather than grow.
         if state.ownMisses.count > 100_000 { state.ownMisses.removeAll() }

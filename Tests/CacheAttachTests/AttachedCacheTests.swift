@@ -221,8 +221,11 @@ struct AttachedCacheTests {
         let fixture = try await AttachFixture { $0.rescanInterval = .milliseconds(100) }
         defer { Task { await fixture.stop() } }
         try await fill(fixture)
-        try await fixture.store("9", "/soon", ttl: 500)
+        // Long enough to be indexed by a scan on a loaded machine, short enough to wait for.
+        try await fixture.store("9", "/soon", ttl: 4000)
+        try await fixture.cache.scanOnce()
         var snapshot = try await fixture.stats { $0.keysByUser["9"] == 1 && $0.keysByUser["41"] == 5 }
+        try #require(snapshot.keysByUser["9"] == 1, "indexed before it expires")
         #expect(snapshot.attach?.notifications == nil)
         let key = ":1:foobar_41_/api/users/41/item/3"
         _ = try await fixture.client.execute(RESPCommand("DEL", key), key: key)

@@ -141,18 +141,44 @@ struct DjangoAttachTests {
         user.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? user
     }
 
+    /// Runs `body` with a private Redis and the Django app caching in it, then stops both by their
+    /// pids, also when `body` throws (a `defer` could only start a task, which the end of the test
+    /// process would not wait for: gunicorn was once left running).
+    static func withDjango(_ body: (RedisServer, DjangoApp) async throws -> Void) async throws {
+        let redis = try await RedisServer()
+        let app: DjangoApp
+        do {
+            app = try await DjangoApp(redis: redis)
+        } catch {
+            await redis.kill()
+            throw error
+        }
+        do {
+            try await body(redis, app)
+        } catch {
+            await app.stop()
+            await redis.kill()
+            throw error
+        }
+        await app.stop()
+        await redis.kill()
+    }
+
     @Test("users and key counts match what Django stored; purging 4 removes exactly 4's keys; expirations show")
     func djangoCache() async throws {
-        let redis = try await RedisServer()
-        let app = try await DjangoApp(redis: redis)
-        let attach = try await Attach(redis: redis, extra: ["--allow-purge", "--enable-notifications"])
-        defer {
-            Task {
+        try await Self.withDjango { redis, app in
+            let attach = try await Attach(redis: redis, extra: ["--allow-purge", "--enable-notifications"])
+            do {
+                try await check(redis: redis, app: app, attach: attach)
+            } catch {
                 await attach.stop()
-                await app.stop()
-                await redis.kill()
+                throw error
             }
+            await attach.stop()
         }
+    }
+
+    func check(redis: RedisServer, app: DjangoApp, attach: Attach) async throws {
         // Traffic: every user's summary and orders, twice (the second time from the cache).
         for _ in 0..<2 {
             for user in Self.users {
@@ -209,14 +235,10 @@ struct DjangoAttachTests {
 extension MonitorEndToEndTests {
     @Test("the monitor, in a terminal, shows the Django app's users and purges one with d y")
     func djangoAttach() async throws {
-        let redis = try await RedisServer()
-        let app = try await DjangoAttachTests.DjangoApp(redis: redis)
-        defer {
-            Task {
-                await app.stop()
-                await redis.kill()
-            }
-        }
+        try await DjangoAttachTests.withDjango { redis, app in try await monitorDjango(redis: redis, app: app) }
+    }
+
+    func monitorDjango(redis: RedisServer, app: DjangoAttachTests.DjangoApp) async throws {
         for user in DjangoAttachTests.users {
             _ = try await DjangoAttachTests.request("\(app.url)/api/users/\(DjangoAttachTests.segment(user))/summary")
         }
@@ -225,7 +247,16 @@ extension MonitorEndToEndTests {
             command:
                 "\(binary) attach \(redis.url)/0 --key-pattern '\(DjangoAttachTests.pattern)' --watch --allow-purge --rescan 1"
         )
-        defer { Task { await tmux.close() } }
+        do {
+            try await purgeInMonitor(tmux, redis: redis)
+        } catch {
+            await tmux.close()
+            throw error
+        }
+        await tmux.close()
+    }
+
+    func purgeInMonitor(_ tmux: TmuxSession, redis: RedisServer) async throws {
         try await tmux.waitFor("the Django users") { screen in
             screen.contains("4_b") && screen.contains("a b") && screen.contains("4*") && screen.contains("scans")
         }
