@@ -18,9 +18,9 @@ enum TextReport {
             "purges \(totals[.purges]) (\(Format.count(totals[.purgedKeys], "key")))  "
                 + "stale writes rejected \(totals[.staleSetsRejected])  store errors \(totals[.errors])"
                 + (totals[.setsRefusedForMemory] > 0 ? "  refused, store full \(totals[.setsRefusedForMemory])" : ""),
-            consistency(totals),
         ]
-        if let attach = snapshot.attach { lines += attached(attach) }
+        // An attached Redis verifies nothing: its own lines instead.
+        if let attach = snapshot.attach { lines += attached(attach) } else { lines.append(consistency(totals)) }
         lines += [
             "",
             "prefixes \(snapshot.prefixCount), sorted by \(snapshot.query.sort.rawValue) \(snapshot.query.order.rawValue)",
