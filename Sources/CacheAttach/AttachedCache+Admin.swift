@@ -119,17 +119,10 @@ extension AttachedCache {
             var cursor = "0"
             repeat {
                 try Task.checkCancellation()
-                let reply = try await connection.execute(
-                    RESPCommand("SCAN", cursor, "MATCH", pattern.scanMatch(user: user), "COUNT", "1000"))
-                guard case .array(let parts) = reply, parts.count == 2, let next = parts[0].string,
-                    case .array(let names) = parts[1]
-                else { throw RedisError.protocolError("SCAN answered \(reply)") }
-                cursor = next
-                for name in names {
-                    if let key = Self.keyName(name), pattern.match(key)?.user.utf8.elementsEqual(user.utf8) == true {
-                        found.append(key)
-                    }
-                }
+                let step = try await Self.scanStep(
+                    connection, cursor: cursor, match: pattern.scanMatch(user: user), count: 1000)
+                cursor = step.cursor
+                found += keys(step.keys, of: user)
             } while cursor != "0"
         }
         return found

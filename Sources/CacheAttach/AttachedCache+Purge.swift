@@ -40,20 +40,12 @@ extension AttachedCache {
                 let connection = try await nodes.connection(to: nodeURL)
                 var cursor = "0"
                 repeat {
-                    let reply = try await connection.execute(
-                        RESPCommand("SCAN", cursor, "MATCH", pattern.scanMatch(user: user), "COUNT", "1000"))
-                    guard case .array(let parts) = reply, parts.count == 2, let next = parts[0].string,
-                        case .array(let names) = parts[1]
-                    else { throw RedisError.protocolError("SCAN answered \(reply)") }
-                    cursor = next
-                    // The user exactly, byte for byte: `4` is not `40`, and `é` is not `e` + U+0301.
-                    let keys = names.compactMap { name in
-                        Self.keyName(name).flatMap {
-                            pattern.match($0)?.user.utf8.elementsEqual(user.utf8) == true ? $0 : nil
-                        }
-                    }
-                    for batch in stride(from: 0, to: keys.count, by: 500) {
-                        let chunk = keys[batch..<min(keys.count, batch + 500)]
+                    let step = try await Self.scanStep(
+                        connection, cursor: cursor, match: pattern.scanMatch(user: user), count: 1000)
+                    cursor = step.cursor
+                    let theirs = keys(step.keys, of: user)
+                    for batch in stride(from: 0, to: theirs.count, by: 500) {
+                        let chunk = theirs[batch..<min(theirs.count, batch + 500)]
                         // Forget them first, so their `del` notifications are not counted as
                         // removed from outside.
                         removedBytes += state.withLockedValue { state in

@@ -51,14 +51,10 @@ extension AttachedCache {
             repeat {
                 try Task.checkCancellation()
                 let began = ContinuousClock.now
-                let reply = try await connection.execute(
-                    RESPCommand(
-                        "SCAN", cursor, "MATCH", pattern.scanMatch, "COUNT", String(configuration.scanCount)))
-                guard case .array(let parts) = reply, parts.count == 2, let next = parts[0].string,
-                    case .array(let names) = parts[1]
-                else { throw RedisError.protocolError("SCAN answered \(reply)") }
-                cursor = next
-                let keys = names.compactMap(Self.keyName)
+                let step = try await Self.scanStep(
+                    connection, cursor: cursor, match: pattern.scanMatch, count: configuration.scanCount)
+                cursor = step.cursor
+                let keys = step.keys
                 let matched = keys.compactMap { key in pattern.match(key).map { (key: key, user: $0.user) } }
                 var measured: [Bool] = []
                 var commands: [RESPCommand] = []

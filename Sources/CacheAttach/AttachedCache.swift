@@ -239,6 +239,24 @@ public final class AttachedCache: CacheAdministration, Service {
         return state.reported
     }
 
+    /// One `SCAN … MATCH … COUNT` step on `connection`: the next cursor ("0" at the end) and the
+    /// names returned that are UTF-8.
+    static func scanStep(
+        _ connection: RedisConnection, cursor: String, match: String, count: Int
+    ) async throws -> (cursor: String, keys: [String]) {
+        let reply = try await connection.execute(RESPCommand("SCAN", cursor, "MATCH", match, "COUNT", String(count)))
+        guard case .array(let parts) = reply, parts.count == 2, let next = parts[0].string,
+            case .array(let names) = parts[1]
+        else { throw RedisError.protocolError("SCAN answered \(reply)") }
+        return (next, names.compactMap(keyName))
+    }
+
+    /// Those of `keys` that are `user`'s: the pattern reads exactly that user, byte for byte (`4`
+    /// is not `40`, and `é` is not `e` + U+0301).
+    func keys(_ keys: [String], of user: String) -> [String] {
+        keys.filter { pattern.match($0)?.user.utf8.elementsEqual(user.utf8) == true }
+    }
+
     /// A key's name, `nil` when it is not UTF-8 (such keys are other, never a user's).
     static func keyName(_ value: RESPValue) -> String? {
         guard case .bulkString(let buffer) = value else { return value.string }
