@@ -11,6 +11,9 @@
 // `StatsBenchmarks [users] fill redis://host:port` only fills that Redis (or cluster) with the
 // users, as the store `cachemon` of namespace `api`, and exits: to watch a million users in the
 // monitor (`cachemon serve --redis … --port 8080`, then `cachemon watch`).
+// `StatsBenchmarks [users] queries redis://host:port` runs the queries on a Redis filled so,
+// without filling it again (to measure a change to the queries in seconds, not minutes);
+// `… queries redis://host:port focus` runs only the focused page.
 import CacheAdminAPI
 import CacheAside
 import CacheAsideRedis
@@ -22,19 +25,40 @@ let arguments = CommandLine.arguments.dropFirst()
 let users = arguments.compactMap { Int($0) }.first ?? 1_000_000
 let kinds = arguments.filter { Int($0) == nil }
 
+/// How many runs of each query count (`STATS_RUNS`, 7 unless set).
+let runs = ProcessInfo.processInfo.environment["STATS_RUNS"].flatMap { Int($0) }.map { max(1, $0) } ?? 7
+
 func milliseconds(_ duration: Duration) -> Double { Double(CacheClock.nanoseconds(duration)) / 1e6 }
 
-/// The median and the largest of `runs` runs of `body`, after one run not counted.
-func measure(runs: Int = 7, _ body: () async throws -> Void) async rethrows -> (median: Double, max: Double) {
+/// The CPU time this process has used (user and system), in ms.
+func processMilliseconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func ms(_ time: timeval) -> Double { Double(time.tv_sec) * 1e3 + Double(time.tv_usec) / 1e3 }
+    return ms(usage.ru_utime) + ms(usage.ru_stime)
+}
+
+/// What `measure` tells of a query: the median and the largest of its runs, and the CPU time this
+/// process used per run (the client's share; the rest is Redis's, or waiting).
+struct Figures {
+    var median: Double
+    var max: Double
+    var cpu: Double
+}
+
+/// The figures of `runs` runs of `body`, after one run not counted.
+func measure(runs: Int = runs, _ body: () async throws -> Void) async rethrows -> Figures {
     try await body()
     var times: [Double] = []
+    let cpuStart = processMilliseconds()
     for _ in 0..<runs {
         let start = ContinuousClock.now
         try await body()
         times.append(milliseconds(start.duration(to: .now)))
     }
+    let cpu = (processMilliseconds() - cpuStart) / Double(runs)
     times.sort()
-    return (times[times.count / 2], times[times.count - 1])
+    return Figures(median: times[times.count / 2], max: times[times.count - 1], cpu: cpu)
 }
 
 /// Fills `store` with `users` users of one 100-byte entry each, some read a few times so every
@@ -72,18 +96,23 @@ func fill(_ store: some CacheStore) async throws -> Duration {
 
 func report(_ name: String, _ store: some CacheStore, redis: [RedisConnection] = []) async throws {
     let filling = try await fill(store)
-    for node in redis { _ = try await node.execute(RESPCommand("CONFIG", "RESETSTAT")) }
     print("\(name): filled \(users) users in \(String(format: "%.1f", milliseconds(filling) / 1000)) s")
-    var rows: [(String, (median: Double, max: Double))] = []
+    try await queries(name, store, redis: redis)
+}
+
+/// The queries, on a store holding the users `fill` makes.
+func queries(_ name: String, _ store: some CacheStore, redis: [RedisConnection] = []) async throws {
+    for node in redis { _ = try await node.execute(RESPCommand("CONFIG", "RESETSTAT")) }
+    var rows: [(String, Figures)] = []
     // The first query of a sort makes its view: measured on its own, once.
     let firstStart = ContinuousClock.now
     _ = try await store.statistics(StatsQuery(sort: .hits))
     let first = milliseconds(firstStart.duration(to: .now))
-    rows.append(("first query of a sort (makes its view, once)", (first, first)))
+    rows.append(("first query of a sort (makes its view, once)", Figures(median: first, max: first, cpu: .nan)))
     for sort in StatsQuery.Sort.allCases {
         _ = try await store.statistics(StatsQuery(sort: sort))
     }
-    var worstTop = (median: 0.0, max: 0.0)
+    var worstTop = Figures(median: 0, max: 0, cpu: 0)
     var slowest = ""
     for sort in StatsQuery.Sort.allCases where sort != .expiringSoon {
         for order in StatsQuery.Order.allCases {
@@ -132,11 +161,11 @@ func report(_ name: String, _ store: some CacheStore, redis: [RedisConnection] =
     let hitStart = ContinuousClock.now
     for _ in 0..<hits { _ = try await store.lookup(key) }
     let perHit = milliseconds(hitStart.duration(to: .now)) * 1e6 / Double(hits)
-    print("\n| \(name), \(users) users | median | max |\n|---|---|---|")
+    print("\n| \(name), \(users) users | median | max | client CPU |\n|---|---|---|---|")
     for (label, figures) in rows {
-        print(String(format: "| %@ | %.2f ms | %.2f ms |", label, figures.median, figures.max))
+        print(String(format: "| %@ | %.2f ms | %.2f ms | %.2f ms |", label, figures.median, figures.max, figures.cpu))
     }
-    print(String(format: "| hit through `lookup`, 1 task | %.0f ns | |", perHit))
+    print(String(format: "| hit through `lookup`, 1 task | %.0f ns | | |", perHit))
     for (index, node) in redis.enumerated() {
         guard let stats = try await node.execute(RESPCommand("INFO", "commandstats")).string else { continue }
         // Where Redis spent its time during the queries (and the hits): for docs/benchmarks.md's notes.
@@ -156,6 +185,24 @@ if kinds.first == "fill", let url = kinds.dropFirst().first {
         url: try RedisURL(url), configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
     let filling = try await fill(store)
     print("filled \(users) users in \(String(format: "%.1f", milliseconds(filling) / 1000)) s")
+    await store.close()
+    exit(0)
+}
+
+if kinds.first == "queries", let url = kinds.dropFirst().first {
+    let parsed = try RedisURL(url)
+    let store = RedisStore(
+        url: parsed, configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
+    if kinds.dropFirst(2).first == "focus" {
+        let focus = CachePrefix(namespace: "api", user: String(users / 3 + 7)).rawValue
+        let figures = try await measure { _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus)) }
+        print(
+            String(
+                format: "focus: median %.2f ms, max %.2f ms, client CPU %.2f ms", figures.median, figures.max,
+                figures.cpu))
+    } else {
+        try await queries("Redis store at \(url)", store)
+    }
     await store.close()
     exit(0)
 }

@@ -1,3 +1,4 @@
+import CacheAdminAPI
 import RESP
 
 /// The scripts that read the statistics indexes (see `RedisStore+Statistics.swift`).
@@ -70,43 +71,69 @@ extension RedisScripts {
             return range_of(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))
             """)
 
+    /// The fields of a partition's totals that statistics read, in the order of their values in
+    /// the summary's answer: every counter, then keys, bytes and entries expiring soon.
+    static let totalsFields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes", "soon"]
+
     /// KEYS totals, by:user, the sort index of a partition; ARGV order, count, a focused entry's
-    /// score and member (both empty for none), reach, then the totals' fields. One round of a
-    /// statistics query: `{totals, prefix count, head, rank, window start, window}`, the totals'
-    /// fields and the first `count` entries of the index in that order (`member, score, …`) as
-    /// strings of length-prefixed items (`<length>:<bytes>` each; a missing field is empty), how
-    /// many entries of the index come before the focused one (0 without one), and the entries
-    /// from `reach` before that rank to `reach` after it (packed the same way) with the position
-    /// of the first.
+    /// score and member (both empty for none), reach, a hint (where the last query found the
+    /// focused entry's rank in this partition, or empty). One round of a statistics query:
+    /// `{totals, prefix count, head, rank, window start, window}`: the ``totalsFields`` (a
+    /// missing one `false`; named in the script, as they are the same for every call), the first `count` entries of the index in that order
+    /// (`member, score, …`), how many entries of the index come before the focused one (0 without
+    /// one), and the entries around that rank (the same way) with the position of the first.
+    ///
+    /// With a hint, the entries from `reach + 2` before it to `reach + 2` after it come first:
+    /// when the focused entry's place is among them (not at either end, unless the index ends
+    /// there), its rank is read off them and they are the window, one `ZRANGE` instead of a
+    /// binary search. Otherwise the rank is searched (``rankFunction``) and the window is the
+    /// entries from `reach` before it to `reach` after it.
     static let summary = RedisScript(
-        "#!lua flags=no-writes\n" + orders + rangeFunction + rankFunction + """
-            local fields = {}
-            for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
-            local rank = 0
-            if ARGV[3] ~= '' then rank = rank_of(KEYS[3], ARGV[1], ARGV[3], ARGV[4]) end
-            local totals = redis.call('HMGET', KEYS[1], unpack(fields))
-            local size = redis.call('ZCARD', KEYS[2])
-            local function packed(items)
-              local parts = {}
-              for i = 1, #items do
-                local item = items[i]
-                if not item then item = '' end
-                item = tostring(item)
-                parts[#parts + 1] = #item .. ':' .. item
-              end
-              return table.concat(parts)
-            end
-            -- The focused entry's neighbours: most often they hold its page.
-            local reach, start, window = tonumber(ARGV[5]), 0, {}
-            if ARGV[3] ~= '' and reach > 0 then
-              start = math.max(0, rank - reach)
-              window = range_of(KEYS[3], ARGV[1], start, rank - start + reach)
-            end
-            return {
-              packed(totals), size, packed(range_of(KEYS[3], ARGV[1], 0, tonumber(ARGV[2]))), rank, start,
-              packed(window)
-            }
-            """)
+        "#!lua flags=no-writes\n" + orders + rangeFunction + rankFunction
+            + "local fields = {" + totalsFields.map { "'\($0)'" }.joined(separator: ", ") + "}\n" + """
+                local order, score, member, reach = ARGV[1], ARGV[3], ARGV[4], tonumber(ARGV[5])
+                local rank, start, window = 0, 0, {}
+                if score ~= '' then
+                  local hint, value = tonumber(ARGV[6]), tonumber(score)
+                  local found = false
+                  if hint and value then
+                    start = math.max(0, hint - reach - 2)
+                    local wanted = hint + reach + 2 - start
+                    window = range_of(KEYS[3], order, start, wanted)
+                    -- The window is in the order: count its entries before the focused one.
+                    local before, known = 0, true
+                    for i = 1, #window - 1, 2 do
+                      local entry = tonumber(window[i + 1])
+                      if not entry then known = false; break end
+                      local ahead
+                      if entry ~= value then
+                        if order == 'fwd' then ahead = entry < value else ahead = entry > value end
+                      elseif window[i] == member then
+                        ahead = false
+                      elseif order == 'rev' then
+                        ahead = less(member, window[i])
+                      else
+                        ahead = less(window[i], member)
+                      end
+                      if not ahead then break end
+                      before = before + 1
+                    end
+                    local count = #window / 2
+                    if known and (before > 0 or start == 0) and (before < count or count < wanted) then
+                      rank = start + before
+                      found = true
+                    end
+                  end
+                  if not found then
+                    rank = rank_of(KEYS[3], order, score, member)
+                    start = math.max(0, rank - reach)
+                    window = range_of(KEYS[3], order, start, rank - start + reach)
+                  end
+                end
+                local totals = redis.call('HMGET', KEYS[1], unpack(fields))
+                local size = redis.call('ZCARD', KEYS[2])
+                return {totals, size, range_of(KEYS[3], order, 0, tonumber(ARGV[2])), rank, start, window}
+                """)
 
     /// How many entries of an index come before (`score`, `member`) in an order, as a Lua
     /// function `rank_of(key, order, score, member)`; the member need not be in the index.

@@ -52,10 +52,18 @@ extension RedisStore {
         var focused: (score: String, member: String)?
         if let focus { focused = try await readScore(sort: query.sort, focus: focus) }
         let reach = focused == nil ? 0 : Self.focusReach(limit: query.limit, partitions: names.partitionCount)
+        // Where the last query on this focus found it: its rank moves little between the
+        // monitor's refreshes, so the summary looks there first.
+        let hintKey = focused.map { FocusHints.key(sort: query.sort, order: order, member: $0.member) }
+        let hints = hintKey.flatMap { key in
+            focusHints.withLockedValue { $0.ranks(key, partitions: names.partitionCount) }
+        }
         async let first = readHead()
-        async let second = readSummary(sort: query.sort, order: order, count: share, focus: focused, reach: reach)
+        async let second = readSummary(
+            sort: query.sort, order: order, count: share, focus: focused, reach: reach, hints: hints)
         let head = try await first
         var summary = try await second
+        if let hintKey { focusHints.withLockedValue { $0.remember(hintKey, ranks: summary.ranks) } }
         summary.totals[.errors] += UInt64(max(0, head.errors))
         let sizes = summary.sizes
         var partial = false
@@ -161,32 +169,34 @@ extension RedisStore {
         var windows: [(start: Int, entries: [StatsEntry])] = []
     }
 
-    /// One call per partition (``RedisScripts/summary``), batched.
+    /// One call per partition (``RedisScripts/summary``), batched. `hints`: where the last query
+    /// on the same focus found it in each partition.
     private func readSummary(
         sort: StatsQuery.Sort, order: IndexOrder, count: Int, focus: (score: String, member: String)?,
-        reach: Int = 0
+        reach: Int = 0, hints: [Int]? = nil
     ) async throws -> Summary {
-        let fields = CacheCounter.allCases.map(\.rawValue) + ["keys", "bytes", "soon"]
+        let fields = RedisScripts.totalsFields
         let focused = [
             ByteBuffer(string: focus?.score ?? ""), ByteBuffer(string: focus?.member ?? ""),
             Self.argument(Int64(focus == nil ? 0 : reach)),
         ]
-        let named = fields.map { ByteBuffer(string: $0) }
+        let noHint = ByteBuffer()
         let answers = try await evaluatePartitions(
             RedisScripts.summaryBatch,
             calls: (0..<names.partitionCount).map { partition in
                 let keys = names.partitionKeys(partition)
+                let hint = hints.map { Self.argument(Int64($0[partition])) } ?? noHint
                 return (
                     keys: [keys.totals, keys.byUser, index(sort, partition)],
-                    arguments: [ByteBuffer(string: order.rawValue), Self.argument(Int64(count))] + focused + named
+                    arguments: [ByteBuffer(string: order.rawValue), Self.argument(Int64(count))] + focused + [hint]
                 )
             })
         var summary = Summary()
         for (partition, answer) in answers.enumerated() {
             if let message = answer.errorMessage { throw RedisError.server(message) }
-            guard case .array(let parts) = answer, parts.count == 6, let values = Self.unpacked(parts[0]),
-                values.count == fields.count, let head = Self.unpacked(parts[2]), head.count % 2 == 0,
-                let window = Self.unpacked(parts[5]), window.count % 2 == 0
+            guard case .array(let parts) = answer, parts.count == 6, let values = Self.strings(parts[0]),
+                values.count == fields.count, let head = Self.strings(parts[2]), head.count % 2 == 0,
+                let window = Self.strings(parts[5]), window.count % 2 == 0
             else { throw RedisError.protocolError("summary: \(answer)") }
             var counters = CounterValues()
             for (counter, value) in zip(CacheCounter.allCases, values) {
@@ -204,29 +214,20 @@ extension RedisStore {
         return summary
     }
 
-    /// The items of a string of length-prefixed items (`<length>:<bytes>` each); `nil` if it is
-    /// not one.
-    static func unpacked(_ value: RESPValue) -> [String]? {
-        guard case .bulkString(let buffer) = value else { return nil }
-        var items: [String] = []
-        let bytes = buffer.readableBytesView
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            var length = 0
-            while index < bytes.endIndex, bytes[index] != UInt8(ascii: ":") {
-                let digit = Int(bytes[index]) - 48
-                guard (0...9).contains(digit), length < 1 << 40 else { return nil }
-                length = length * 10 + digit
-                index += 1
-            }
-            guard index < bytes.endIndex else { return nil }
-            index += 1
-            guard bytes.endIndex - index >= length else { return nil }
-            items.append(String(decoding: bytes[index..<(index + length)], as: UTF8.self))
-            index += length
+    /// The items of an array as text (a missing one, `false` in Lua, empty); `nil` if it is not
+    /// an array.
+    static func strings(_ value: RESPValue) -> [String]? {
+        switch value {
+        case .array(let items):
+            var texts: [String] = []
+            texts.reserveCapacity(items.count)
+            for item in items { texts.append(item.string ?? "") }
+            return texts
+        case .null: return []
+        default: return nil
         }
-        return items
     }
+
     /// Entries from `member, score` pairs.
     static func entries(paired items: [String], partition: Int) throws -> [StatsEntry] {
         var entries: [StatsEntry] = []
@@ -249,7 +250,7 @@ extension RedisStore {
         let answers = try await pipeline(
             prefixes.map { prefix in
                 let meta = names.meta(prefix)
-                return (meta, RESPCommand(strings: ["HMGET", meta] + Self.metaFields))
+                return (meta, RESPCommand([Self.hmget, ByteBuffer(string: meta)] + Self.metaFieldArguments))
             })
         var rows: [PrefixStats] = []
         for (raw, answer) in zip(prefixes, answers) {
@@ -263,6 +264,9 @@ extension RedisStore {
 
     /// The fields of a prefix's meta hash that statistics read: its gauges, then every counter by name.
     static let metaFields = ["gen", "keys", "bytes", "lastPurge", "soon"] + CacheCounter.allCases.map(\.rawValue)
+    /// ``metaFields`` as command arguments, made once (a page's rows name them 50 times).
+    static let metaFieldArguments = metaFields.map { ByteBuffer(string: $0) }
+    static let hmget = ByteBuffer(string: "HMGET")
 
     static func prefixStats(_ raw: String, fields: [RESPValue]) -> PrefixStats {
         func number(_ index: Int) -> Int64 { max(0, fields[index].int ?? 0) }

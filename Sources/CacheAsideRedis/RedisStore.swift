@@ -71,6 +71,8 @@ public final class RedisStore: CacheStore {
     let lastStatistics = NIOLockedValueBox<(statistics: StoreStatistics, countedHere: CounterValues)?>(nil)
     /// Where the next idle-prefix reclaim continues: a partition, and a rank in its `by:user`.
     let reclaimCursor = NIOLockedValueBox((partition: 0, rank: 0))
+    /// Where the last statistics queries found their focused prefixes (see ``FocusHints``).
+    let focusHints = NIOLockedValueBox(FocusHints())
     /// Copies of entries read from Redis, kept coherent by Redis's invalidations (see
     /// ``NearCache``); empty and unused when ``Configuration/nearCacheBytes`` is 0.
     let near: NearCache

@@ -22,11 +22,34 @@ public struct RESPCommand: Sendable, Equatable {
     public var name: String { arguments.first.map { String(buffer: $0) } ?? "" }
 
     public func write(to buffer: inout ByteBuffer) {
-        buffer.writeString("*\(arguments.count)\r\n")
+        var size = 16
+        for argument in arguments { size += argument.readableBytes + 16 }
+        buffer.reserveCapacity(minimumWritableBytes: size)
+        Self.writeHeader(UInt8(ascii: "*"), arguments.count, to: &buffer)
         for argument in arguments {
-            buffer.writeString("$\(argument.readableBytes)\r\n")
+            Self.writeHeader(UInt8(ascii: "$"), argument.readableBytes, to: &buffer)
             buffer.writeImmutableBuffer(argument)
-            buffer.writeString("\r\n")
+            buffer.writeInteger(Self.crlf)
         }
+    }
+
+    private static let crlf = UInt16(UInt8(ascii: "\r")) << 8 | UInt16(UInt8(ascii: "\n"))
+
+    /// `<type><count>\r\n`, the digits written directly: a statistics query writes thousands of
+    /// these, and text interpolation made a string for each.
+    private static func writeHeader(_ type: UInt8, _ count: Int, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(type)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            // A count is never negative; 20 digits hold any Int's magnitude.
+            var value = UInt(bitPattern: count)
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            } while value > 0
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: digits[start...]))
+        }
+        buffer.writeInteger(crlf)
     }
 }

@@ -183,16 +183,42 @@ public struct RESPParser: Sendable {
 
     /// A length line: `-1` for null, otherwise within the element limit.
     func length(_ buffer: inout ByteBuffer) throws(RESPError) -> Int? {
-        guard let text = try line(&buffer) else { return nil }
-        guard let count = Int(text), count >= -1 else { throw .malformed("length \(text)") }
+        guard let count = try size(&buffer, describedAs: "length") else { return nil }
         guard count <= limits.maximumElements else { throw .tooManyElements(count, limit: limits.maximumElements) }
         return count
     }
 
+    /// A line holding `-1` or a count (`0`, `12`, …), read from its bytes: an answer has one per
+    /// element, and making each a `String` first cost more than the rest of the parse. `nil`
+    /// while the CRLF has not arrived.
+    private func size(_ buffer: inout ByteBuffer, describedAs what: String) throws(RESPError) -> Int? {
+        let view = buffer.readableBytesView
+        var index = view.startIndex
+        let negative = index < view.endIndex && view[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        let digits = index
+        var value = 0
+        // At most 18 digits: no overflow, and far beyond any limit.
+        while index < view.endIndex, index - digits < 18 {
+            let digit = view[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            value = value * 10 + Int(digit)
+            index += 1
+        }
+        if index > digits, index + 1 < view.endIndex, view[index] == UInt8(ascii: "\r"),
+            view[index + 1] == UInt8(ascii: "\n"), !negative || value == 1
+        {
+            buffer.moveReaderIndex(forwardBy: index + 2 - view.startIndex)
+            return negative ? -1 : value
+        }
+        // Anything else as a line: an incomplete one waits, a bad one says what it holds.
+        guard let text = try line(&buffer) else { return nil }
+        throw .malformed("\(what) \(text)")
+    }
+
     /// A bulk payload: `.some(nil)` for null, `nil` while incomplete.
     private func bulk(_ buffer: inout ByteBuffer) throws(RESPError) -> ByteBuffer?? {
-        guard let text = try line(&buffer) else { return nil }
-        guard let size = Int(text), size >= -1 else { throw .malformed("bulk length \(text)") }
+        guard let size = try size(&buffer, describedAs: "bulk length") else { return nil }
         if size == -1 { return .some(nil) }
         guard size <= limits.maximumBulkBytes else { throw .bulkTooLarge(size, limit: limits.maximumBulkBytes) }
         guard buffer.readableBytes >= size + 2, let payload = buffer.readSlice(length: size) else { return nil }

@@ -122,6 +122,83 @@ struct IndexedStatisticsTests {
         }
     }
 
+    /// The monitor sends the same focus on every refresh; the store then looks for the focused
+    /// prefix where it found it last (``FocusHints``). Between the refreshes the figures move, the
+    /// prefix's rank with them, by one place or by hundreds: each page must still be the full
+    /// selection's.
+    @Test(
+        "a focus sent again after the figures moved equals the full selection",
+        arguments: [Backend.standalone, .cluster])
+    func focusAgainAfterMoves(_ backend: Backend) async throws {
+        switch backend {
+        case .standalone:
+            try await focusAgainAfterMoves(try await RedisServer(), url: nil, primaries: [])
+        case .cluster, .cluster256:
+            try await ClusterResilienceTests.withCluster { cluster in
+                try await focusAgainAfterMoves(
+                    cluster.servers[0], url: cluster.url,
+                    primaries: cluster.servers.filter { cluster.primaryPorts.contains($0.port) })
+            }
+        }
+    }
+
+    func focusAgainAfterMoves(_ server: RedisServer, url: String?, primaries: [RedisServer]) async throws {
+        let fixture = try RedisFixture(
+            server, url: url, configuration: RedisFixture.configuration(), clock: CacheClock(ManualClock()))
+        let users = (0..<400).map { "m\($0)" }
+        for (index, user) in users.enumerated() {
+            for _ in 0...(index % 3) { _ = try await fixture.read("/a", user: user, value: "v") }
+        }
+        try await fixture.store.flush()
+        func everyPrefix() async throws -> [PrefixStats] {
+            try await fixture.store.statistics(StatsQuery(sort: .user, limit: StatsQuery.maximumLimit)).prefixes
+        }
+        func check(_ query: StatsQuery, _ step: String) async throws {
+            let expected = PrefixPage.select(try await everyPrefix(), query: query)
+            let answered = try await fixture.store.statistics(query)
+            #expect(answered.prefixes.map(\.prefix) == expected.page.map(\.prefix), "\(step): \(query)")
+            #expect(answered.offset == expected.offset, "\(step): \(query)")
+        }
+        let focused = CachePrefix(namespace: "api", user: "m200").rawValue
+        for sort in StatsQuery.Sort.allCases {
+            for order in StatsQuery.Order.allCases {
+                let query = StatsQuery(sort: sort, order: order, limit: 20, focus: focused)
+                try await check(query, "first")
+                try await check(query, "unchanged")
+                // One place: the focused user and a neighbour gain a hit or a miss.
+                _ = try await fixture.read("/a", user: "m200", value: "v")
+                _ = try await fixture.read("/b", user: "m201", value: "v")
+                try await fixture.store.flush()
+                try await check(query, "moved a little")
+                // Far: a third of the users gain figures.
+                for user in users.prefix(130) {
+                    _ = try await fixture.read("/c\(sort.rawValue)", user: user, value: "v")
+                }
+                try await fixture.store.flush()
+                try await check(query, "moved far")
+            }
+        }
+        // Read again with nothing changed, a focus searches no index: its place is read off the
+        // entries around where it was (by hits, most first, the index's own order, which needs
+        // no count of equal scores to read).
+        guard !primaries.isEmpty else { return }
+        let query = StatsQuery(sort: .hits, order: .descending, limit: 20, focus: focused)
+        _ = try await fixture.store.statistics(query)
+        func counts() async throws -> Int {
+            var total = 0
+            for primary in primaries {
+                let raw = try await RawRedis(primary)
+                let line = try await raw.info("commandstats", "cmdstat_zcount") ?? ""
+                await raw.close()
+                total += line.split(separator: ",").first.flatMap { Int($0.dropFirst("calls=".count)) } ?? 0
+            }
+            return total
+        }
+        let before = try await counts()
+        _ = try await fixture.store.statistics(query)
+        #expect(try await counts() == before, "no ZCOUNT: the rank was not searched")
+    }
+
     @Test("totals add up the partitions: every figure equals the sum over the prefixes")
     func totalsAddUp() async throws {
         let server = try await RedisServer()
