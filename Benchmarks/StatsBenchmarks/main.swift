@@ -13,7 +13,8 @@
 // monitor (`cachemon serve --redis … --port 8080`, then `cachemon watch`).
 // `StatsBenchmarks [users] queries redis://host:port` runs the queries on a Redis filled so,
 // without filling it again (to measure a change to the queries in seconds, not minutes);
-// `… queries redis://host:port focus` runs only the focused page.
+// `… queries redis://host:port focus [cold]` runs only the focused page (`cold`: of another user
+// each run).
 import CacheAdminAPI
 import CacheAside
 import CacheAsideRedis
@@ -137,8 +138,20 @@ func queries(_ name: String, _ store: some CacheStore, redis: [RedisConnection] 
     let focus = CachePrefix(namespace: "api", user: String(users / 3 + 7)).rawValue
     rows.append(
         (
-            "`focus` on one user, by hit ratio",
+            "`focus` on one user, by hit ratio (the monitor's refreshes while a row is selected)",
             try await measure { _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus)) }
+        ))
+    // A store may remember where it found a focus (the Redis store does): a user never focused
+    // before, each run another.
+    var fresh = users / 5
+    rows.append(
+        (
+            "`focus` on a user not focused before, by hit ratio",
+            try await measure {
+                fresh += 1
+                let other = CachePrefix(namespace: "api", user: String(fresh)).rawValue
+                _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: other))
+            }
         ))
     // Whether each filter's answer was cut by the filter budget (`partial`), and what it counted.
     for (label, query) in [
@@ -194,8 +207,14 @@ if kinds.first == "queries", let url = kinds.dropFirst().first {
     let store = RedisStore(
         url: parsed, configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
     if kinds.dropFirst(2).first == "focus" {
-        let focus = CachePrefix(namespace: "api", user: String(users / 3 + 7)).rawValue
-        let figures = try await measure { _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus)) }
+        // `focus cold`: another user each run.
+        let cold = kinds.dropFirst(3).first == "cold"
+        var user = users / 3 + 7
+        let figures = try await measure {
+            if cold { user += 1 }
+            let focus = CachePrefix(namespace: "api", user: String(user)).rawValue
+            _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus))
+        }
         print(
             String(
                 format: "focus: median %.2f ms, max %.2f ms, client CPU %.2f ms", figures.median, figures.max,

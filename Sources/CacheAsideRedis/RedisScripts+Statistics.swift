@@ -78,8 +78,8 @@ extension RedisScripts {
     /// KEYS totals, by:user, the sort index of a partition; ARGV order, count, a focused entry's
     /// score and member (both empty for none), reach, a hint (where the last query found the
     /// focused entry's rank in this partition, or empty). One round of a statistics query:
-    /// `{totals, prefix count, head, rank, window start, window}`: the ``totalsFields`` (a
-    /// missing one `false`; named in the script, as they are the same for every call), the first `count` entries of the index in that order
+    /// `{totals, prefix count, head, rank, window start, window}`: the ``totalsFields`` joined by
+    /// commas (a missing one empty; named in the script, as they are the same for every call), the first `count` entries of the index in that order
     /// (`member, score, …`), how many entries of the index come before the focused one (0 without
     /// one), and the entries around that rank (the same way) with the position of the first.
     ///
@@ -131,8 +131,21 @@ extension RedisScripts {
                   end
                 end
                 local totals = redis.call('HMGET', KEYS[1], unpack(fields))
+                for i = 1, #totals do if not totals[i] then totals[i] = '' end end
                 local size = redis.call('ZCARD', KEYS[2])
-                return {totals, size, range_of(KEYS[3], order, 0, tonumber(ARGV[2])), rank, start, window}
+                return {
+                  table.concat(totals, ','), size, range_of(KEYS[3], order, 0, tonumber(ARGV[2])), rank, start, window
+                }
+                """)
+
+    /// KEYS a prefix's meta hash. The fields statistics show (`RedisStore.metaFields`, all
+    /// numbers) joined by commas, a missing one empty: a page's rows are one string each rather
+    /// than twenty values, which the client spent more time reading than Redis writing.
+    static let row = RedisScript(
+        "#!lua flags=no-writes\nlocal values = redis.call('HMGET', KEYS[1], "
+            + RedisStore.metaFields.map { "'\($0)'" }.joined(separator: ", ") + ")\n" + """
+                for i = 1, #values do if not values[i] then values[i] = '' end end
+                return table.concat(values, ',')
                 """)
 
     /// How many entries of an index come before (`score`, `member`) in an order, as a Lua
@@ -203,4 +216,5 @@ extension RedisScripts {
     static let epochBatch = PartitionBatch(epoch)
     static let rangeBatch = PartitionBatch(range)
     static let rankBatch = PartitionBatch(rank)
+    static let rowBatch = PartitionBatch(row)
 }

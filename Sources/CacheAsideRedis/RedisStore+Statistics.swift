@@ -55,15 +55,15 @@ extension RedisStore {
         // Where the last query on this focus found it: its rank moves little between the
         // monitor's refreshes, so the summary looks there first.
         let hintKey = focused.map { FocusHints.key(sort: query.sort, order: order, member: $0.member) }
-        let hints = hintKey.flatMap { key in
-            focusHints.withLockedValue { $0.ranks(key, partitions: names.partitionCount) }
+        let hint = hintKey.flatMap { key in
+            focusHints.withLockedValue { $0.hint(key, partitions: names.partitionCount) }
         }
         async let first = readHead()
         async let second = readSummary(
-            sort: query.sort, order: order, count: share, focus: focused, reach: reach, hints: hints)
+            sort: query.sort, order: order, count: share, focus: focused, reach: reach, hints: hint?.ranks)
+        async let third = prefixRows(ProcessInfo.processInfo.environment["NOSPEC"] == nil ? hint?.page ?? [] : [])
         let head = try await first
         var summary = try await second
-        if let hintKey { focusHints.withLockedValue { $0.remember(hintKey, ranks: summary.ranks) } }
         summary.totals[.errors] += UInt64(max(0, head.errors))
         let sizes = summary.sizes
         var partial = false
@@ -116,7 +116,19 @@ extension RedisStore {
                     preread: shallow ? (summary.heads, share) : nil, known: known, seed: seed)
             }
         }
-        let rows = try await prefixRows(page.map(\.prefix))
+        // The rows of the page: those of the last page on this focus, read with the summary, and
+        // the others now.
+        let prefixes = page.map(\.prefix)
+        var fetched: [String: PrefixStats] = [:]
+        for row in try await third { fetched[row.prefix] = row }
+        let missing = prefixes.filter { fetched[$0] == nil }
+        if !missing.isEmpty {
+            for row in try await prefixRows(missing) { fetched[row.prefix] = row }
+        }
+        let rows = prefixes.compactMap { fetched[$0] }
+        if let hintKey {
+            focusHints.withLockedValue { $0.remember(hintKey, .init(ranks: summary.ranks, page: prefixes)) }
+        }
         var statistics = StoreStatistics(
             totals: summary.totals, prefixCount: matching, prefixes: rows,
             uptimeSeconds: Double(max(0, head.now - (head.created ?? head.now))) / 1000, offset: offset)
@@ -194,24 +206,52 @@ extension RedisStore {
         var summary = Summary()
         for (partition, answer) in answers.enumerated() {
             if let message = answer.errorMessage { throw RedisError.server(message) }
-            guard case .array(let parts) = answer, parts.count == 6, let values = Self.strings(parts[0]),
-                values.count == fields.count, let head = Self.strings(parts[2]), head.count % 2 == 0,
+            guard case .array(let parts) = answer, parts.count == 6,
+                let values = Self.numbers(parts[0], count: fields.count), let head = Self.strings(parts[2]),
+                head.count % 2 == 0,
                 let window = Self.strings(parts[5]), window.count % 2 == 0
             else { throw RedisError.protocolError("summary: \(answer)") }
             var counters = CounterValues()
             for (counter, value) in zip(CacheCounter.allCases, values) {
-                counters[counter] = UInt64(max(0, Int64(value) ?? 0))
+                counters[counter] = UInt64(max(0, value ?? 0))
             }
             summary.totals.counters.add(counters)
-            summary.totals.keys += Int(max(0, Int64(values[fields.count - 3]) ?? 0))
-            summary.totals.bytes += Int(max(0, Int64(values[fields.count - 2]) ?? 0))
-            summary.totals.expiringSoon += Int(max(0, Int64(values[fields.count - 1]) ?? 0))
+            summary.totals.keys += Int(max(0, values[fields.count - 3] ?? 0))
+            summary.totals.bytes += Int(max(0, values[fields.count - 2] ?? 0))
+            summary.totals.expiringSoon += Int(max(0, values[fields.count - 1] ?? 0))
             summary.sizes.append(Int(parts[1].int ?? 0))
             summary.ranks.append(Int(parts[3].int ?? 0))
             summary.heads.append(try Self.entries(paired: head, partition: partition))
             summary.windows.append((Int(parts[4].int ?? 0), try Self.entries(paired: window, partition: partition)))
         }
         return summary
+    }
+
+    /// The `count` numbers of a text of numbers joined by commas, an empty one `nil`; `nil` if it
+    /// is not one.
+    static func numbers(_ value: RESPValue, count: Int) -> [Int64?]? {
+        guard case .bulkString(let buffer) = value else { return nil }
+        var numbers: [Int64?] = []
+        numbers.reserveCapacity(count)
+        var current: Int64 = 0
+        var digits = 0
+        var negative = false
+        for byte in buffer.readableBytesView {
+            switch byte {
+            case UInt8(ascii: ","):
+                numbers.append(digits == 0 ? nil : negative ? -current : current)
+                (current, digits, negative) = (0, 0, false)
+            case UInt8(ascii: "-") where digits == 0 && !negative:
+                negative = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where digits < 18:
+                current = current * 10 + Int64(byte - UInt8(ascii: "0"))
+                digits += 1
+            default:
+                return nil
+            }
+        }
+        numbers.append(digits == 0 ? nil : negative ? -current : current)
+        return numbers.count == count ? numbers : nil
     }
 
     /// The items of an array as text (a missing one, `false` in Lua, empty); `nil` if it is not
@@ -245,16 +285,17 @@ extension RedisStore {
 
     // MARK: Rows
 
-    /// The figures of the prefixes of a page, in its order: one pipelined `HMGET` each.
+    /// The figures of the prefixes of a page, in its order: one ``RedisScripts/row`` each,
+    /// batched per server.
     private func prefixRows(_ prefixes: [String]) async throws -> [PrefixStats] {
-        let answers = try await pipeline(
-            prefixes.map { prefix in
-                let meta = names.meta(prefix)
-                return (meta, RESPCommand([Self.hmget, ByteBuffer(string: meta)] + Self.metaFieldArguments))
-            })
+        guard !prefixes.isEmpty else { return [] }
+        let answers = try await evaluatePartitions(
+            RedisScripts.rowBatch, calls: prefixes.map { (keys: [names.meta($0)], arguments: []) })
         var rows: [PrefixStats] = []
+        rows.reserveCapacity(prefixes.count)
         for (raw, answer) in zip(prefixes, answers) {
-            guard case .array(let fields) = answer, fields.count == Self.metaFields.count else {
+            if let message = answer.errorMessage { throw RedisError.server(message) }
+            guard let fields = Self.numbers(answer, count: Self.metaFields.count) else {
                 throw RedisError.protocolError("prefix \(raw): \(answer)")
             }
             rows.append(Self.prefixStats(raw, fields: fields))
@@ -264,16 +305,17 @@ extension RedisStore {
 
     /// The fields of a prefix's meta hash that statistics read: its gauges, then every counter by name.
     static let metaFields = ["gen", "keys", "bytes", "lastPurge", "soon"] + CacheCounter.allCases.map(\.rawValue)
-    /// ``metaFields`` as command arguments, made once (a page's rows name them 50 times).
-    static let metaFieldArguments = metaFields.map { ByteBuffer(string: $0) }
-    static let hmget = ByteBuffer(string: "HMGET")
 
-    static func prefixStats(_ raw: String, fields: [RESPValue]) -> PrefixStats {
-        func number(_ index: Int) -> Int64 { max(0, fields[index].int ?? 0) }
+    static func prefixStats(_ raw: String, fields: [Int64?]) -> PrefixStats {
+        func number(_ index: Int) -> Int64 { max(0, fields[index] ?? 0) }
+        var counters = CounterValues()
+        for (counter, value) in zip(CacheCounter.allCases, fields.dropFirst(5)) {
+            counters[counter] = UInt64(max(0, value ?? 0))
+        }
         return PrefixStats(
             prefix: raw, user: RedisKeys.parse(raw)?.user, keys: Int(number(1)), bytes: Int(number(2)),
-            counters: counters(CacheCounter.allCases, Array(fields.dropFirst(5))), expiringSoon: Int(number(4)),
-            lastPurgeAt: fields[3].int.map { Date(timeIntervalSince1970: Double($0) / 1000) },
-            generation: UInt64(number(0)))
+            counters: counters, expiringSoon: Int(number(4)),
+            lastPurgeAt: fields[3].map { Date(timeIntervalSince1970: Double($0) / 1000) }, generation: UInt64(number(0))
+        )
     }
 }
