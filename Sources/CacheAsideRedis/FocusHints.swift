@@ -8,8 +8,34 @@ import CacheAdminAPI
 /// the page is the same. A hint that is wrong only costs that search, or those rows.
 struct FocusHints: Sendable {
     struct Hint: Sendable {
+        /// Each partition's rank of the focused prefix.
         var ranks: [Int]
+        /// The page's prefixes.
         var page: [String]
+        /// How many of the page's entries each partition held before the focused one, and from it on.
+        var behind: [Int]
+        var ahead: [Int]
+
+        /// The hint a focused page leaves: `before` of its entries come before the focused one.
+        init(ranks: [Int], page: [StatsEntry], before: Int) {
+            self.ranks = ranks
+            self.page = page.map(\.prefix)
+            behind = [Int](repeating: 0, count: ranks.count)
+            ahead = behind
+            for (position, entry) in page.enumerated() where ranks.indices.contains(entry.partition) {
+                if position < before { behind[entry.partition] += 1 } else { ahead[entry.partition] += 1 }
+            }
+        }
+
+        /// How many entries a partition reads before its hint and from it on: what the last page
+        /// took from there, and ``margin`` more each side for the moves since.
+        func reads(_ partition: Int) -> (behind: Int, ahead: Int) {
+            (behind[partition] + Self.margin, ahead[partition] + Self.margin)
+        }
+
+        /// How far, in places, a focused prefix or its page's edges may move in a partition between
+        /// two queries and still be read with one `ZRANGE`.
+        static let margin = 4
     }
 
     private var entries: [String: Hint] = [:]

@@ -77,14 +77,15 @@ extension RedisScripts {
 
     /// KEYS totals, by:user, the sort index of a partition; ARGV order, count, a focused entry's
     /// score and member (both empty for none), reach, a hint (where the last query found the
-    /// focused entry's rank in this partition, or empty). One round of a statistics query:
+    /// focused entry's rank in this partition, or empty) and how many entries to read before it
+    /// and from it on. One round of a statistics query:
     /// `{totals, prefix count, head, rank, window start, window}`: the ``totalsFields`` joined by
     /// commas (a missing one empty; named in the script, as they are the same for every call), the first `count` entries of the index in that order
     /// (`member, score, …`), how many entries of the index come before the focused one (0 without
     /// one), and the entries around that rank (the same way) with the position of the first.
     ///
-    /// With a hint, the entries from `reach + 2` before it to `reach + 2` after it come first:
-    /// when the focused entry's place is among them (not at either end, unless the index ends
+    /// With a hint, the entries around it come first (as many as the last page took from this
+    /// partition on each side, and a margin): when the focused entry's place is among them (not at either end, unless the index ends
     /// there), its rank is read off them and they are the window, one `ZRANGE` instead of a
     /// binary search. Otherwise the rank is searched (``rankFunction``) and the window is the
     /// entries from `reach` before it to `reach` after it.
@@ -97,8 +98,8 @@ extension RedisScripts {
                   local hint, value = tonumber(ARGV[6]), tonumber(score)
                   local found = false
                   if hint and value then
-                    start = math.max(0, hint - reach - 2)
-                    local wanted = hint + reach + 2 - start
+                    start = math.max(0, hint - tonumber(ARGV[7]))
+                    local wanted = hint + tonumber(ARGV[8]) - start
                     window = range_of(KEYS[3], order, start, wanted)
                     -- The window is in the order: count its entries before the focused one.
                     local before, known = 0, true

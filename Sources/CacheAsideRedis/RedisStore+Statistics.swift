@@ -60,7 +60,7 @@ extension RedisStore {
         }
         async let first = readHead()
         async let second = readSummary(
-            sort: query.sort, order: order, count: share, focus: focused, reach: reach, hints: hint?.ranks)
+            sort: query.sort, order: order, count: share, focus: focused, reach: reach, hint: hint)
         async let third = prefixRows(ProcessInfo.processInfo.environment["NOSPEC"] == nil ? hint?.page ?? [] : [])
         let head = try await first
         var summary = try await second
@@ -127,7 +127,9 @@ extension RedisStore {
         }
         let rows = prefixes.compactMap { fetched[$0] }
         if let hintKey {
-            focusHints.withLockedValue { $0.remember(hintKey, .init(ranks: summary.ranks, page: prefixes)) }
+            let before = summary.ranks.reduce(0, +) - offset
+            let left = FocusHints.Hint(ranks: summary.ranks, page: page, before: before)
+            focusHints.withLockedValue { $0.remember(hintKey, left) }
         }
         var statistics = StoreStatistics(
             totals: summary.totals, prefixCount: matching, prefixes: rows,
@@ -181,11 +183,11 @@ extension RedisStore {
         var windows: [(start: Int, entries: [StatsEntry])] = []
     }
 
-    /// One call per partition (``RedisScripts/summary``), batched. `hints`: where the last query
-    /// on the same focus found it in each partition.
+    /// One call per partition (``RedisScripts/summary``), batched. `hint`: what the last query
+    /// on the same focus found.
     private func readSummary(
         sort: StatsQuery.Sort, order: IndexOrder, count: Int, focus: (score: String, member: String)?,
-        reach: Int = 0, hints: [Int]? = nil
+        reach: Int = 0, hint: FocusHints.Hint? = nil
     ) async throws -> Summary {
         let fields = RedisScripts.totalsFields
         let focused = [
@@ -197,10 +199,14 @@ extension RedisStore {
             RedisScripts.summaryBatch,
             calls: (0..<names.partitionCount).map { partition in
                 let keys = names.partitionKeys(partition)
-                let hint = hints.map { Self.argument(Int64($0[partition])) } ?? noHint
+                var hinted = [noHint, noHint, noHint]
+                if let hint {
+                    let reads = hint.reads(partition)
+                    hinted = [hint.ranks[partition], reads.behind, reads.ahead].map { Self.argument(Int64($0)) }
+                }
                 return (
                     keys: [keys.totals, keys.byUser, index(sort, partition)],
-                    arguments: [ByteBuffer(string: order.rawValue), Self.argument(Int64(count))] + focused + [hint]
+                    arguments: [ByteBuffer(string: order.rawValue), Self.argument(Int64(count))] + focused + hinted
                 )
             })
         var summary = Summary()

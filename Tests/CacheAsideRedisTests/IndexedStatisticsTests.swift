@@ -176,6 +176,11 @@ struct IndexedStatisticsTests {
                 }
                 try await fixture.store.flush()
                 try await check(query, "moved far")
+                // Another page size: the last page's shape no longer fits.
+                for limit in [50, 7] {
+                    try await check(
+                        StatsQuery(sort: sort, order: order, limit: limit, focus: focused), "limit \(limit)")
+                }
             }
         }
         // Read again with nothing changed, a focus searches no index: its place is read off the
