@@ -1,13 +1,17 @@
 import CacheAdminAPI
 
-/// Where the last queries found their focused prefixes, by sort, order and prefix: each
-/// partition's rank, and the page's prefixes. The monitor sends the same focus on every refresh
+/// Where the last queries found their focused prefixes, by sort, order and prefix: the prefix's
+/// score, each partition's rank, and the page's prefixes. The monitor sends the same focus on every refresh
 /// while a row is selected, and a rank moves little in a second, so the next summary looks there
 /// first (one `ZRANGE` per partition, checked by the script) instead of searching the index (see
 /// ``RedisScripts/summary``), and the last page's rows are read at the same time, as most often
 /// the page is the same. A hint that is wrong only costs that search, or those rows.
 struct FocusHints: Sendable {
     struct Hint: Sendable {
+        /// The focused prefix's score in the sort's index.
+        var score: String
+        /// Whether that score was also the one of the query before.
+        var steady = false
         /// Each partition's rank of the focused prefix.
         var ranks: [Int]
         /// The page's prefixes.
@@ -17,7 +21,8 @@ struct FocusHints: Sendable {
         var ahead: [Int]
 
         /// The hint a focused page leaves: `before` of its entries come before the focused one.
-        init(ranks: [Int], page: [StatsEntry], before: Int) {
+        init(score: String, ranks: [Int], page: [StatsEntry], before: Int) {
+            self.score = score
             self.ranks = ranks
             self.page = page.map(\.prefix)
             behind = [Int](repeating: 0, count: ranks.count)
@@ -53,8 +58,16 @@ struct FocusHints: Sendable {
         return hint
     }
 
+    /// The score of `key`'s focused prefix when it was the same the last two times.
+    func steadyScore(_ key: String) -> String? {
+        guard let hint = entries[key], hint.steady else { return nil }
+        return hint.score
+    }
+
     mutating func remember(_ key: String, _ hint: Hint) {
         if entries[key] == nil, entries.count >= Self.capacity { entries.removeAll() }
+        var hint = hint
+        hint.steady = entries[key]?.score == hint.score
         entries[key] = hint
     }
 }

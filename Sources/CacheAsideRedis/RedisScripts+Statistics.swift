@@ -80,15 +80,16 @@ extension RedisScripts {
     /// focused entry's rank in this partition, or empty) and how many entries to read before it
     /// and from it on. One round of a statistics query:
     /// `{totals, prefix count, head, rank, window start, window}`: the ``totalsFields`` joined by
-    /// commas (a missing one empty; named in the script, as they are the same for every call), the first `count` entries of the index in that order
-    /// (`member, score, …`), how many entries of the index come before the focused one (0 without
-    /// one), and the entries around that rank (the same way) with the position of the first.
+    /// commas (a missing one empty; named in the script, as they are the same for every call),
+    /// the first `count` entries of the index in that order (`member, score, …`), how many
+    /// entries of the index come before the focused one (0 without one), and the entries around
+    /// that rank (the same way) with the position of the first.
     ///
     /// With a hint, the entries around it come first (as many as the last page took from this
-    /// partition on each side, and a margin): when the focused entry's place is among them (not at either end, unless the index ends
-    /// there), its rank is read off them and they are the window, one `ZRANGE` instead of a
-    /// binary search. Otherwise the rank is searched (``rankFunction``) and the window is the
-    /// entries from `reach` before it to `reach` after it.
+    /// partition on each side, and a margin): when the focused entry's place is among them (not
+    /// at either end, unless the index ends there), its rank is read off them and they are the
+    /// window, one `ZRANGE` instead of a binary search. Otherwise the rank is searched
+    /// (``rankFunction``) and the window is the entries from `reach` before it to `reach` after it.
     static let summary = RedisScript(
         "#!lua flags=no-writes\n" + orders + rangeFunction + rankFunction
             + "local fields = {" + totalsFields.map { "'\($0)'" }.joined(separator: ", ") + "}\n" + """

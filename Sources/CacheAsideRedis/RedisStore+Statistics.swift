@@ -38,19 +38,36 @@ extension RedisStore {
     /// of every partition's index, and for a focus its rank in each with the entries around it
     /// (one batched script per server), which most often hold its page; for a deep page, a pivot
     /// and its ranks (two more); the page's entries; the page's rows.
+    ///
+    /// A focus whose score was the same the last two times it was asked (an idle user, the most
+    /// common row) is read with that score at the same time as its score is read again: when the
+    /// score has not moved, the page stands and the query took one round less; when it has, the
+    /// page is read again with the new score.
     private func readStatistics(_ query: StatsQuery) async throws -> StoreStatistics {
+        let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        guard needle == nil, let focus = query.focus else { return try await readStatistics(query, focused: nil) }
+        let member = query.sort == .user ? RedisKeys.userMember(focus) : focus
+        let key = FocusHints.key(sort: query.sort, order: Self.indexOrder(query), member: member)
+        if let guess = focusHints.withLockedValue({ $0.steadyScore(key) }) {
+            async let actual = readScore(sort: query.sort, focus: focus)
+            let answer = try await readStatistics(query, focused: (guess, member))
+            if try await actual?.score == guess { return answer }
+        }
+        return try await readStatistics(query, focused: try await readScore(sort: query.sort, focus: focus))
+    }
+
+    /// A query whose focused prefix, if any, has `focused` as its score and member in the sort's
+    /// index (see ``readStatistics(_:)``).
+    private func readStatistics(_ query: StatsQuery, focused: (score: String, member: String)?) async throws
+        -> StoreStatistics
+    {
         let started = ContinuousClock.now
         let order = Self.indexOrder(query)
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
-        let focus = needle == nil ? query.focus : nil
         // A top page (no filter, focus or deep offset) comes with the totals: each partition's
         // share of it and a margin, read in the same call.
         let shallow = needle == nil && query.focus == nil && query.offset <= Self.shallowOffset
         let share = shallow ? (query.offset + query.limit) / names.partitionCount + Self.pageMargin : 0
-        // A focused prefix's score comes first (one command); the store's info is read at the
-        // same time as the summary, which needs nothing from it.
-        var focused: (score: String, member: String)?
-        if let focus { focused = try await readScore(sort: query.sort, focus: focus) }
         let reach = focused == nil ? 0 : Self.focusReach(limit: query.limit, partitions: names.partitionCount)
         // Where the last query on this focus found it: its rank moves little between the
         // monitor's refreshes, so the summary looks there first.
@@ -61,7 +78,7 @@ extension RedisStore {
         async let first = readHead()
         async let second = readSummary(
             sort: query.sort, order: order, count: share, focus: focused, reach: reach, hint: hint)
-        async let third = prefixRows(ProcessInfo.processInfo.environment["NOSPEC"] == nil ? hint?.page ?? [] : [])
+        async let third = prefixRows(hint?.page ?? [])
         let head = try await first
         var summary = try await second
         summary.totals[.errors] += UInt64(max(0, head.errors))
@@ -128,7 +145,8 @@ extension RedisStore {
         let rows = prefixes.compactMap { fetched[$0] }
         if let hintKey {
             let before = summary.ranks.reduce(0, +) - offset
-            let left = FocusHints.Hint(ranks: summary.ranks, page: page, before: before)
+            let left = FocusHints.Hint(
+                score: focused?.score ?? "", ranks: summary.ranks, page: page, before: before)
             focusHints.withLockedValue { $0.remember(hintKey, left) }
         }
         var statistics = StoreStatistics(
@@ -233,8 +251,8 @@ extension RedisStore {
         return summary
     }
 
-    /// The `count` numbers of a text of numbers joined by commas, an empty one `nil`; `nil` if it
-    /// is not one.
+    /// The `count` numbers of a text of numbers joined by commas, one that is empty or not a whole
+    /// number `nil` (as a field read alone would be); `nil` if there are not `count` of them.
     static func numbers(_ value: RESPValue, count: Int) -> [Int64?]? {
         guard case .bulkString(let buffer) = value else { return nil }
         var numbers: [Int64?] = []
@@ -242,21 +260,22 @@ extension RedisStore {
         var current: Int64 = 0
         var digits = 0
         var negative = false
+        var valid = true
         for byte in buffer.readableBytesView {
             switch byte {
             case UInt8(ascii: ","):
-                numbers.append(digits == 0 ? nil : negative ? -current : current)
-                (current, digits, negative) = (0, 0, false)
+                numbers.append(valid && digits > 0 ? (negative ? -current : current) : nil)
+                (current, digits, negative, valid) = (0, 0, false, true)
             case UInt8(ascii: "-") where digits == 0 && !negative:
                 negative = true
             case UInt8(ascii: "0")...UInt8(ascii: "9") where digits < 18:
                 current = current * 10 + Int64(byte - UInt8(ascii: "0"))
                 digits += 1
             default:
-                return nil
+                valid = false
             }
         }
-        numbers.append(digits == 0 ? nil : negative ? -current : current)
+        numbers.append(valid && digits > 0 ? (negative ? -current : current) : nil)
         return numbers.count == count ? numbers : nil
     }
 

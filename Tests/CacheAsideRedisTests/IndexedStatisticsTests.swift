@@ -159,15 +159,20 @@ struct IndexedStatisticsTests {
             #expect(answered.prefixes.map(\.prefix) == expected.page.map(\.prefix), "\(step): \(query)")
             #expect(answered.offset == expected.offset, "\(step): \(query)")
         }
-        let focused = CachePrefix(namespace: "api", user: "m200").rawValue
+        var round = 0
         for sort in StatsQuery.Sort.allCases {
             for order in StatsQuery.Order.allCases {
+                // A user in the middle of every order, and its neighbour by name: another each
+                // round, as a focused user ends up at an end of the list below.
+                round += 1
+                let (user, neighbour) = ("m\(200 + 2 * round)", "m\(201 + 2 * round)")
+                let focused = CachePrefix(namespace: "api", user: user).rawValue
                 let query = StatsQuery(sort: sort, order: order, limit: 20, focus: focused)
                 try await check(query, "first")
                 try await check(query, "unchanged")
                 // One place: the focused user and a neighbour gain a hit or a miss.
-                _ = try await fixture.read("/a", user: "m200", value: "v")
-                _ = try await fixture.read("/b", user: "m201", value: "v")
+                _ = try await fixture.read("/a", user: user, value: "v")
+                _ = try await fixture.read("/b", user: neighbour, value: "v")
                 try await fixture.store.flush()
                 try await check(query, "moved a little")
                 // Far: a third of the users gain figures.
@@ -181,12 +186,21 @@ struct IndexedStatisticsTests {
                     try await check(
                         StatsQuery(sort: sort, order: order, limit: limit, focus: focused), "limit \(limit)")
                 }
+                // The focused user itself moves far, after its score held still twice (then the
+                // store reads the page with the score it remembers while it reads the score again).
+                try await check(query, "held still")
+                for route in 0..<40 {
+                    _ = try await fixture.read("/f\(sort.rawValue)\(order.rawValue)\(route)", user: user, value: "v")
+                }
+                try await fixture.store.flush()
+                try await check(query, "focused moved far")
             }
         }
         // Read again with nothing changed, a focus searches no index: its place is read off the
         // entries around where it was (by hits, most first, the index's own order, which needs
         // no count of equal scores to read).
         guard !primaries.isEmpty else { return }
+        let focused = CachePrefix(namespace: "api", user: "m100").rawValue
         let query = StatsQuery(sort: .hits, order: .descending, limit: 20, focus: focused)
         _ = try await fixture.store.statistics(query)
         func counts() async throws -> Int {
