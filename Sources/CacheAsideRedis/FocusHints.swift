@@ -1,11 +1,11 @@
 import CacheAdminAPI
 
 /// Where the last queries found their focused prefixes, by sort, order and prefix: the prefix's
-/// score, each partition's rank, and the page's prefixes. The monitor sends the same focus on every refresh
-/// while a row is selected, and a rank moves little in a second, so the next summary looks there
-/// first (one `ZRANGE` per partition, checked by the script) instead of searching the index (see
-/// ``RedisScripts/summary``), and the last page's rows are read at the same time, as most often
-/// the page is the same. A hint that is wrong only costs that search, or those rows.
+/// score, each partition's rank, and the page's prefixes. The monitor sends the same focus on
+/// every refresh while a row is selected, and a rank moves little in a second, so the next summary
+/// looks there first (one `ZRANGE` per partition, checked by the script) instead of searching the
+/// index (see ``RedisScripts/summary``), and the last page's rows are read at the same time, as
+/// most often the page is the same. A hint that is wrong only costs that search, or those rows.
 struct FocusHints: Sendable {
     struct Hint: Sendable {
         /// The focused prefix's score in the sort's index.
