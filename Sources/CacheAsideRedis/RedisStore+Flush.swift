@@ -337,10 +337,11 @@ extension RedisStore {
         if let message = answers.lazy.compactMap(\.errorMessage).first { throw RedisError.server(message) }
     }
 
-    /// Reads the answer to an `HMGET` of `counters`' fields, by name; a missing field is zero.
-    static func counters(_ counters: [CacheCounter], _ values: [RESPValue]) -> CounterValues {
+    /// Every counter from its value in `values`, in the order of `CacheCounter.allCases`; a missing
+    /// or negative one is zero.
+    static func counters(_ values: some Sequence<Int64?>) -> CounterValues {
         var result = CounterValues()
-        for (counter, value) in zip(counters, values) { result[counter] = UInt64(max(0, value.int ?? 0)) }
+        for (counter, value) in zip(CacheCounter.allCases, values) { result[counter] = UInt64(max(0, value ?? 0)) }
         return result
     }
 }

@@ -235,11 +235,7 @@ extension RedisStore {
                 head.count % 2 == 0,
                 let window = Self.strings(parts[5]), window.count % 2 == 0
             else { throw RedisError.protocolError("summary: \(answer)") }
-            var counters = CounterValues()
-            for (counter, value) in zip(CacheCounter.allCases, values) {
-                counters[counter] = UInt64(max(0, value ?? 0))
-            }
-            summary.totals.counters.add(counters)
+            summary.totals.counters.add(Self.counters(values))
             summary.totals.keys += Int(max(0, values[fields.count - 3] ?? 0))
             summary.totals.bytes += Int(max(0, values[fields.count - 2] ?? 0))
             summary.totals.expiringSoon += Int(max(0, values[fields.count - 1] ?? 0))
@@ -333,13 +329,9 @@ extension RedisStore {
 
     static func prefixStats(_ raw: String, fields: [Int64?]) -> PrefixStats {
         func number(_ index: Int) -> Int64 { max(0, fields[index] ?? 0) }
-        var counters = CounterValues()
-        for (counter, value) in zip(CacheCounter.allCases, fields.dropFirst(5)) {
-            counters[counter] = UInt64(max(0, value ?? 0))
-        }
         return PrefixStats(
             prefix: raw, user: RedisKeys.parse(raw)?.user, keys: Int(number(1)), bytes: Int(number(2)),
-            counters: counters, expiringSoon: Int(number(4)),
+            counters: counters(fields.dropFirst(5)), expiringSoon: Int(number(4)),
             lastPurgeAt: fields[3].map { Date(timeIntervalSince1970: Double($0) / 1000) }, generation: UInt64(number(0))
         )
     }
