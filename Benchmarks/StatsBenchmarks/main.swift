@@ -13,8 +13,8 @@
 // monitor (`cachemon serve --redis … --port 8080`, then `cachemon watch`).
 // `StatsBenchmarks [users] queries redis://host:port` runs the queries on a Redis filled so,
 // without filling it again (to measure a change to the queries in seconds, not minutes);
-// `… queries redis://host:port focus [cold]` runs only the focused page (`cold`: of another user
-// each run).
+// `… queries redis://host:port focus [cold|move]` runs only the focused page (`cold`: of another
+// user each run; `move`: the next row of such a user's page).
 import CacheAdminAPI
 import CacheAside
 import CacheAsideRedis
@@ -47,19 +47,44 @@ struct Figures {
     var cpu: Double
 }
 
-/// The figures of `runs` runs of `body`, after one run not counted.
-func measure(runs: Int = runs, _ body: () async throws -> Void) async rethrows -> Figures {
+/// The figures of `runs` runs of `body`, after one run not counted; `setup` runs before each,
+/// not measured.
+func measure(
+    runs: Int = runs, setup: () async throws -> Void = {}, _ body: () async throws -> Void
+) async rethrows -> Figures {
+    try await setup()
     try await body()
     var times: [Double] = []
-    let cpuStart = processMilliseconds()
+    var cpu = 0.0
     for _ in 0..<runs {
+        try await setup()
+        let cpuStart = processMilliseconds()
         let start = ContinuousClock.now
         try await body()
         times.append(milliseconds(start.duration(to: .now)))
+        cpu += processMilliseconds() - cpuStart
     }
-    let cpu = (processMilliseconds() - cpuStart) / Double(runs)
+    cpu /= Double(runs)
     times.sort()
     return Figures(median: times[times.count / 2], max: times[times.count - 1], cpu: cpu)
+}
+
+/// A focus on a user not focused before (not measured), then on the next row of its page: what
+/// the monitor sends when the selection moves down with an arrow key.
+func moveFocus(_ store: some CacheStore, from user: inout Int) async throws -> Figures {
+    var next = ""
+    var last = user
+    let figures = try await measure {
+        last += 1
+        let focus = CachePrefix(namespace: "api", user: String(last)).rawValue
+        let page = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus)).prefixes.map(\.prefix)
+        guard let position = page.firstIndex(of: focus), page.count > 1 else { return next = focus }
+        next = page[position + 1 < page.count ? position + 1 : position - 1]
+    } _: {
+        _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: next))
+    }
+    user = last
+    return figures
 }
 
 /// Fills `store` with `users` users of one 100-byte entry each, some read a few times so every
@@ -153,6 +178,7 @@ func queries(_ name: String, _ store: some CacheStore, redis: [RedisConnection] 
                 _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: other))
             }
         ))
+    rows.append(("`focus` moved to the next row of its page (an arrow key)", try await moveFocus(store, from: &fresh)))
     // Whether each filter's answer was cut by the filter budget (`partial`), and what it counted.
     for (label, query) in [
         (
@@ -207,9 +233,18 @@ if kinds.first == "queries", let url = kinds.dropFirst().first {
     let store = RedisStore(
         url: parsed, configuration: .init(connectTimeout: .seconds(30), commandTimeout: .seconds(30)))
     if kinds.dropFirst(2).first == "focus" {
-        // `focus cold`: another user each run.
+        // `focus cold`: another user each run; `focus move`: the next row after another user.
         let cold = kinds.dropFirst(3).first == "cold"
         var user = users / 3 + 7
+        if kinds.dropFirst(3).first == "move" {
+            let figures = try await moveFocus(store, from: &user)
+            print(
+                String(
+                    format: "focus moved: median %.2f ms, max %.2f ms, client CPU %.2f ms", figures.median, figures.max,
+                    figures.cpu))
+            await store.close()
+            exit(0)
+        }
         let figures = try await measure {
             if cold { user += 1 }
             let focus = CachePrefix(namespace: "api", user: String(user)).rawValue

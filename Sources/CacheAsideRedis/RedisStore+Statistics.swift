@@ -39,28 +39,39 @@ extension RedisStore {
     /// (one batched script per server), which most often hold its page; for a deep page, a pivot
     /// and its ranks (two more); the page's entries; the page's rows.
     ///
-    /// A focus whose score was the same the last two times it was asked (an idle user, the most
-    /// common row) is read with that score at the same time as its score is read again: when the
-    /// score has not moved, the page stands and the query took one round less; when it has, the
-    /// page is read again with the new score.
+    /// A focus whose score is known from before is read with that score at the same time as its
+    /// score is read again: when the score has not moved, the page stands and the query took one
+    /// round less; when it has, the page is read again with the new score. The score is known
+    /// when it was the same the last two times the focus was asked (an idle user, the most common
+    /// row), or when the prefix was on the last focused page of the same sort and order (the
+    /// selection moved to another row of it), which also tells where to look for it
+    /// (``FocusHints/neighbour(_:partitions:)``).
     private func readStatistics(_ query: StatsQuery) async throws -> StoreStatistics {
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         guard needle == nil, let focus = query.focus else { return try await readStatistics(query, focused: nil) }
         let member = query.sort == .user ? RedisKeys.userMember(focus) : focus
-        let key = FocusHints.key(sort: query.sort, order: Self.indexOrder(query), member: member)
-        if let guess = focusHints.withLockedValue({ $0.steadyScore(key) }) {
-            async let actual = readScore(sort: query.sort, focus: focus)
-            let answer = try await readStatistics(query, focused: (guess, member))
-            if try await actual?.score == guess { return answer }
+        let key = FocusHints.Key(sort: query.sort, order: Self.indexOrder(query), member: member)
+        let (steady, neighbour) = focusHints.withLockedValue {
+            ($0.steadyScore(key), $0.neighbour(key, partitions: names.partitionCount))
         }
-        return try await readStatistics(query, focused: try await readScore(sort: query.sort, focus: focus))
+        if let guess = steady ?? neighbour?.score {
+            async let actual = readScore(sort: query.sort, focus: focus)
+            let answer = try await readStatistics(query, focused: (guess, member), near: neighbour)
+            if try await actual?.score == guess {
+                focusHints.withLockedValue { $0.confirm(key, score: guess) }
+                return answer
+            }
+        }
+        return try await readStatistics(
+            query, focused: try await readScore(sort: query.sort, focus: focus), near: neighbour)
     }
 
     /// A query whose focused prefix, if any, has `focused` as its score and member in the sort's
-    /// index (see ``readStatistics(_:)``).
-    private func readStatistics(_ query: StatsQuery, focused: (score: String, member: String)?) async throws
-        -> StoreStatistics
-    {
+    /// index (see ``readStatistics(_:)``); `near`: where to look for it when this focus left no
+    /// hint.
+    private func readStatistics(
+        _ query: StatsQuery, focused: (score: String, member: String)?, near: FocusHints.Hint? = nil
+    ) async throws -> StoreStatistics {
         let started = ContinuousClock.now
         let order = Self.indexOrder(query)
         let needle = query.filter.flatMap { $0.isEmpty ? nil : $0.lowercased() }
@@ -71,14 +82,14 @@ extension RedisStore {
         let reach = focused == nil ? 0 : Self.focusReach(limit: query.limit, partitions: names.partitionCount)
         // Where the last query on this focus found it: its rank moves little between the
         // monitor's refreshes, so the summary looks there first.
-        let hintKey = focused.map { FocusHints.key(sort: query.sort, order: order, member: $0.member) }
-        let hint = hintKey.flatMap { key in
-            focusHints.withLockedValue { $0.hint(key, partitions: names.partitionCount) }
-        }
+        let hintKey = focused.map { FocusHints.Key(sort: query.sort, order: order, member: $0.member) }
+        let hint =
+            hintKey.flatMap { key in focusHints.withLockedValue { $0.hint(key, partitions: names.partitionCount) } }
+            ?? near
         async let first = readHead()
         async let second = readSummary(
             sort: query.sort, order: order, count: share, focus: focused, reach: reach, hint: hint)
-        async let third = prefixRows(hint?.page ?? [])
+        async let third = prefixRows(hint?.prefixes ?? [])
         let head = try await first
         var summary = try await second
         summary.totals[.errors] += UInt64(max(0, head.errors))

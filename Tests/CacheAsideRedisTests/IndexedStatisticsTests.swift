@@ -170,6 +170,26 @@ struct IndexedStatisticsTests {
                 let query = StatsQuery(sort: sort, order: order, limit: 20, focus: focused)
                 try await check(query, "first")
                 try await check(query, "unchanged")
+                // The selection moves to other rows of the page (arrow keys, a click), then to one
+                // whose figures moved since the page was read.
+                let rows = try await fixture.store.statistics(query).prefixes
+                let shown = rows.map(\.prefix)
+                let position = try #require(shown.firstIndex(of: focused))
+                let visited = Set([position - 1, position + 1, 0, shown.count - 1]).filter(shown.indices.contains)
+                for row in visited.sorted() {
+                    try await check(
+                        StatsQuery(sort: sort, order: order, limit: 20, focus: shown[row]), "row \(row) of the page")
+                }
+                try await check(query, "back")
+                // A row not focused yet, so the store knows its score only from the page.
+                let moved = rows[try #require(shown.indices.first { $0 != position && !visited.contains($0) })]
+                for route in 0..<40 {
+                    let path = "/n\(sort.rawValue)\(order.rawValue)\(route)"
+                    _ = try await fixture.read(path, user: try #require(moved.user), value: "v")
+                }
+                try await fixture.store.flush()
+                try await check(
+                    StatsQuery(sort: sort, order: order, limit: 20, focus: moved.prefix), "a row that moved")
                 // One place: the focused user and a neighbour gain a hit or a miss.
                 _ = try await fixture.read("/a", user: user, value: "v")
                 _ = try await fixture.read("/b", user: neighbour, value: "v")
@@ -214,8 +234,16 @@ struct IndexedStatisticsTests {
             return total
         }
         let before = try await counts()
-        _ = try await fixture.store.statistics(query)
+        let page = try await fixture.store.statistics(query).prefixes.map(\.prefix)
         #expect(try await counts() == before, "no ZCOUNT: the rank was not searched")
+        // Nor does a focus on another row of that page, not focused before.
+        let position = try #require(page.firstIndex(of: focused))
+        let next = StatsQuery(sort: .hits, order: .descending, limit: 20, focus: page[position == 0 ? 1 : position - 1])
+        let expected = PrefixPage.select(try await everyPrefix(), query: next)
+        let counted = try await counts()
+        let answered = try await fixture.store.statistics(next)
+        #expect(try await counts() == counted, "no ZCOUNT for a row of the last page")
+        #expect(answered.prefixes.map(\.prefix) == expected.page.map(\.prefix))
     }
 
     @Test("totals add up the partitions: every figure equals the sum over the prefixes")
