@@ -386,15 +386,22 @@ public final class RedisStore: CacheStore {
 
 extension RedisStore {
     /// Why Redis cannot be used now (for a start-up check), or `nil` if it answers `PING`.
-    public func unreachable() async -> String? {
+    public func unreachable() async -> String? { await startProblem()?.reason }
+
+    /// Why Redis cannot be used now, or `nil` if it answers `PING`; `lasting` when waiting cannot
+    /// help, as the URL is one Redis never accepts (a database other than 0 on a cluster node),
+    /// so a server had better refuse to start than serve uncached for ever.
+    public func startProblem() async -> (reason: String, lasting: Bool)? {
         do {
             let answer = try await pool.execute(RESPCommand("PING"), key: nil)
             return answer == .simpleString("PONG")
-                ? nil : "Redis at \(pool.url.host):\(pool.url.port) answered PING with \(answer)"
+                ? nil : ("Redis at \(pool.url.host):\(pool.url.port) answered PING with \(answer)", false)
         } catch .cannotConnect(let host, let port, let reason) {
-            return "cannot reach Redis at \(host):\(port): \(reason)"
+            return ("cannot reach Redis at \(host):\(port): \(reason)", false)
+        } catch .databaseInCluster(let host, let port, let database) {
+            return ("\(RedisError.databaseInCluster(host: host, port: port, database: database))", true)
         } catch {
-            return "cannot use Redis at \(pool.url.host):\(pool.url.port): \(error)"
+            return ("cannot use Redis at \(pool.url.host):\(pool.url.port): \(error)", false)
         }
     }
 }

@@ -26,9 +26,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let server = try DemoServer(options: options)
-        if let redis = server.store as? RedisStore, let problem = await redis.unreachable() {
+        if let redis = server.store as? RedisStore, let problem = await redis.startProblem() {
+            // A URL Redis never accepts is a mistake to fix, not an outage to wait out.
+            if problem.lasting {
+                printError("cachemon: \(problem.reason)")
+                throw ExitStatus.usage
+            }
             // An API keeps serving while its cache is down; say so once, and go on uncached.
-            printError("cachemon: warning: \(problem); serving uncached until it answers")
+            printError("cachemon: warning: \(problem.reason); serving uncached until it answers")
         }
         do {
             try await runServer(server)

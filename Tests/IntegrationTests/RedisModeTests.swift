@@ -40,6 +40,11 @@ struct RedisModeTests {
     func serveOnCluster() async throws {
         let cluster = try await RedisCluster(replicas: false)
         do {
+            // Detected as a cluster, a URL with a database is refused as with --redis-mode cluster.
+            let refused = try await ServeProcess.run(["serve", "--port", "0", "--redis", cluster.url + "/2"])
+            #expect(refused.status == 64)
+            #expect(refused.output.contains("Redis Cluster has only database 0"), "\(refused.output)")
+            #expect(!refused.output.contains("serving"), "\(refused.output)")
             let server = try await ServeProcess(extraArguments: ["--redis", cluster.url, "--users", "50"])
             // Users spread over the three primaries: each answer is computed once, then a hit.
             for user in 0..<12 {
