@@ -78,7 +78,10 @@ func moveFocus(_ store: some CacheStore, from user: inout Int) async throws -> F
         last += 1
         let focus = CachePrefix(namespace: "api", user: String(last)).rawValue
         let page = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus)).prefixes.map(\.prefix)
-        guard let position = page.firstIndex(of: focus), page.count > 1 else { return next = focus }
+        guard let position = page.firstIndex(of: focus), page.count > 1 else {
+            next = focus
+            return
+        }
         next = page[position + 1 < page.count ? position + 1 : position - 1]
     } _: {
         _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: next))

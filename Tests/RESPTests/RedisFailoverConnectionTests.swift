@@ -67,9 +67,14 @@ struct KeepaliveTests {
     func keepalive() async throws {
         let server = try await RedisServer()
         let connection = try await RedisConnection.connect(to: RedisURL(server.url))
-        _ = try await connection.execute(RESPCommand("PING"))
-        // /proc/net/tcp: `sl local rem st queues tr:when …`; for our side the remote port is
-        // Redis's. An idle socket with keepalive has timer 2 armed; without it, timer 0.
+        // Our side's port, as Redis sees it (`addr=127.0.0.1:54321`).
+        let info = try #require(try await connection.execute(RESPCommand("CLIENT", "INFO")).string)
+        let address = try #require(info.split(separator: " ").first { $0.hasPrefix("addr=") })
+        let local = try #require(address.split(separator: ":").last.flatMap { Int($0) })
+        // /proc/net/tcp: `sl local rem st queues tr:when …`; our socket is the one from our port to
+        // Redis's (matching Redis's port alone could find another server's socket to a client
+        // whose port has the same number). An idle socket with keepalive has timer 2 armed;
+        // without it, timer 0.
         // Read to the end: /proc files say they are empty, so a read by size gets nothing.
         let file = try #require(FileHandle(forReadingAtPath: "/proc/net/tcp"))
         let table = String(decoding: file.readDataToEndOfFile(), as: UTF8.self)
@@ -78,7 +83,10 @@ struct KeepaliveTests {
         let rows: [[String]] = table.split(separator: "\n").dropFirst().map { line in
             line.split(separator: " ").map(String.init)
         }
-        let ours = rows.filter { row in row.count > 5 && row[2].hasSuffix(":" + port) && row[3] == "01" }
+        let ours = rows.filter { row in
+            row.count > 5 && row[1].hasSuffix(String(format: ":%04X", local)) && row[2].hasSuffix(":" + port)
+                && row[3] == "01"
+        }
         #expect(!ours.isEmpty, "no established connection to port \(server.port) in /proc/net/tcp")
         for socket in ours {
             let timer = socket[5]
