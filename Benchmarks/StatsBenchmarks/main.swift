@@ -74,15 +74,18 @@ func measure(
 func moveFocus(_ store: some CacheStore, from user: inout Int) async throws -> Figures {
     var next = ""
     var last = user
+    // Rows focused already are remembered: a move to one of them would be a refresh.
+    var focused: Set<String> = []
     let figures = try await measure {
         last += 1
         let focus = CachePrefix(namespace: "api", user: String(last)).rawValue
         let page = try await store.statistics(StatsQuery(sort: .hitRatio, focus: focus)).prefixes.map(\.prefix)
-        guard let position = page.firstIndex(of: focus), page.count > 1 else {
-            next = focus
-            return
-        }
-        next = page[position + 1 < page.count ? position + 1 : position - 1]
+        focused.insert(focus)
+        let position = page.firstIndex(of: focus) ?? 0
+        next =
+            [position + 1, position - 1].filter(page.indices.contains).map { page[$0] }
+            .first { !focused.contains($0) } ?? focus
+        focused.insert(next)
     } _: {
         _ = try await store.statistics(StatsQuery(sort: .hitRatio, focus: next))
     }

@@ -83,9 +83,9 @@ extension RedisStore {
         // Where the last query on this focus found it: its rank moves little between the
         // monitor's refreshes, so the summary looks there first.
         let hintKey = focused.map { FocusHints.Key(sort: query.sort, order: order, member: $0.member) }
-        let hint =
-            hintKey.flatMap { key in focusHints.withLockedValue { $0.hint(key, partitions: names.partitionCount) } }
-            ?? near
+        let hint = hintKey.flatMap { key in
+            focusHints.withLockedValue { $0.hint(key, partitions: names.partitionCount) } ?? near
+        }
         async let first = readHead()
         async let second = readSummary(
             sort: query.sort, order: order, count: share, focus: focused, reach: reach, hint: hint)
