@@ -18,17 +18,18 @@ struct FocusHints: Sendable {
 
     struct Hint: Sendable {
         /// The focused prefix's score in the sort's index.
-        var score: String
+        let score: String
         /// Whether that score was also the one read the time before.
         var steady = false
         /// Each partition's rank of the focused prefix.
-        var ranks: [Int]
+        let ranks: [Int]
         /// The page's entries, and how many of them come before the focused one.
-        var page: [StatsEntry]
-        var before: Int
-        /// How many of the page's entries each partition held before the focused one, and from it on.
-        var behind: [Int]
-        var ahead: [Int]
+        let page: [StatsEntry]
+        let before: Int
+        /// How many of the page's entries each partition held before the focused one, and from it
+        /// on: made from `page` and `before` once, as every query reads them for each partition.
+        let behind: [Int]
+        let ahead: [Int]
 
         /// The hint a focused page leaves: `before` of its entries come before the focused one.
         init(score: String, ranks: [Int], page: [StatsEntry], before: Int) {
@@ -36,11 +37,13 @@ struct FocusHints: Sendable {
             self.ranks = ranks
             self.page = page
             self.before = before
-            behind = [Int](repeating: 0, count: ranks.count)
-            ahead = behind
+            var behind = [Int](repeating: 0, count: ranks.count)
+            var ahead = behind
             for (position, entry) in page.enumerated() where ranks.indices.contains(entry.partition) {
                 if position < before { behind[entry.partition] += 1 } else { ahead[entry.partition] += 1 }
             }
+            self.behind = behind
+            self.ahead = ahead
         }
 
         /// The page's prefixes.
